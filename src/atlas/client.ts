@@ -1,0 +1,62 @@
+import createClient, {type Client} from 'openapi-fetch'
+import type {Credentials} from '../config/settings.js'
+import {AuthError} from '../lib/errors.js'
+import {AtlasApiError, type AtlasErrorBody} from './errors.js'
+import type {components, paths} from './openapi.js'
+import {createTransport, type TransportOptions, type TransportStats} from './transport.js'
+
+export type Schemas = components['schemas']
+export type Cluster = Schemas['ClusterDescription20240805']
+export type FlexCluster = Schemas['FlexClusterDescription20241113']
+export type Group = Schemas['Group']
+export type Org = Schemas['AtlasOrganization']
+export type DatabaseUser = Schemas['CloudDatabaseUser']
+export type AccessEntry = Schemas['NetworkPermissionEntry']
+
+interface Outcome<D> {
+  data?: D
+  error?: unknown
+  response: Response
+}
+
+/** One Atlas Admin API v2 client for every command: typed paths, auth, versions, retries, pagination, typed errors. */
+export class AtlasClient {
+  readonly api: Client<paths>
+  readonly stats: TransportStats
+
+  constructor(readonly options: TransportOptions) {
+    const transport = createTransport(options)
+    this.stats = transport.stats
+    this.api = createClient<paths>({baseUrl: options.baseUrl, fetch: transport.fetch})
+  }
+
+  /** The response data, or a typed AtlasApiError. */
+  async ok<D>(call: Promise<Outcome<D>>, operation: string): Promise<D> {
+    const {data, error, response} = await call
+    if (!response.ok) {
+      const body: AtlasErrorBody = typeof error === 'object' && error !== null ? (error as AtlasErrorBody) : {detail: typeof error === 'string' ? error : undefined}
+      throw new AtlasApiError(response.status, body, operation, Number(response.headers.get('x-atlasctl-retries') ?? 0), response.headers.get('x-request-id') ?? undefined)
+    }
+    return data as D
+  }
+
+  /** Walks pageNum until totalCount items are read or a page comes back short. */
+  async paginate<T>(page: (query: {pageNum: number; itemsPerPage: number}) => Promise<{results?: T[]; totalCount?: number}>, itemsPerPage = 500): Promise<T[]> {
+    const all: T[] = []
+    for (let pageNum = 1; ; pageNum++) {
+      const {results = [], totalCount} = await page({pageNum, itemsPerPage})
+      all.push(...results)
+      if (results.length < itemsPerPage || (totalCount !== undefined && all.length >= totalCount)) return all
+    }
+  }
+}
+
+export function createAtlasClient(options: TransportOptions & {credentials?: Credentials}): AtlasClient {
+  if (!options.credentials) {
+    throw new AuthError('No Atlas credentials: no profile holds keys and none are set in the environment.', {
+      code: 'NO_CREDENTIALS',
+      hint: 'Run "atlasctl config init", set MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY, or start the local emulator with "atlasctl emulator start".',
+    })
+  }
+  return new AtlasClient(options)
+}

@@ -1,0 +1,50 @@
+import {AtlasCtlError, type ExitCodeValue, ExitCode} from '../lib/errors.js'
+
+export interface AtlasErrorBody {
+  detail?: string | null
+  error?: number
+  errorCode?: string
+  parameters?: unknown[]
+  reason?: string
+}
+
+const HINTS: Record<number, string> = {
+  400: 'Atlas rejected the request as invalid; check the values named above.',
+  401: 'Check the API keys (or service account) of the profile, and that this machine\'s IP is on the API key\'s access list.',
+  402: 'The organization has no payment method; add one in the Atlas UI, or use an M0 or FLEX tier.',
+  403: 'The API key lacks the role this needs (see "Roles" in the docs), or the call comes from outside its access list.',
+  404: 'Check the name or id; "atlasctl project list" and "atlasctl cluster list" show what exists.',
+  409: 'It already exists or is busy; re-run with the existing name, or wait until it is IDLE.',
+  429: 'Atlas is rate limiting this key; wait a minute, or lower the concurrency.',
+}
+
+function exitFor(status: number): ExitCodeValue {
+  if (status === 400) return ExitCode.usage
+  if (status === 401 || status === 403) return ExitCode.auth
+  if (status === 404) return ExitCode.notFound
+  if (status === 409) return ExitCode.conflict
+  return ExitCode.failure
+}
+
+/** An Atlas API error response, with its status, errorCode and detail. */
+export class AtlasApiError extends AtlasCtlError {
+  constructor(
+    readonly status: number,
+    readonly body: AtlasErrorBody,
+    readonly operation: string,
+    readonly retries: number,
+    readonly requestId?: string,
+  ) {
+    const detail = body.detail ?? body.reason ?? `HTTP ${status}`
+    const suffix = status === 429 && retries > 0 ? ` (retried ${retries} times)` : ''
+    super(`Atlas ${operation} failed: ${status} ${body.errorCode ?? ''}${body.errorCode ? ': ' : ''}${detail}${suffix}`, exitFor(status), {
+      code: body.errorCode ?? `HTTP_${status}`,
+      hint: HINTS[status] ?? (status >= 500 ? 'Atlas had a server error; retry later.' : undefined),
+      details: {status, errorCode: body.errorCode, detail: body.detail, requestId},
+    })
+  }
+
+  get errorCode(): string | undefined {
+    return this.body.errorCode
+  }
+}

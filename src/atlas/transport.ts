@@ -1,0 +1,192 @@
+import {setTimeout as sleep} from 'node:timers/promises'
+import {DigestClient} from 'digest-fetch'
+import type {Credentials} from '../config/settings.js'
+import {AtlasCtlError, AuthError, ExitCode, TimeoutError} from '../lib/errors.js'
+import {redactor} from '../lib/secrets.js'
+import {matchOperation, mediaType} from './operations.js'
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number
+  baseDelayMs: number
+  maxDelayMs: number
+}
+
+export interface TransportOptions {
+  baseUrl: string
+  credentials?: Credentials
+  timeoutMs?: number
+  retry?: Partial<RetryPolicy>
+  /** One line per request, response and retry; redacted before it is written. */
+  debug?: (line: string) => void
+  userAgent?: string
+  random?: () => number
+}
+
+export interface TransportStats {
+  requests: number
+  retries: number
+  rateLimited: number
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
+
+export class NetworkError extends AtlasCtlError {
+  constructor(message: string, cause: unknown) {
+    super(message, ExitCode.failure, {cause, code: 'NETWORK', hint: 'Check the base URL and the network; "atlasctl emulator status" shows a local emulator.'})
+  }
+}
+
+/** Capped exponential backoff with full jitter, never shorter than Retry-After. */
+export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number, random = Math.random): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt)
+  const jittered = exp / 2 + random() * (exp / 2)
+  const floor = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 0
+  return Math.min(Math.max(floor, jittered), Math.max(policy.maxDelayMs, floor))
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined
+  const n = Number(value)
+  if (Number.isFinite(n) && n >= 0) return n
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as {cause?: {code?: string}})?.cause?.code ?? (error as {code?: string})?.code
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') || (error as Error)?.message === 'fetch failed'
+}
+
+class TokenProvider {
+  private token?: {value: string; expiresAt: number}
+  private pending?: Promise<string>
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly clientId: string,
+    private readonly clientSecret: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  invalidate(): void {
+    this.token = undefined
+  }
+
+  async get(): Promise<string> {
+    // Renew a minute before expiry so a long job never sends a token that dies in flight.
+    if (this.token && Date.now() < this.token.expiresAt - 60_000) return this.token.value
+    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined))
+    return this.pending
+  }
+
+  private async fetchToken(): Promise<string> {
+    const res = await fetch(`${this.baseUrl}/api/oauth/token`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${this.clientId}:${this.clientSecret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+      },
+      body: 'grant_type=client_credentials',
+      signal: AbortSignal.timeout(this.timeoutMs),
+    })
+    if (!res.ok) {
+      throw new AuthError(`Atlas refused the service account's client credentials (HTTP ${res.status}).`, {
+        hint: 'Check MONGODB_ATLAS_CLIENT_ID / MONGODB_ATLAS_CLIENT_SECRET or the profile\'s clientId / clientSecret.',
+      })
+    }
+    const body = (await res.json()) as {access_token?: string; expires_in?: number}
+    if (!body.access_token) throw new AuthError('The token endpoint answered without an access_token.')
+    redactor.add(body.access_token)
+    this.token = {value: body.access_token, expiresAt: Date.now() + (body.expires_in ?? 3600) * 1000}
+    return body.access_token
+  }
+}
+
+/**
+ * The fetch that openapi-fetch calls: versioned Accept headers, digest or bearer auth,
+ * retries with backoff, a per-attempt timeout, and a redacted --debug trace.
+ */
+export function createTransport(options: TransportOptions): {fetch: (input: Request) => Promise<Response>; stats: TransportStats} {
+  const policy: RetryPolicy = {...DEFAULT_RETRY, ...options.retry}
+  const timeoutMs = options.timeoutMs ?? 30_000
+  const debug = options.debug ? (line: string) => options.debug!(redactor.redact(line)) : undefined
+  const stats: TransportStats = {requests: 0, retries: 0, rateLimited: 0}
+  const creds = options.credentials
+  const digest = creds?.type === 'apiKey' ? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'}) : undefined
+  const tokens = creds?.type === 'serviceAccount' ? new TokenProvider(options.baseUrl, creds.clientId, creds.clientSecret, timeoutMs) : undefined
+
+  async function send(url: string, init: {method: string; headers: Record<string, string>; body?: string}): Promise<Response> {
+    const signal = AbortSignal.timeout(timeoutMs)
+    if (digest) return digest.fetch(url, {...init, headers: {...init.headers}, signal}) as Promise<Response>
+    if (tokens) {
+      const first = await fetch(url, {...init, headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`}, signal})
+      if (first.status !== 401) return first
+      tokens.invalidate()
+      return fetch(url, {...init, headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`}, signal: AbortSignal.timeout(timeoutMs)})
+    }
+    return fetch(url, {...init, signal})
+  }
+
+  async function transportFetch(input: Request): Promise<Response> {
+    const url = new URL(input.url)
+    const method = input.method.toUpperCase()
+    const body = method === 'GET' || method === 'HEAD' ? undefined : await input.text()
+    const headers: Record<string, string> = {}
+    input.headers.forEach((v, k) => (headers[k] = v))
+    const op = matchOperation(method, url.pathname)?.op
+    if (op) {
+      headers.accept = mediaType(op.version)
+      if (body) headers['content-type'] = mediaType(op.version)
+    }
+    if (!body) delete headers['content-type']
+    headers['user-agent'] = options.userAgent ?? 'atlasctl'
+    const name = op?.operationId ?? `${method} ${url.pathname}`
+
+    for (let attempt = 0; ; attempt++) {
+      stats.requests++
+      const started = Date.now()
+      debug?.(`→ ${method} ${url.pathname}${url.search} (${name}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})${body ? ` body=${body}` : ''}`)
+      let res: Response
+      try {
+        res = await send(url.toString(), {method, headers, body})
+      } catch (error) {
+        const timedOut = (error as Error)?.name === 'TimeoutError'
+        const retryable = SAFE_METHODS.has(method) && (timedOut || isConnectionError(error))
+        if (retryable && attempt < policy.maxRetries) {
+          const wait = retryDelay(attempt, policy, undefined, options.random)
+          stats.retries++
+          debug?.(`↻ ${name}: ${timedOut ? `no answer in ${timeoutMs} ms` : `connection error (${(error as Error).message})`}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`)
+          await sleep(wait)
+          continue
+        }
+        if (timedOut) throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${attempt + 1} attempts).`, {cause: error})
+        throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${(error as Error).message}`, error)
+      }
+      debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
+      const retryable = res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))
+      if (retryable && attempt < policy.maxRetries) {
+        if (res.status === 429) stats.rateLimited++
+        const retryAfter = parseRetryAfter(res.headers.get('retry-after'))
+        const wait = retryDelay(attempt, policy, retryAfter, options.random)
+        stats.retries++
+        debug?.(`↻ ${name}: HTTP ${res.status}${retryAfter !== undefined ? `, Retry-After ${retryAfter}s` : ''}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`)
+        await res.body?.cancel()
+        await sleep(wait)
+        continue
+      }
+      // Lets the typed error say how many times a 429 was retried.
+      return attempt > 0 ? withHeader(res, 'x-atlasctl-retries', String(attempt)) : res
+    }
+  }
+
+  return {fetch: transportFetch, stats}
+}
+
+function withHeader(res: Response, name: string, value: string): Response {
+  const headers = new Headers(res.headers)
+  headers.set(name, value)
+  return new Response(res.body, {status: res.status, statusText: res.statusText, headers})
+}

@@ -1,0 +1,124 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import type {AtlasClient} from '../atlas/client.js'
+import {resolveSettings, type Settings} from '../config/settings.js'
+import type {ConfigStore} from '../config/store.js'
+import {AtlasCtlError, CancelledError, ExitCode, UsageError} from '../lib/errors.js'
+import {redactor} from '../lib/secrets.js'
+import {Output} from '../ui/output.js'
+import {Prompter} from '../ui/prompts.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AtlasCommand)['baseFlags'] & T['flags']>
+
+/** Maps anything thrown to the one error type the CLI renders. */
+export function toAtlasCtlError(error: unknown): AtlasCtlError {
+  if (error instanceof AtlasCtlError) return error
+  const e = error as Error & {oclif?: {exit?: number}; code?: string}
+  if (e?.name === 'ExitPromptError') return new CancelledError()
+  if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
+    const exit = e.oclif?.exit ?? ExitCode.failure
+    const message = e.message.replace(/\n\s*See more help with --help$/, '')
+    return exit === ExitCode.usage ? new UsageError(message, {code: 'USAGE'}) : new AtlasCtlError(message, exit as never, {code: 'CLI'})
+  }
+  return new AtlasCtlError(e?.message ?? String(error), ExitCode.failure, {code: 'UNEXPECTED', cause: error})
+}
+
+/**
+ * The one base command: global flags, the JSON envelope, error rendering and exit codes.
+ * Subclasses implement execute() (parse → service → typed result) and render() for humans.
+ */
+export abstract class AtlasCommand<T> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    profile: Flags.string({char: 'P', env: 'ATLASCTL_PROFILE', helpGroup: 'GLOBAL', description: 'Profile to use (default: the active profile).'}),
+    yes: Flags.boolean({char: 'y', helpGroup: 'GLOBAL', description: 'Answer yes to confirmations.'}),
+    'non-interactive': Flags.boolean({
+      env: 'ATLASCTL_NON_INTERACTIVE',
+      helpGroup: 'GLOBAL',
+      description: 'Never prompt; a missing value exits 2 naming its flag. Automatic without a TTY or when CI is set.',
+    }),
+    debug: Flags.boolean({env: 'ATLASCTL_DEBUG', helpGroup: 'GLOBAL', description: 'Trace HTTP requests on stderr, secrets redacted.'}),
+  }
+
+  /** Commands that create the profile named by --profile (config init, config set) skip the existence check. */
+  static createsProfile = false
+
+  protected out!: Output
+  protected prompt!: Prompter
+  protected globals!: {profile?: string; yes: boolean; nonInteractive: boolean; debug: boolean}
+  private storePromise?: Promise<ConfigStore>
+  private clientCache?: AtlasClient
+
+  override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.constructor as typeof AtlasCommand
+    const {flags} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: ctor.enableJsonFlag})
+    this.globals = {profile: flags.profile, yes: flags.yes, nonInteractive: flags['non-interactive'], debug: flags.debug}
+    const interactive = !flags['non-interactive'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI
+    this.out = new Output(this.jsonEnabled(), flags.debug)
+    this.prompt = new Prompter(interactive)
+    if (flags.profile && !ctor.createsProfile) (await this.store()).requireProfile(flags.profile)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        process.stderr.write('\nInterrupted.\n')
+        process.exit(ExitCode.cancelled)
+      })
+    }
+  }
+
+  get interactive(): boolean {
+    return this.prompt.interactive
+  }
+
+  protected abstract execute(): Promise<T>
+
+  /** The human view of the result, on stdout. */
+  protected render(_result: T): void | Promise<void> {}
+
+  async run(): Promise<T> {
+    const result = await this.execute()
+    if (!this.jsonEnabled()) await this.render(result)
+    return result
+  }
+
+  protected store(): Promise<ConfigStore> {
+    this.storePromise ??= import('../config/store.js').then(({ConfigStore}) => ConfigStore.open(this.config.configDir))
+    return this.storePromise
+  }
+
+  protected async settings(flags: {projectId?: string; orgId?: string; clusterName?: string} = {}): Promise<Settings> {
+    return resolveSettings({store: await this.store(), profileFlag: this.globals.profile, flags})
+  }
+
+  protected async atlas(settings?: Settings): Promise<AtlasClient> {
+    if (this.clientCache) return this.clientCache
+    const s = settings ?? (await this.settings())
+    const {createAtlasClient} = await import('../atlas/client.js')
+    const {httpOptionsFromEnv} = await import('../atlas/env.js')
+    this.clientCache = createAtlasClient({
+      baseUrl: s.baseUrl,
+      credentials: s.credentials,
+      debug: this.globals.debug ? this.out.debug : undefined,
+      userAgent: `atlasctl/${this.config.version}`,
+      ...httpOptionsFromEnv(),
+    })
+    return this.clientCache
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    return {status: 0, result, warnings: this.out?.warnings ?? []}
+  }
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<never> {
+    if (error instanceof Errors.ExitError) throw error
+    const e = toAtlasCtlError(error)
+    const json = this.jsonEnabled()
+    if (json) {
+      process.stdout.write(`${redactor.redact(JSON.stringify({status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []}))}\n`)
+    } else {
+      process.stderr.write(redactor.redact(`Error (${e.code}): ${e.message}\n${e.hint ? `Hint: ${e.hint}\n` : ''}`))
+    }
+    if (this.globals?.debug && e.stack) process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
+    this.exit(e.exitCode)
+  }
+}

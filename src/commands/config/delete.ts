@@ -1,0 +1,21 @@
+import {Args} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+
+export default class ConfigDelete extends AtlasCommand<{deleted: string}> {
+  static override summary = 'Delete a profile and its stored credentials.'
+  static override args = {name: Args.string({required: true, description: 'Profile name.'})}
+  static override examples = ['<%= config.bin %> config delete old --yes']
+
+  protected async execute(): Promise<{deleted: string}> {
+    const {args} = await this.parse(ConfigDelete)
+    const store = await this.store()
+    store.requireProfile(args.name)
+    await this.prompt.confirmPlan(`This deletes profile "${args.name}" and its credentials from ${store.file}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    store.deleteProfile(args.name)
+    return {deleted: args.name}
+  }
+
+  protected override render(r: {deleted: string}): void {
+    this.out.info(`Deleted profile "${r.deleted}".`)
+  }
+}

@@ -1,0 +1,18 @@
+import {Args} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+
+export default class ConfigUse extends AtlasCommand<{active: string}> {
+  static override summary = 'Make a profile the active one.'
+  static override args = {name: Args.string({required: true, description: 'Profile name.'})}
+  static override examples = ['<%= config.bin %> config use prod']
+
+  protected async execute(): Promise<{active: string}> {
+    const {args} = await this.parse(ConfigUse)
+    ;(await this.store()).use(args.name)
+    return {active: args.name}
+  }
+
+  protected override render(r: {active: string}): void {
+    this.out.info(`Active profile: ${r.active}`)
+  }
+}

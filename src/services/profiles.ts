@@ -1,0 +1,53 @@
+import {type Profile, type ProfileKey, SECRET_KEYS} from '../config/schema.js'
+import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
+import {UsageError} from '../lib/errors.js'
+import {mask} from '../lib/secrets.js'
+
+export type MaskedProfile = Profile & {name: string; active: boolean}
+
+export function maskProfile(name: string, profile: Profile, active: boolean): MaskedProfile {
+  const out: Record<string, unknown> = {name, active, ...profile}
+  for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = mask(out[key] as string)
+  return out as MaskedProfile
+}
+
+export function listProfiles(store: ConfigStore): {active?: string; profiles: MaskedProfile[]; file: string} {
+  const active = store.activeProfile
+  return {active, file: store.file, profiles: Object.entries(store.profiles()).map(([n, p]) => maskProfile(n, p, n === active))}
+}
+
+/** The profile a config command works on: --profile, else the active one, else "default". */
+export function targetProfile(store: ConfigStore, flag?: string): string {
+  return flag ?? store.activeProfile ?? 'default'
+}
+
+export function getValue(store: ConfigStore, name: string, key: string): {profile: string; key: string; value?: string} {
+  const profile = store.requireProfile(name)
+  assertProfileKey(key)
+  const raw = profile[key as ProfileKey]
+  return {profile: name, key, value: SECRET_KEYS.includes(key as ProfileKey) ? mask(raw) : raw}
+}
+
+export function setValue(store: ConfigStore, name: string, key: string, value: string): {profile: string; key: string; value?: string} {
+  const patch = parseProfileValue(key, value)
+  const current = store.getProfile(name) ?? {}
+  store.saveProfile(name, {...current, ...patch})
+  const shown = SECRET_KEYS.includes(key as ProfileKey) ? mask(value) : value
+  return {profile: name, key, value: shown}
+}
+
+export interface InitInput extends Profile {
+  name: string
+}
+
+export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile {
+  const {name, ...profile} = input
+  if (profile.authType === 'apiKey' && !(profile.publicApiKey && profile.privateApiKey)) {
+    throw new UsageError('An API key profile needs both --public-key and --private-key.')
+  }
+  if (profile.authType === 'serviceAccount' && !(profile.clientId && profile.clientSecret)) {
+    throw new UsageError('A service-account profile needs both --client-id and --client-secret.')
+  }
+  store.saveProfile(name, profile, {activate: true})
+  return maskProfile(name, store.requireProfile(name), true)
+}

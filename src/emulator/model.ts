@@ -1,0 +1,632 @@
+import net from 'node:net'
+import type {Principal} from './auth.js'
+import {DEFAULT_MAJOR_VERSION, INSTANCE_SIZES, M0_REGIONS, MONGODB_VERSIONS, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from './catalog.js'
+import {ApiProblem} from './http.js'
+import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
+
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface Delays {
+  clusterCreateMs: number
+  clusterUpdateMs: number
+  clusterDeleteMs: number
+  accessEntryMs: number
+}
+
+/** Seconds, as a user trying the CLI would see Atlas (which takes minutes): long enough to watch, short enough to wait for. */
+export const REALISTIC_DELAYS: Delays = {clusterCreateMs: 8000, clusterUpdateMs: 5000, clusterDeleteMs: 3000, accessEntryMs: 1500}
+
+export interface Reply {
+  status: number
+  body?: unknown
+}
+
+export interface Call {
+  principal: Principal
+  params: Record<string, string>
+  query: URLSearchParams
+  body: unknown
+  baseUrl: string
+}
+
+const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
+const GROUP_NAME = /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u
+const WEEK_MS = 7 * 24 * 3600_000
+
+const bad = (detail: string, code = 'INVALID_ATTRIBUTE', params: unknown[] = []) => new ApiProblem(400, code, detail, params)
+
+function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
+  const pageNum = Number(query.get('pageNum') ?? 1)
+  const itemsPerPage = Number(query.get('itemsPerPage') ?? 100)
+  if (!Number.isInteger(pageNum) || pageNum < 1) throw bad('pageNum must be an integer of at least 1.', 'INVALID_QUERY_PARAMETER', ['pageNum'])
+  if (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 500) {
+    throw bad('itemsPerPage must be an integer from 1 to 500.', 'INVALID_QUERY_PARAMETER', ['itemsPerPage'])
+  }
+  const start = (pageNum - 1) * itemsPerPage
+  const results = items.slice(start, start + itemsPerPage)
+  const link = (n: number) => {
+    const q = new URLSearchParams(query)
+    q.set('pageNum', String(n))
+    return `${selfUrl}?${q}`
+  }
+  const links = [{href: link(pageNum), rel: 'self'}]
+  if (start + itemsPerPage < items.length) links.push({href: link(pageNum + 1), rel: 'next'})
+  if (pageNum > 1) links.push({href: link(pageNum - 1), rel: 'previous'})
+  const out: Json = {links, results}
+  if (query.get('includeCount') !== 'false') out.totalCount = items.length
+  return out
+}
+
+function validTags(tags: unknown): Json[] {
+  if (tags === undefined) return []
+  if (!Array.isArray(tags) || tags.length > 50) throw bad('tags must be an array of at most 50 {key, value} objects.', 'INVALID_ATTRIBUTE', ['tags'])
+  const keys = new Set<string>()
+  for (const t of tags) {
+    const ok = t && typeof t.key === 'string' && typeof t.value === 'string' && /^[\w .+@;-]{1,255}$/.test(t.key) && /^[\w .+@;-]{1,255}$/.test(t.value)
+    if (!ok) throw bad(`Invalid tag ${JSON.stringify(t)}: keys and values are 1-255 letters, digits, spaces or ; @ _ - . +`, 'INVALID_ATTRIBUTE', ['tags'])
+    if (keys.has(t.key)) throw bad(`Duplicate tag key "${t.key}".`, 'INVALID_ATTRIBUTE', ['tags'])
+    keys.add(t.key)
+  }
+  return tags.map((t: Json) => ({key: t.key, value: t.value}))
+}
+
+function isEntryValue(v: string): boolean {
+  const [ip, bits, extra] = v.split('/')
+  if (extra !== undefined) return false
+  const family = net.isIP(ip)
+  if (family === 0) return false
+  if (bits === undefined) return true
+  const n = Number(bits)
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128)
+}
+
+/** Atlas's resources and rules. Asynchrony is evaluated lazily against the clock, so no timers are needed. */
+export class AtlasModel {
+  constructor(
+    readonly state: EmulatorState,
+    readonly delays: Delays,
+    readonly backingUri: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  // ---- shared lookups ----
+  private group(call: Call): Json {
+    const id = call.params.groupId
+    if (!/^[a-f0-9]{24}$/.test(id)) throw bad(`Invalid group id ${id}.`, 'INVALID_GROUP_ID', [id])
+    const g = this.state.groups[id]
+    if (!g) throw new ApiProblem(404, 'GROUP_NOT_FOUND', `No group with ID ${id} exists.`, [id])
+    // Keys are scoped to their organization.
+    if (g.orgId !== call.principal.orgId) throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
+    return g
+  }
+
+  private settle(groupId: string): Record<string, ClusterRecord> {
+    const clusters = (this.state.clusters[groupId] ??= {})
+    const t = this.now()
+    for (const [name, c] of Object.entries(clusters)) {
+      if (!c.pending || c.pending.at > t) continue
+      if (c.pending.then === 'GONE') {
+        delete clusters[name]
+        continue
+      }
+      c.doc.stateName = 'IDLE'
+      c.pending = undefined
+      c.provisioned = true
+      c.doc.connectionStrings = this.connectionStrings(c)
+    }
+    return clusters
+  }
+
+  private connectionStrings(c: ClusterRecord): Json {
+    if (!c.provisioned) return {}
+    const srv = this.backingUri.startsWith('mongodb+srv://')
+    return srv ? {standard: this.backingUri, standardSrv: this.backingUri} : {standard: this.backingUri}
+  }
+
+  private cluster(call: Call, name: string, kind: 'cluster' | 'flex'): ClusterRecord {
+    const c = this.settle(call.params.groupId)[name]
+    if (!c) {
+      throw kind === 'cluster'
+        ? new ApiProblem(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${call.params.groupId}.`, [name, call.params.groupId])
+        : new ApiProblem(404, 'FLEX_CLUSTER_NOT_FOUND', `Flex cluster ${name} cannot be found.`, [name])
+    }
+    if (c.kind === 'flex' && kind === 'cluster') throw bad(`Cluster ${name} is a flex cluster; use the flex cluster API.`, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', [name])
+    if (c.kind === 'cluster' && kind === 'flex') throw bad(`Cluster ${name} is not a flex cluster; use the cluster API.`, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API', [name])
+    return c
+  }
+
+  private pending(ms: number, then: 'IDLE' | 'GONE') {
+    return {at: this.now() + ms, then}
+  }
+
+  // ---- organizations and projects ----
+  listOrgs(call: Call): Reply {
+    const orgs = this.state.orgs.filter((o) => o.id === call.principal.orgId).map((o) => ({id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: []}))
+    return {status: 200, body: page(orgs, call.query, `${call.baseUrl}/api/atlas/v2/orgs`)}
+  }
+
+  private groupView(g: Json): Json {
+    const clusterCount = Object.keys(this.settle(g.id)).length
+    return {...g, clusterCount, links: []}
+  }
+
+  listGroups(call: Call): Reply {
+    const groups = Object.values(this.state.groups).filter((g) => g.orgId === call.principal.orgId).map((g) => this.groupView(g))
+    return {status: 200, body: page(groups, call.query, `${call.baseUrl}/api/atlas/v2/groups`)}
+  }
+
+  getGroup(call: Call): Reply {
+    return {status: 200, body: this.groupView(this.group(call))}
+  }
+
+  getGroupByName(call: Call): Reply {
+    const name = call.params.groupName
+    const g = Object.values(this.state.groups).find((x) => x.name === name && x.orgId === call.principal.orgId)
+    if (!g) throw new ApiProblem(404, 'GROUP_NAME_NOT_FOUND', `No group with name ${name} exists.`, [name])
+    return {status: 200, body: this.groupView(g)}
+  }
+
+  createGroup(call: Call): Reply {
+    const b = (call.body ?? {}) as Json
+    if (typeof b.name !== 'string' || !GROUP_NAME.test(b.name)) throw bad(`Invalid project name ${JSON.stringify(b.name)}.`, 'INVALID_ATTRIBUTE', ['name'])
+    if (typeof b.orgId !== 'string') throw bad('orgId is required.', 'MISSING_ATTRIBUTE', ['orgId'])
+    if (b.orgId !== call.principal.orgId) throw new ApiProblem(401, 'NOT_ORG_GROUP_CREATOR', `The current user is not in the group creator role for organization ${b.orgId}.`, [b.orgId])
+    if (Object.values(this.state.groups).some((g) => g.orgId === b.orgId && g.name === b.name)) {
+      throw new ApiProblem(409, 'GROUP_ALREADY_EXISTS', `A group with name "${b.name}" already exists.`, [b.name])
+    }
+    const g = {id: newId(), name: b.name, orgId: b.orgId, created: new Date(this.now()).toISOString(), tags: validTags(b.tags), withDefaultAlertsSettings: b.withDefaultAlertsSettings ?? true}
+    this.state.groups[g.id] = g
+    return {status: 200, body: this.groupView(g)}
+  }
+
+  updateGroup(call: Call): Reply {
+    const g = this.group(call)
+    const b = (call.body ?? {}) as Json
+    if (b.name !== undefined) {
+      if (typeof b.name !== 'string' || !GROUP_NAME.test(b.name)) throw bad(`Invalid project name ${JSON.stringify(b.name)}.`, 'INVALID_ATTRIBUTE', ['name'])
+      g.name = b.name
+    }
+    if (b.tags !== undefined) g.tags = validTags(b.tags)
+    return {status: 200, body: this.groupView(g)}
+  }
+
+  deleteGroup(call: Call): Reply {
+    const g = this.group(call)
+    if (Object.keys(this.settle(g.id)).length > 0) {
+      throw new ApiProblem(409, 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS', 'We could not close this project because it still has active Atlas clusters. Terminate them first.', [])
+    }
+    delete this.state.groups[g.id]
+    delete this.state.clusters[g.id]
+    delete this.state.users[g.id]
+    delete this.state.access[g.id]
+    return {status: 204}
+  }
+
+  // ---- clusters ----
+  private clusterView(c: ClusterRecord): Json {
+    return {...c.doc, connectionStrings: this.connectionStrings(c)}
+  }
+
+  listGroupClusters(call: Call): Reply {
+    this.group(call)
+    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'cluster').map((c) => this.clusterView(c))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/clusters`)}
+  }
+
+  getGroupCluster(call: Call): Reply {
+    this.group(call)
+    return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster'))}
+  }
+
+  private checkRegionConfig(rc: Json, where: string): void {
+    const provider = rc?.providerName
+    if (provider === 'TENANT') {
+      if (!PROVIDERS.includes(rc.backingProviderName)) throw bad(`${where}.backingProviderName must be one of ${PROVIDERS.join(', ')} for TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.backingProviderName`])
+      const size = rc.electableSpecs?.instanceSize
+      if (size !== 'M0') throw bad(`${where}.electableSpecs.instanceSize ${size} is not available; TENANT clusters are M0 (use the flex API for FLEX).`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
+      const regions = M0_REGIONS[rc.backingProviderName as Provider]
+      if (!regions.includes(rc.regionName)) {
+        throw bad(`${where}.regionName ${rc.regionName} does not offer M0 on ${rc.backingProviderName}. Available: ${regions.join(', ')}.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
+      }
+      return
+    }
+    if (!PROVIDERS.includes(provider)) throw bad(`${where}.providerName must be one of AWS, AZURE, GCP or TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.providerName`])
+    if (!REGIONS[provider as Provider].includes(rc.regionName)) throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
+    const size = rc.electableSpecs?.instanceSize
+    if (!INSTANCE_SIZES[provider as Provider].includes(size)) throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
+    if (rc.priority !== undefined && (!Number.isInteger(rc.priority) || rc.priority < 0 || rc.priority > 7)) throw bad(`${where}.priority must be 0-7.`, 'INVALID_ATTRIBUTE', [`${where}.priority`])
+  }
+
+  private normalizeSpecs(specs: unknown): Json[] {
+    if (!Array.isArray(specs) || specs.length === 0) throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+    return specs.map((s: Json, i) => {
+      if (!Array.isArray(s?.regionConfigs) || s.regionConfigs.length === 0) throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [`replicationSpecs[${i}].regionConfigs`])
+      s.regionConfigs.forEach((rc: Json, j: number) => this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`))
+      const tenant = s.regionConfigs.some((rc: Json) => rc.providerName === 'TENANT')
+      if (tenant && (s.regionConfigs.length > 1 || specs.length > 1)) throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+      return {
+        id: s.id ?? newId(),
+        zoneId: s.zoneId ?? newId(),
+        zoneName: s.zoneName ?? 'Zone 1',
+        regionConfigs: s.regionConfigs.map((rc: Json) =>
+          rc.providerName === 'TENANT'
+            ? {providerName: 'TENANT', backingProviderName: rc.backingProviderName, regionName: rc.regionName, priority: rc.priority ?? 7, electableSpecs: {instanceSize: 'M0'}}
+            : {...rc, priority: rc.priority ?? 7, electableSpecs: {nodeCount: 3, ...rc.electableSpecs}},
+        ),
+      }
+    })
+  }
+
+  createGroupCluster(call: Call): Reply {
+    const g = this.group(call)
+    const b = (call.body ?? {}) as Json
+    if (typeof b.name !== 'string' || !CLUSTER_NAME.test(b.name) || b.name.length > 64) {
+      throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid: use 1-64 letters, digits and hyphens, starting with a letter or digit.`, 'INVALID_CLUSTER_NAME', [b.name])
+    }
+    const clusters = this.settle(g.id)
+    if (clusters[b.name]) throw new ApiProblem(409, 'DUPLICATE_CLUSTER_NAME', `Cluster ${b.name} already exists in group ${g.id}.`, [b.name, g.id])
+    const clusterType = b.clusterType ?? 'REPLICASET'
+    if (!['REPLICASET', 'SHARDED', 'GEOSHARDED'].includes(clusterType)) throw bad(`clusterType ${clusterType} is invalid.`, 'INVALID_ATTRIBUTE', ['clusterType'])
+    const replicationSpecs = this.normalizeSpecs(b.replicationSpecs)
+    const tenant = replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
+    if (tenant) {
+      if (clusterType !== 'REPLICASET') throw bad('M0 clusters are replica sets.', 'INVALID_ATTRIBUTE', ['clusterType'])
+      const other = Object.values(clusters).find((c) => c.doc.replicationSpecs?.[0]?.regionConfigs?.[0]?.providerName === 'TENANT')
+      if (other) {
+        throw bad(`This project already has another free cluster (${other.doc.name}); each project can have only one M0.`, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API', [])
+      }
+    }
+    const major = b.mongoDBMajorVersion ?? DEFAULT_MAJOR_VERSION
+    if (!MONGODB_VERSIONS[major]) throw bad(`mongoDBMajorVersion ${major} is not available. Available: ${Object.keys(MONGODB_VERSIONS).join(', ')}.`, 'INVALID_ATTRIBUTE', ['mongoDBMajorVersion'])
+    const doc: Json = {
+      id: newId(),
+      groupId: g.id,
+      name: b.name,
+      clusterType,
+      createDate: new Date(this.now()).toISOString(),
+      mongoDBMajorVersion: major,
+      mongoDBVersion: MONGODB_VERSIONS[major],
+      versionReleaseSystem: b.versionReleaseSystem ?? 'LTS',
+      backupEnabled: Boolean(b.backupEnabled) && !tenant,
+      paused: false,
+      pitEnabled: false,
+      terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled),
+      tags: validTags(b.tags),
+      replicationSpecs,
+      stateName: 'CREATING',
+      links: [],
+    }
+    const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    clusters[b.name] = record
+    return {status: 201, body: this.clusterView(record)}
+  }
+
+  updateGroupCluster(call: Call): Reply {
+    this.group(call)
+    const c = this.cluster(call, call.params.clusterName, 'cluster')
+    const b = (call.body ?? {}) as Json
+    if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
+    if (c.doc.paused && b.paused !== false && Object.keys(b).some((k) => k !== 'paused')) {
+      throw bad(`Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`, 'CANNOT_UPDATE_PAUSED_CLUSTER', [c.doc.name])
+    }
+    const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
+    let changesHardware = false
+    if (b.replicationSpecs !== undefined) {
+      const next = this.normalizeSpecs(structuredClone(b.replicationSpecs))
+      const nextTenant = next[0].regionConfigs[0].providerName === 'TENANT'
+      const sizes = (specs: Json[]) => JSON.stringify(specs.map((s) => s.regionConfigs.map((rc: Json) => [rc.providerName, rc.regionName, rc.electableSpecs?.instanceSize, rc.electableSpecs?.nodeCount])))
+      changesHardware = sizes(next) !== sizes(c.doc.replicationSpecs)
+      if (changesHardware && (tenant || nextTenant)) {
+        throw bad(
+          tenant ? `Cluster ${c.doc.name} is an M0; upgrade it with the tenant upgrade endpoint.` : `Cluster ${c.doc.name} is dedicated; it cannot move to a shared tier.`,
+          'TENANT_CLUSTER_UPDATE_UNSUPPORTED',
+          [c.doc.name],
+        )
+      }
+      const providers = (specs: Json[]) => specs.flatMap((s) => s.regionConfigs.map((rc: Json) => rc.providerName)).sort().join()
+      if (changesHardware && providers(next) !== providers(c.doc.replicationSpecs)) throw bad('Changing the cloud provider is not supported.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+      c.doc.replicationSpecs = next
+    }
+    if (b.tags !== undefined) c.doc.tags = validTags(b.tags)
+    if (b.terminationProtectionEnabled !== undefined) c.doc.terminationProtectionEnabled = Boolean(b.terminationProtectionEnabled)
+    if (b.paused !== undefined) {
+      if (tenant) throw bad('M0 clusters cannot be paused.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
+      changesHardware ||= Boolean(b.paused) !== Boolean(c.doc.paused)
+      c.doc.paused = Boolean(b.paused)
+    }
+    if (b.mongoDBMajorVersion !== undefined && b.mongoDBMajorVersion !== c.doc.mongoDBMajorVersion) {
+      if (!MONGODB_VERSIONS[b.mongoDBMajorVersion]) throw bad(`mongoDBMajorVersion ${b.mongoDBMajorVersion} is not available.`, 'INVALID_ATTRIBUTE', ['mongoDBMajorVersion'])
+      c.doc.mongoDBMajorVersion = b.mongoDBMajorVersion
+      c.doc.mongoDBVersion = MONGODB_VERSIONS[b.mongoDBMajorVersion]
+      changesHardware = true
+    }
+    if (changesHardware) {
+      c.doc.stateName = 'UPDATING'
+      c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
+    }
+    return {status: 200, body: this.clusterView(c)}
+  }
+
+  private startDelete(c: ClusterRecord): void {
+    if (c.doc.terminationProtectionEnabled) {
+      throw bad(`Cluster ${c.doc.name} has termination protection enabled; disable it before deleting.`, 'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED', [c.doc.name])
+    }
+    if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is already being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
+    c.doc.stateName = 'DELETING'
+    c.pending = this.pending(this.delays.clusterDeleteMs, 'GONE')
+  }
+
+  deleteGroupCluster(call: Call): Reply {
+    this.group(call)
+    this.startDelete(this.cluster(call, call.params.clusterName, 'cluster'))
+    return {status: 202}
+  }
+
+  /** Legacy tenant upgrade: M0 → FLEX or M0 → dedicated. */
+  upgradeGroupClusterTenantUpgrade(call: Call): Reply {
+    this.group(call)
+    const b = (call.body ?? {}) as Json
+    const c = this.cluster(call, b.name, 'cluster')
+    const rc = c.doc.replicationSpecs[0].regionConfigs[0]
+    if (rc.providerName !== 'TENANT') throw bad(`Cluster ${b.name} is not an M0; scale it with a cluster update.`, 'INVALID_ATTRIBUTE', ['name'])
+    if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
+    const ps = b.providerSettings ?? {}
+    if (ps.providerName === 'FLEX' || ps.instanceSizeName === 'FLEX') {
+      c.kind = 'flex'
+      c.doc = this.flexDoc(c.doc.groupId, c.doc.name, ps.backingProviderName ?? rc.backingProviderName, ps.regionName ?? rc.regionName, c.doc)
+    } else {
+      const provider = ps.providerName
+      const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
+      this.checkRegionConfig(spec, 'providerSettings')
+      c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [spec]}]
+    }
+    c.doc.stateName = 'UPDATING'
+    c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
+    const size = c.kind === 'flex' ? 'FLEX' : c.doc.replicationSpecs[0].regionConfigs[0].electableSpecs.instanceSize
+    return {
+      status: 200,
+      body: {
+        id: c.doc.id, groupId: c.doc.groupId, name: c.doc.name, clusterType: 'REPLICASET', stateName: 'UPDATING', mongoDBVersion: c.doc.mongoDBVersion,
+        mongoDBMajorVersion: c.doc.mongoDBMajorVersion, createDate: c.doc.createDate, paused: false, links: [],
+        providerSettings: c.kind === 'flex'
+          ? {providerName: 'FLEX', backingProviderName: c.doc.providerSettings.backingProviderName, instanceSizeName: 'FLEX', regionName: c.doc.providerSettings.regionName}
+          : {providerName: ps.providerName, instanceSizeName: size, regionName: ps.regionName ?? rc.regionName},
+      },
+    }
+  }
+
+  // ---- flex clusters ----
+  private flexDoc(groupId: string, name: string, backing: string, regionName: string, from?: Json): Json {
+    return {
+      id: from?.id ?? newId(),
+      groupId,
+      name,
+      clusterType: 'REPLICASET',
+      createDate: from?.createDate ?? new Date(this.now()).toISOString(),
+      mongoDBVersion: MONGODB_VERSIONS[DEFAULT_MAJOR_VERSION],
+      versionReleaseSystem: 'LTS',
+      providerSettings: {providerName: 'FLEX', backingProviderName: backing, regionName, diskSizeGB: 5},
+      backupSettings: {enabled: true},
+      tags: from?.tags ?? [],
+      terminationProtectionEnabled: from?.terminationProtectionEnabled ?? false,
+      stateName: 'CREATING',
+      links: [],
+    }
+  }
+
+  listGroupFlexClusters(call: Call): Reply {
+    this.group(call)
+    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'flex').map((c) => this.clusterView(c))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/flexClusters`)}
+  }
+
+  getGroupFlexCluster(call: Call): Reply {
+    this.group(call)
+    return {status: 200, body: this.clusterView(this.cluster(call, call.params.name, 'flex'))}
+  }
+
+  createGroupFlexCluster(call: Call): Reply {
+    const g = this.group(call)
+    const b = (call.body ?? {}) as Json
+    if (typeof b.name !== 'string' || !CLUSTER_NAME.test(b.name) || b.name.length > 64) throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid.`, 'INVALID_CLUSTER_NAME', [b.name])
+    const ps = b.providerSettings ?? {}
+    if (!PROVIDERS.includes(ps.backingProviderName)) throw bad('providerSettings.backingProviderName must be AWS, AZURE or GCP.', 'INVALID_ATTRIBUTE', ['providerSettings.backingProviderName'])
+    if (!REGIONS[ps.backingProviderName as Provider].includes(ps.regionName)) throw bad(`providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`, 'INVALID_ATTRIBUTE', ['providerSettings.regionName'])
+    const clusters = this.settle(g.id)
+    if (clusters[b.name]) throw new ApiProblem(409, 'DUPLICATE_CLUSTER_NAME', `Cluster ${b.name} already exists in group ${g.id}.`, [b.name, g.id])
+    const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
+    const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    clusters[b.name] = record
+    return {status: 201, body: this.clusterView(record)}
+  }
+
+  deleteGroupFlexCluster(call: Call): Reply {
+    this.group(call)
+    this.startDelete(this.cluster(call, call.params.name, 'flex'))
+    return {status: 204}
+  }
+
+  /** FLEX → dedicated. */
+  tenantGroupFlexClusterUpgrade(call: Call): Reply {
+    this.group(call)
+    const b = (call.body ?? {}) as Json
+    const c = this.cluster(call, b.name, 'flex')
+    if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
+    const specs = this.normalizeSpecs(b.replicationSpecs)
+    if (specs[0].regionConfigs[0].providerName === 'TENANT') throw bad('A flex cluster upgrades to a dedicated tier (M10 and up).', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+    const flexView = this.clusterView(c)
+    c.kind = 'cluster'
+    c.doc = {
+      id: c.doc.id, groupId: c.doc.groupId, name: c.doc.name, clusterType: 'REPLICASET', createDate: c.doc.createDate,
+      mongoDBMajorVersion: DEFAULT_MAJOR_VERSION, mongoDBVersion: c.doc.mongoDBVersion, versionReleaseSystem: 'LTS', backupEnabled: false,
+      paused: false, pitEnabled: false, terminationProtectionEnabled: c.doc.terminationProtectionEnabled, tags: c.doc.tags,
+      replicationSpecs: specs, stateName: 'UPDATING', links: [],
+    }
+    c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
+    return {status: 200, body: {...flexView, stateName: 'UPDATING'}}
+  }
+
+  // ---- database users ----
+  private users(groupId: string): Record<string, Json> {
+    const users = (this.state.users[groupId] ??= {})
+    const t = this.now()
+    for (const [k, u] of Object.entries(users)) if (u.deleteAfterDate && Date.parse(u.deleteAfterDate) <= t) delete users[k]
+    return users
+  }
+
+  private checkUser(call: Call, b: Json, partial: boolean): void {
+    if (!partial || b.roles !== undefined) {
+      if (!Array.isArray(b.roles) || b.roles.length === 0) throw bad('roles must list at least one role.', 'INVALID_ATTRIBUTE', ['roles'])
+      for (const r of b.roles) {
+        if (!r || !ROLE_NAMES.includes(r.roleName) || typeof r.databaseName !== 'string' || r.databaseName === '') {
+          throw bad(`Invalid role ${JSON.stringify(r)}.`, 'INVALID_ATTRIBUTE', ['roles'])
+        }
+      }
+    }
+    if (b.password !== undefined && (typeof b.password !== 'string' || b.password.length < 8)) throw bad('password must have at least 8 characters.', 'INVALID_ATTRIBUTE', ['password'])
+    if (b.scopes !== undefined) {
+      if (!Array.isArray(b.scopes)) throw bad('scopes must be an array.', 'INVALID_ATTRIBUTE', ['scopes'])
+      const clusters = this.settle(call.params.groupId)
+      for (const s of b.scopes) {
+        if (!s || !['CLUSTER', 'DATA_LAKE', 'STREAM'].includes(s.type) || typeof s.name !== 'string') throw bad(`Invalid scope ${JSON.stringify(s)}.`, 'INVALID_ATTRIBUTE', ['scopes'])
+        if (s.type === 'CLUSTER' && !clusters[s.name]) throw bad(`Scope cluster ${s.name} does not exist in this project.`, 'INVALID_ATTRIBUTE', ['scopes'])
+      }
+    }
+    if (b.deleteAfterDate !== undefined) {
+      const t = Date.parse(b.deleteAfterDate)
+      if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be a date-time in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
+    }
+    if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 100)) throw bad('description has at most 100 characters.', 'INVALID_ATTRIBUTE', ['description'])
+  }
+
+  private userView(u: Json): Json {
+    const {password: _password, ...rest} = u
+    return {...rest, links: []}
+  }
+
+  listGroupDatabaseUsers(call: Call): Reply {
+    this.group(call)
+    const list = Object.values(this.users(call.params.groupId)).map((u) => this.userView(u))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/databaseUsers`)}
+  }
+
+  private user(call: Call): Json {
+    const u = this.users(call.params.groupId)[`${call.params.databaseName}/${call.params.username}`]
+    if (!u) throw new ApiProblem(404, 'USERNAME_NOT_FOUND', `No user with username ${call.params.username} exists.`, [call.params.username])
+    return u
+  }
+
+  getGroupDatabaseUser(call: Call): Reply {
+    this.group(call)
+    return {status: 200, body: this.userView(this.user(call))}
+  }
+
+  createGroupDatabaseUser(call: Call): Reply {
+    const g = this.group(call)
+    const b = (call.body ?? {}) as Json
+    const db = b.databaseName ?? 'admin'
+    if (!['admin', '$external'].includes(db)) throw bad('databaseName must be admin or $external.', 'INVALID_ATTRIBUTE', ['databaseName'])
+    if (b.groupId !== g.id) throw bad('groupId in the body must match the path.', 'INVALID_ATTRIBUTE', ['groupId'])
+    if (typeof b.username !== 'string' || b.username === '' || b.username.length > 1024) throw bad('username is required.', 'INVALID_ATTRIBUTE', ['username'])
+    if (db === 'admin' && b.password === undefined) throw bad('password is required for SCRAM users.', 'INVALID_ATTRIBUTE', ['password'])
+    this.checkUser(call, b, false)
+    const users = this.users(g.id)
+    const key = `${db}/${b.username}`
+    if (users[key]) throw new ApiProblem(409, 'USER_ALREADY_EXISTS', `The user ${b.username} already exists.`, [b.username])
+    if (Object.keys(users).length >= 100) throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
+    const u: Json = {
+      databaseName: db, groupId: g.id, username: b.username, password: b.password, roles: b.roles.map((r: Json) => ({...r})),
+      scopes: b.scopes ?? [], labels: b.labels ?? [], awsIAMType: 'NONE', ldapAuthType: 'NONE', oidcAuthType: 'NONE', x509Type: 'NONE',
+      ...(b.deleteAfterDate ? {deleteAfterDate: new Date(b.deleteAfterDate).toISOString()} : {}),
+      ...(b.description ? {description: b.description} : {}),
+    }
+    users[key] = u
+    return {status: 201, body: this.userView(u)}
+  }
+
+  updateGroupDatabaseUser(call: Call): Reply {
+    this.group(call)
+    const u = this.user(call)
+    const b = (call.body ?? {}) as Json
+    this.checkUser(call, b, true)
+    for (const k of ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']) if (b[k] !== undefined) u[k] = b[k]
+    return {status: 200, body: this.userView(u)}
+  }
+
+  deleteGroupDatabaseUser(call: Call): Reply {
+    this.group(call)
+    this.user(call)
+    delete this.users(call.params.groupId)[`${call.params.databaseName}/${call.params.username}`]
+    return {status: 204}
+  }
+
+  // ---- project IP access list ----
+  private access(groupId: string): Record<string, AccessRecord> {
+    const entries = (this.state.access[groupId] ??= {})
+    const t = this.now()
+    for (const [k, e] of Object.entries(entries)) if (e.entry.deleteAfterDate && Date.parse(e.entry.deleteAfterDate) <= t) delete entries[k]
+    return entries
+  }
+
+  listGroupAccessListEntries(call: Call): Reply {
+    this.group(call)
+    const list = Object.values(this.access(call.params.groupId)).map((e) => ({...e.entry, links: []}))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList`)}
+  }
+
+  createGroupAccessListEntry(call: Call): Reply {
+    const g = this.group(call)
+    if (!Array.isArray(call.body) || call.body.length === 0) throw bad('The body must be a non-empty array of access list entries.', 'INVALID_ATTRIBUTE', [])
+    const entries = this.access(g.id)
+    const staged: Array<[string, AccessRecord]> = []
+    for (const [i, e] of (call.body as Json[]).entries()) {
+      const fields = ['ipAddress', 'cidrBlock', 'awsSecurityGroup'].filter((f) => e?.[f] !== undefined)
+      if (fields.length !== 1) throw bad(`Entry ${i} must have exactly one of ipAddress, cidrBlock or awsSecurityGroup.`, 'INVALID_ATTRIBUTE', [`${i}`])
+      if (e.awsSecurityGroup !== undefined) throw bad('Security-group entries need a network peering connection, which the emulator does not model.', 'INVALID_ATTRIBUTE', ['awsSecurityGroup'])
+      const value = String(e.ipAddress ?? e.cidrBlock)
+      if (e.ipAddress !== undefined && (value.includes('/') || !isEntryValue(value))) throw bad(`Invalid IP address ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
+      if (e.cidrBlock !== undefined && (!value.includes('/') || !isEntryValue(value))) throw bad(`Invalid CIDR block ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
+      if (e.comment !== undefined && (typeof e.comment !== 'string' || e.comment.length > 80)) throw bad('comment has at most 80 characters.', 'INVALID_ATTRIBUTE', ['comment'])
+      if (e.deleteAfterDate !== undefined) {
+        const t = Date.parse(e.deleteAfterDate)
+        if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
+      }
+      const cidr = value.includes('/') ? value : `${value}/${net.isIP(value) === 4 ? 32 : 128}`
+      const existing = entries[value]
+      const entry: Json = {
+        groupId: g.id,
+        cidrBlock: cidr,
+        ...(e.ipAddress !== undefined ? {ipAddress: value} : {}),
+        ...(e.comment !== undefined ? {comment: e.comment} : existing?.entry.comment !== undefined ? {comment: existing.entry.comment} : {}),
+        ...(e.deleteAfterDate !== undefined ? {deleteAfterDate: new Date(e.deleteAfterDate).toISOString()} : {}),
+      }
+      staged.push([value, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
+    }
+    // All or nothing: the entries are validated before any is written.
+    for (const [k, v] of staged) entries[k] = v
+    return this.listGroupAccessListEntries(call)
+  }
+
+  private accessEntry(call: Call): AccessRecord {
+    const e = this.access(call.params.groupId)[call.params.entryValue]
+    if (!e) throw new ApiProblem(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND', `IP address ${call.params.entryValue} not on Atlas access list for group ${call.params.groupId}.`, [call.params.entryValue, call.params.groupId])
+    return e
+  }
+
+  getGroupAccessListEntry(call: Call): Reply {
+    this.group(call)
+    return {status: 200, body: {...this.accessEntry(call).entry, links: []}}
+  }
+
+  getGroupAccessListStatus(call: Call): Reply {
+    this.group(call)
+    return {status: 200, body: {STATUS: this.accessEntry(call).activeAt <= this.now() ? 'ACTIVE' : 'PENDING'}}
+  }
+
+  deleteGroupAccessListEntry(call: Call): Reply {
+    this.group(call)
+    this.accessEntry(call)
+    delete this.access(call.params.groupId)[call.params.entryValue]
+    return {status: 204}
+  }
+}

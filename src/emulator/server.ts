@@ -1,0 +1,168 @@
+import {randomBytes} from 'node:crypto'
+import http, {type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {matchOperation, mediaType, pathExists} from '../atlas/operations.js'
+import {Authenticator, type Principal} from './auth.js'
+import {type FaultOptions, FaultInjector, NO_FAULTS} from './faults.js'
+import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
+import {AtlasModel, type Call, type Delays, REALISTIC_DELAYS, type Reply} from './model.js'
+import {defaultEndpointSets, type EndpointSet, RateLimiter} from './ratelimit.js'
+import {type EmulatorState, freshState, StateFile} from './state.js'
+
+export interface EmulatorOptions {
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Persist state here; without it the state lives in memory. */
+  dataDir?: string
+  delays?: Partial<Delays>
+  /** Token buckets: 'realistic' (the default), 'off', or explicit endpoint sets. */
+  rateLimits?: 'realistic' | 'off' | EndpointSet[]
+  faults?: Partial<FaultOptions>
+  /** The MongoDB URI that clusters' connection strings point to. */
+  backingUri?: string
+  tokenTtlSeconds?: number
+  /** Sees every API exchange; the contract tests validate them against the spec. */
+  onExchange?: (x: Exchange) => void
+}
+
+export interface Exchange {
+  operationId?: string
+  method: string
+  path: string
+  requestHeaders: Record<string, string | string[] | undefined>
+  requestBody?: unknown
+  status: number
+  responseHeaders: Record<string, string>
+  responseBody?: unknown
+}
+
+export interface RunningEmulator {
+  url: string
+  port: number
+  state: EmulatorState
+  credentials: {publicKey: string; privateKey: string; clientId: string; clientSecret: string; orgId: string}
+  stats: {requests: number; rateLimited: number; faults: number}
+  close(): Promise<void>
+}
+
+export const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
+
+const VERSION_RE = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/
+
+type Handler = (call: Call) => Reply
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const file = options.dataDir ? new StateFile(options.dataDir) : undefined
+  const state = file?.load() ?? freshState()
+  file?.save(state)
+  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds)
+  const model = new AtlasModel(state, {...REALISTIC_DELAYS, ...options.delays}, options.backingUri ?? DEFAULT_BACKING_URI)
+  const sets = options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
+  const limiter = new RateLimiter(sets)
+  const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
+  const stats = {requests: 0, rateLimited: 0, faults: 0}
+  let baseUrl = ''
+
+  async function handle(req: IncomingMessage, res: ServerResponse, common: Record<string, string>): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const bodyText = await readBody(req)
+
+    if (url.pathname === '/__emulator/health') return sendJson(res, 200, {ok: true, orgId: state.orgs[0].id}, 'application/json', common)
+    if (url.pathname === '/api/oauth/token' && method === 'POST') {
+      return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {...common, 'cache-control': 'no-store'})
+    }
+    if (!url.pathname.startsWith('/api/atlas/v2')) throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
+
+    const principal: Principal = auth.authenticate(req)
+    stats.requests++
+    const matched = matchOperation(method, url.pathname)
+    if (!matched) {
+      if (pathExists(url.pathname)) throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed on ${url.pathname}.`, [method])
+      throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
+    }
+    const {op, params} = matched
+    const requested = VERSION_RE.exec(req.headers.accept ?? '')?.[1]
+    if (!requested || Number.isNaN(Date.parse(requested)) || requested < op.version) {
+      throw new ApiProblem(406, 'INVALID_VERSION_DATE', `${op.operationId} needs Accept: ${mediaType(op.version)}${requested ? ` (got version ${requested})` : ' (no API version in Accept)'}.`, [op.version])
+    }
+
+    const verdict = limiter.take(url.pathname, {USER: principal.id, GROUP: params.groupId ?? principal.id, ORGANIZATION: principal.orgId, IP: req.socket.remoteAddress ?? ''})
+    const rateHeaders: Record<string, string> = verdict.set ? {'ratelimit-limit': String(verdict.set.spec.capacity), 'ratelimit-remaining': String(verdict.remaining)} : {}
+    if (!verdict.allowed && verdict.set) {
+      stats.rateLimited++
+      const s = verdict.set.spec
+      throw new ApiProblem(
+        429,
+        'RATE_LIMITED_TOKEN_BUCKET',
+        `Rate limit exceeded for ${verdict.set.name}. Please retry after ${verdict.retryAfterSeconds} seconds. Request capacity: ${s.capacity}. Refill rate: ${s.refillRate} per ${s.refillSeconds} seconds.`,
+        [verdict.set.name, verdict.retryAfterSeconds, s.capacity, s.refillRate, s.refillSeconds],
+        {...rateHeaders, 'retry-after': String(verdict.retryAfterSeconds)},
+      )
+    }
+
+    const fault = faults.next()
+    if (faults.options.latencyMs > 0) await sleep(faults.options.latencyMs)
+    if (fault.kind === 'error') {
+      stats.faults++
+      throw new ApiProblem(fault.status, fault.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_ERROR', 'Injected fault.', [], fault.status === 503 ? {'retry-after': '1'} : {})
+    }
+
+    const body = bodyText ? parseJson(bodyText) : undefined
+    const handler = (model as unknown as Record<string, Handler>)[op.operationId]
+    const reply = handler.call(model, {principal, params, query: url.searchParams, body, baseUrl})
+    if (method !== 'GET') file?.save(state)
+    if (fault.kind === 'drop') {
+      // The write happened; the client never hears about it, as when a connection dies in flight.
+      stats.faults++
+      req.socket.destroy()
+      return
+    }
+    const headers = {...common, ...rateHeaders}
+    sendJson(res, reply.status, reply.body, mediaType(op.version), headers)
+    options.onExchange?.({
+      operationId: op.operationId, method, path: url.pathname, requestHeaders: req.headers, requestBody: body,
+      status: reply.status, responseHeaders: {'content-type': mediaType(op.version), ...headers}, responseBody: reply.body,
+    })
+  }
+
+  const server = http.createServer((req, res) => {
+    const common = {'x-request-id': randomBytes(12).toString('hex')}
+    handle(req, res, common).catch((error: unknown) => {
+      const problem = error instanceof ApiProblem ? error : new ApiProblem(500, 'UNEXPECTED_ERROR', `Unexpected error: ${(error as Error).message}`)
+      if (res.headersSent) return void res.destroy()
+      sendProblem(res, problem, common)
+      if (problem.status !== 401) {
+        options.onExchange?.({
+          operationId: matchOperation(req.method ?? 'GET', new URL(req.url ?? '/', 'http://e').pathname)?.op.operationId,
+          method: req.method ?? 'GET', path: req.url ?? '/', requestHeaders: req.headers, status: problem.status,
+          responseHeaders: {'content-type': 'application/json'},
+          responseBody: {detail: problem.detail, error: problem.status, errorCode: problem.errorCode, parameters: problem.parameters},
+        })
+      }
+    })
+  })
+  server.keepAliveTimeout = 30_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`
+  const key = state.apiKeys[0]
+  const account = state.serviceAccounts[0]
+  return {
+    url: baseUrl,
+    port,
+    state,
+    stats,
+    credentials: {publicKey: key.publicKey, privateKey: key.privateKey, clientId: account.clientId, clientSecret: account.clientSecret, orgId: key.orgId},
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}

@@ -1,0 +1,18 @@
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {stopEmulator} from '../../services/emulator.js'
+
+type Result = Awaited<ReturnType<typeof stopEmulator>>
+
+export default class EmulatorStop extends AtlasCommand<Result> {
+  static override summary = 'Stop the background emulator.'
+  static override examples = ['<%= config.bin %> emulator stop']
+
+  protected async execute(): Promise<Result> {
+    await this.parse(EmulatorStop)
+    return stopEmulator(this.config.configDir)
+  }
+
+  protected override render(r: Result): void {
+    this.out.info(r.stopped ? `Stopped the emulator at ${r.url} (pid ${r.pid}).` : 'No emulator is running.')
+  }
+}

@@ -2,6 +2,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import type {AtlasClient} from '../atlas/client.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
+import type {ProjectSummary} from '../services/projects.js'
 import {AtlasCtlError, CancelledError, ExitCode, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {Output} from '../ui/output.js'
@@ -103,6 +104,18 @@ export abstract class AtlasCommand<T> extends Command {
       ...httpOptionsFromEnv(),
     })
     return this.clientCache
+  }
+
+  /** --project, else the environment, else the profile; resolved by name or id. */
+  protected async project(flag?: string): Promise<ProjectSummary> {
+    const settings = await this.settings({projectId: flag})
+    const {resolveProject} = await import('../services/projects.js')
+    return resolveProject(await this.atlas(settings), settings.projectId)
+  }
+
+  /** Waiting is the default on a terminal; --wait / --no-wait decide elsewhere. */
+  protected shouldWait(flag: boolean | undefined): boolean {
+    return flag ?? (this.interactive && !this.jsonEnabled())
   }
 
   protected override toSuccessJson(result: unknown): unknown {

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import type {Principal} from './auth.js'
-import {DEFAULT_MAJOR_VERSION, INSTANCE_SIZES, M0_REGIONS, MONGODB_VERSIONS, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from './catalog.js'
+import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
+import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
 import {ApiProblem} from './http.js'
 import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
 

@@ -71,9 +71,10 @@ export class CancelledError extends AtlasCtlError {
   }
 }
 
-/** A value is missing and there is no terminal to ask for it. */
+/** A value is missing and there is no terminal to ask for it. An upper-case name is a positional argument. */
 export class MissingValueError extends UsageError {
   constructor(flag: string, what?: string) {
-    super(`Missing ${what ?? 'value'}: pass --${flag} (no terminal to prompt on).`, {code: 'MISSING_FLAG', details: {flag}})
+    const how = /^[A-Z_]+$/.test(flag) ? `the ${flag} argument` : `--${flag}`
+    super(`Missing ${what ?? 'value'}: pass ${how} (no terminal to prompt on).`, {code: 'MISSING_FLAG', details: {flag}})
   }
 }

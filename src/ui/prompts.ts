@@ -25,24 +25,24 @@ async function guard<V>(ask: () => Promise<V>): Promise<V> {
 export class Prompter {
   constructor(readonly interactive: boolean) {}
 
-  private need(flag: string, what: string): void {
-    if (!this.interactive) throw new MissingValueError(flag, what)
+  private need(flag: string, message: string): void {
+    if (!this.interactive) throw new MissingValueError(flag, message.replace(/\s*\(.*\)/g, '').replace(/[:?]\s*$/, '').toLowerCase())
   }
 
   async input(o: {flag: string; message: string; default?: string; validate?: (v: string) => true | string}): Promise<string> {
-    this.need(o.flag, o.message.replace(/[:?]\s*$/, '').toLowerCase())
+    this.need(o.flag, o.message)
     const {input} = await inquirer()
     return guard(() => input({message: o.message, default: o.default, validate: o.validate}, context))
   }
 
   async password(o: {flag: string; message: string}): Promise<string> {
-    this.need(o.flag, o.message.replace(/[:?]\s*$/, '').toLowerCase())
+    this.need(o.flag, o.message)
     const {password} = await inquirer()
     return guard(() => password({message: o.message, mask: '*', validate: (v) => (v.length > 0 ? true : 'required')}, context))
   }
 
   async select<V>(o: {flag: string; message: string; choices: Array<Choice<V>>; default?: V}): Promise<V> {
-    this.need(o.flag, o.message.replace(/[:?]\s*$/, '').toLowerCase())
+    this.need(o.flag, o.message)
     const {select} = await inquirer()
     return guard(() => select<V>({message: o.message, choices: o.choices, default: o.default, pageSize: 12}, context))
   }

@@ -35,3 +35,11 @@ export async function startProgress(text: string, options: {json: boolean}): Pro
     stop: () => void spinner.stop(),
   }
 }
+
+/** Wires a poller's progress to a spinner: every poll on a terminal (elapsed time), state changes only in logs. */
+export function reportWait(progress: Progress, label: string): (text: string, elapsedMs: number, changed: boolean) => void {
+  const live = animated()
+  return (text, elapsedMs, changed) => {
+    if (live || changed) progress.update(`${label}: ${text}${live ? ` (${Math.round(elapsedMs / 1000)}s)` : ''}`)
+  }
+}

@@ -2,8 +2,8 @@ import {createRequire} from 'node:module'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-// The emulator's lists of providers, regions and tiers come from the vendored official spec.
-const spec = createRequire(import.meta.url)('../atlas/spec/atlas-admin-v2.json') as {components: {schemas: Json}}
+// Providers, regions, tiers and roles, read from the vendored official spec (shared by the CLI and the emulator).
+const spec = createRequire(import.meta.url)('./spec/atlas-admin-v2.json') as {components: {schemas: Json}}
 const schemas = spec.components.schemas
 
 export const PROVIDERS = ['AWS', 'AZURE', 'GCP'] as const
@@ -27,15 +27,3 @@ export const INSTANCE_SIZES: Record<Provider | 'TENANT', readonly string[]> = {
 
 export const ROLE_NAMES: readonly string[] = (schemas.DatabaseUserRole.properties.roleName.enum as string[]).filter((r) => !r.startsWith('<'))
 
-/**
- * Regions that offer M0 in the emulator. Atlas offers M0 in a subset of regions
- * (listGroupClusterProviderRegions?tier=M0); this is a representative approximation.
- */
-export const M0_REGIONS: Record<Provider, readonly string[]> = {
-  AWS: ['US_EAST_1', 'US_WEST_2', 'EU_WEST_1', 'EU_CENTRAL_1', 'AP_SOUTHEAST_1', 'AP_SOUTHEAST_2', 'AP_SOUTH_1', 'AP_NORTHEAST_1', 'SA_EAST_1', 'CA_CENTRAL_1'],
-  GCP: ['CENTRAL_US', 'WESTERN_EUROPE', 'EASTERN_ASIA_PACIFIC', 'SOUTHEASTERN_ASIA_PACIFIC'],
-  AZURE: ['US_EAST_2', 'EUROPE_NORTH', 'EUROPE_WEST', 'ASIA_EAST'],
-}
-
-export const MONGODB_VERSIONS: Record<string, string> = {'7.0': '7.0.25', '8.0': '8.0.16'}
-export const DEFAULT_MAJOR_VERSION = '8.0'

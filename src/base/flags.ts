@@ -1,0 +1,10 @@
+import {Flags} from '@oclif/core'
+
+/** Shared flags, declared once so every command spells and documents them alike. */
+export const projectFlag = Flags.string({
+  char: 'p',
+  description: 'Project name or id (default: MONGODB_ATLAS_PROJECT_ID / ATLAS_PROJECT_ID, then the profile\'s projectId).',
+})
+
+export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until Atlas finishes (default: on a terminal).'})
+export const timeoutFlag = Flags.string({default: '30m', description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h.'})

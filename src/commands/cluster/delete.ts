@@ -1,0 +1,42 @@
+import {Args} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
+import {ConflictError} from '../../lib/errors.js'
+import {type ClusterSummary, deleteCluster, resolveCluster, waitForCluster} from '../../services/clusters.js'
+import {reportWait, startProgress} from '../../ui/spinner.js'
+
+type Result = {cluster: ClusterSummary; deleted: boolean; waited: boolean}
+
+export default class ClusterDelete extends AtlasCommand<Result> {
+  static override summary = 'Delete a cluster (asks first unless --yes).'
+  static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
+  static override flags = {project: projectFlag, wait: waitFlag, timeout: timeoutFlag}
+  static override examples = ['<%= config.bin %> cluster delete demo --project my-project --yes --wait']
+
+  protected async execute(): Promise<Result> {
+    const {args, flags} = await this.parse(ClusterDelete)
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const project = await this.project(flags.project)
+    const settings = await this.settings({projectId: flags.project, clusterName: args.name})
+    const client = await this.atlas()
+    const cluster = await resolveCluster(client, project, settings.clusterName)
+    if (cluster.terminationProtection) {
+      throw new ConflictError(`Cluster "${cluster.name}" has termination protection on; nothing was deleted.`, {
+        code: 'TERMINATION_PROTECTION',
+        hint: 'Turn it off in the Atlas UI or API, then delete again.',
+      })
+    }
+    await this.prompt.confirmPlan(`This deletes cluster "${cluster.name}" (${cluster.tier}, ${cluster.state}) in project "${project.name}" and all its data.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    if (cluster.state !== 'DELETING') await deleteCluster(client, cluster)
+    if (!this.shouldWait(flags.wait)) return {cluster: {...cluster, state: 'DELETING'}, deleted: true, waited: false}
+    const progress = await startProgress(`Deleting cluster ${cluster.name}`, {json: this.jsonEnabled()})
+    await waitForCluster(client, project.id, cluster.name, {state: 'GONE'}, {timeoutMs, onProgress: reportWait(progress, `Cluster ${cluster.name}`)})
+    progress.succeed(`Cluster ${cluster.name} is deleted.`)
+    return {cluster: {...cluster, state: 'DELETED'}, deleted: true, waited: true}
+  }
+
+  protected override render(r: Result): void {
+    this.out.info(r.waited ? `Deleted cluster ${r.cluster.name}.` : `Deletion of ${r.cluster.name} requested; it is DELETING.`)
+  }
+}

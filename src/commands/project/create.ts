@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {createProject, parseTags, type ProjectSummary, resolveOrgId} from '../../services/projects.js'
+
+export default class ProjectCreate extends AtlasCommand<ProjectSummary> {
+  static override summary = 'Create a project.'
+  static override args = {name: Args.string({required: true, description: 'Project name.'})}
+  static override flags = {
+    'org-id': Flags.string({description: 'Organization id (default: MONGODB_ATLAS_ORG_ID, the profile\'s orgId, or the only org the key sees).'}),
+    tag: Flags.string({multiple: true, description: 'Tag as key=value; repeatable.'}),
+  }
+  static override examples = ['<%= config.bin %> project create hackathon-2026 --tag event=hack26']
+
+  protected async execute(): Promise<ProjectSummary> {
+    const {args, flags} = await this.parse(ProjectCreate)
+    const tags = parseTags(flags.tag)
+    const settings = await this.settings({orgId: flags['org-id']})
+    const client = await this.atlas(settings)
+    return createProject(client, {name: args.name, orgId: await resolveOrgId(client, settings.orgId), tags})
+  }
+
+  protected override render(p: ProjectSummary): void {
+    this.out.data(`Created project ${p.name} (${p.id}).`)
+  }
+}

@@ -1,0 +1,24 @@
+function distance(a: string, b: string): number {
+  const dp = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]
+    dp[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]
+      dp[j] = Math.min(dp[j] + 1, dp[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return dp[b.length]
+}
+
+/** Names close to `wanted` (by edit distance or substring), best first, for "did you mean" hints. */
+export function closeMatches(wanted: string, candidates: string[], max = 3): string[] {
+  const w = wanted.toLowerCase()
+  return candidates
+    .map((c) => ({c, d: c.toLowerCase().includes(w) || w.includes(c.toLowerCase()) ? 0 : distance(w, c.toLowerCase())}))
+    .filter(({d}) => d <= Math.max(2, Math.floor(w.length / 3)))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, max)
+    .map(({c}) => c)
+}

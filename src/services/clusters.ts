@@ -1,0 +1,214 @@
+import type {AtlasClient, Cluster, FlexCluster} from '../atlas/client.js'
+import {AtlasApiError} from '../atlas/errors.js'
+import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
+import {NotFoundError, UsageError} from '../lib/errors.js'
+import {closeMatches} from '../lib/text.js'
+import {waitFor, type WaitOptions} from './wait.js'
+
+export type Tag = {key: string; value: string}
+
+export interface ClusterSummary {
+  name: string
+  id?: string
+  projectId: string
+  state: string
+  tier: string
+  kind: 'M0' | 'FLEX' | 'dedicated'
+  provider: string
+  region: string
+  mongoDBVersion?: string
+  mongoDBMajorVersion?: string
+  paused: boolean
+  terminationProtection: boolean
+  tags: Tag[]
+  connectionString?: string
+  connectionStrings: Record<string, unknown>
+  autoScaling?: {enabled: boolean; minInstanceSize?: string; maxInstanceSize?: string}
+}
+
+export interface ClusterSpec {
+  name: string
+  provider: Provider
+  region: string
+  tier: string
+  mongoDBMajorVersion?: string
+  tags?: Tag[]
+  terminationProtection?: boolean
+}
+
+export const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$/
+
+export function validateClusterName(name: string, flag = 'name'): string {
+  if (!CLUSTER_NAME.test(name)) throw new UsageError(`Invalid cluster name "${name}" (--${flag}): 1-64 letters, digits and hyphens, starting with a letter or digit.`, {details: {flag, value: name}})
+  return name
+}
+
+export function tiersFor(provider: Provider): string[] {
+  return ['M0', 'FLEX', ...INSTANCE_SIZES[provider]]
+}
+
+/** Checks the provider/region/tier combination before anything is sent. */
+export function validateSpec(spec: ClusterSpec): ClusterSpec {
+  validateClusterName(spec.name)
+  if (!PROVIDERS.includes(spec.provider)) throw new UsageError(`Invalid --provider "${spec.provider}": use ${PROVIDERS.join(', ')}.`, {details: {flag: 'provider', value: spec.provider}})
+  if (!REGIONS[spec.provider].includes(spec.region)) {
+    const close = closeMatches(spec.region, [...REGIONS[spec.provider]])
+    throw new UsageError(`Invalid --region "${spec.region}" for ${spec.provider}.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`, {details: {flag: 'region', value: spec.region}})
+  }
+  if (!tiersFor(spec.provider).includes(spec.tier)) throw new UsageError(`Invalid --tier "${spec.tier}" for ${spec.provider}: use M0, FLEX or one of ${INSTANCE_SIZES[spec.provider].slice(0, 8).join(', ')}, ….`, {details: {flag: 'tier', value: spec.tier}})
+  return spec
+}
+
+export function summarizeCluster(c: Cluster): ClusterSummary {
+  const rc = (c.replicationSpecs?.[0]?.regionConfigs?.[0] ?? {}) as Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  const tenant = rc.providerName === 'TENANT'
+  const cs = (c.connectionStrings ?? {}) as Record<string, unknown>
+  const compute = rc.autoScaling?.compute
+  return {
+    name: c.name!,
+    id: c.id,
+    projectId: c.groupId!,
+    state: c.stateName ?? 'UNKNOWN',
+    tier: rc.electableSpecs?.instanceSize ?? 'UNKNOWN',
+    kind: tenant ? 'M0' : 'dedicated',
+    provider: tenant ? rc.backingProviderName : rc.providerName,
+    region: rc.regionName,
+    mongoDBVersion: c.mongoDBVersion,
+    mongoDBMajorVersion: c.mongoDBMajorVersion,
+    paused: Boolean(c.paused),
+    terminationProtection: Boolean(c.terminationProtectionEnabled),
+    tags: (c.tags ?? []) as Tag[],
+    connectionString: (cs.standardSrv ?? cs.standard) as string | undefined,
+    connectionStrings: cs,
+    autoScaling: compute ? {enabled: Boolean(compute.enabled), minInstanceSize: compute.minInstanceSize, maxInstanceSize: compute.maxInstanceSize} : undefined,
+  }
+}
+
+export function summarizeFlex(f: FlexCluster): ClusterSummary {
+  const cs = (f.connectionStrings ?? {}) as Record<string, unknown>
+  return {
+    name: f.name!,
+    id: f.id,
+    projectId: f.groupId!,
+    state: f.stateName ?? 'UNKNOWN',
+    tier: 'FLEX',
+    kind: 'FLEX',
+    provider: f.providerSettings?.backingProviderName ?? 'UNKNOWN',
+    region: f.providerSettings?.regionName ?? 'UNKNOWN',
+    mongoDBVersion: f.mongoDBVersion,
+    paused: false,
+    terminationProtection: Boolean(f.terminationProtectionEnabled),
+    tags: (f.tags ?? []) as Tag[],
+    connectionString: (cs.standardSrv ?? cs.standard) as string | undefined,
+    connectionStrings: cs,
+  }
+}
+
+export async function listClusters(client: AtlasClient, projectId: string): Promise<ClusterSummary[]> {
+  const path = {groupId: projectId}
+  const [clusters, flex] = await Promise.all([
+    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path, query}}), 'listClusters')),
+    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path, query}}), 'listFlexClusters')),
+  ])
+  return [...clusters.map(summarizeCluster), ...flex.map(summarizeFlex)].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** A cluster of any kind by name, or undefined when Atlas says 404. */
+export async function getCluster(client: AtlasClient, projectId: string, name: string): Promise<ClusterSummary | undefined> {
+  try {
+    const c = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}), 'getCluster')
+    return summarizeCluster(c)
+  } catch (error) {
+    if (!(error instanceof AtlasApiError)) throw error
+    if (error.status === 404) return undefined
+    if (error.errorCode !== 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API') throw error
+  }
+  try {
+    const f = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: projectId, name}}}), 'getFlexCluster')
+    return summarizeFlex(f)
+  } catch (error) {
+    if (error instanceof AtlasApiError && error.status === 404) return undefined
+    throw error
+  }
+}
+
+/** The one cluster lookup; not found is exit 4 with the close matches. */
+export async function resolveCluster(client: AtlasClient, project: {id: string; name: string}, name: string | undefined): Promise<ClusterSummary> {
+  if (!name) throw new UsageError('Missing cluster name: pass it as the argument, --cluster, or set ATLAS_CLUSTER_NAME.', {code: 'MISSING_FLAG', details: {flag: 'cluster'}})
+  const found = await getCluster(client, project.id, name)
+  if (found) return found
+  const close = closeMatches(name, (await listClusters(client, project.id)).map((c) => c.name))
+  throw new NotFoundError(`Cluster "${name}" not found in project "${project.name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`, {
+    code: 'CLUSTER_NOT_FOUND',
+    hint: `"atlasctl cluster list --project ${project.name}" shows its clusters.`,
+    details: {cluster: name, project: project.name, closeMatches: close},
+  })
+}
+
+/** The request for a spec: TENANT for M0, the flex API for FLEX, a dedicated replica set otherwise. */
+export function createRequest(spec: ClusterSpec): {api: 'cluster'; body: Cluster} | {api: 'flex'; body: Record<string, unknown>} {
+  if (spec.tier === 'FLEX') {
+    return {
+      api: 'flex',
+      body: {name: spec.name, providerSettings: {backingProviderName: spec.provider, regionName: spec.region}, tags: spec.tags ?? [], terminationProtectionEnabled: Boolean(spec.terminationProtection)},
+    }
+  }
+  const regionConfig =
+    spec.tier === 'M0'
+      ? {providerName: 'TENANT', backingProviderName: spec.provider, regionName: spec.region, priority: 7, electableSpecs: {instanceSize: 'M0'}}
+      : {providerName: spec.provider, regionName: spec.region, priority: 7, electableSpecs: {instanceSize: spec.tier, nodeCount: 3}}
+  const body = {
+    name: spec.name,
+    clusterType: 'REPLICASET',
+    replicationSpecs: [{regionConfigs: [regionConfig]}],
+    terminationProtectionEnabled: Boolean(spec.terminationProtection),
+    tags: spec.tags ?? [],
+    ...(spec.mongoDBMajorVersion && spec.tier !== 'M0' ? {mongoDBMajorVersion: spec.mongoDBMajorVersion} : {}),
+  }
+  return {api: 'cluster', body: body as unknown as Cluster}
+}
+
+export async function createCluster(client: AtlasClient, projectId: string, spec: ClusterSpec): Promise<ClusterSummary> {
+  const req = createRequest(spec)
+  const path = {groupId: projectId}
+  if (req.api === 'flex') {
+    const f = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: req.body as never}), 'createFlexCluster')
+    return summarizeFlex(f)
+  }
+  return summarizeCluster(await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: req.body}), 'createCluster'))
+}
+
+/** Whether an existing cluster matches a spec, for --if-not-exists. */
+export function sameSpec(c: ClusterSummary, spec: ClusterSpec): {same: boolean; differences: string[]} {
+  const differences: string[] = []
+  if (c.tier !== spec.tier) differences.push(`tier ${c.tier} (wanted ${spec.tier})`)
+  if (c.provider !== spec.provider) differences.push(`provider ${c.provider} (wanted ${spec.provider})`)
+  if (c.region !== spec.region) differences.push(`region ${c.region} (wanted ${spec.region})`)
+  if (spec.mongoDBMajorVersion && c.mongoDBMajorVersion && c.mongoDBMajorVersion !== spec.mongoDBMajorVersion) differences.push(`version ${c.mongoDBMajorVersion} (wanted ${spec.mongoDBMajorVersion})`)
+  return {same: differences.length === 0, differences}
+}
+
+export async function deleteCluster(client: AtlasClient, c: ClusterSummary): Promise<void> {
+  if (c.kind === 'FLEX') {
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: c.projectId, name: c.name}}}), 'deleteFlexCluster')
+  } else {
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}}), 'deleteCluster')
+  }
+}
+
+export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress'>
+
+/** Waits until the cluster is IDLE (optionally at a tier), or gone. */
+export async function waitForCluster(client: AtlasClient, projectId: string, name: string, target: {state: 'IDLE'; tier?: string} | {state: 'GONE'}, o: ClusterWaitOptions) {
+  return waitFor<ClusterSummary>({
+    ...o,
+    what: target.state === 'GONE' ? `cluster ${name} to be deleted` : `cluster ${name} to be IDLE${target.tier ? ` at ${target.tier}` : ''}`,
+    poll: async () => {
+      const c = await getCluster(client, projectId, name)
+      if (!c && target.state === 'IDLE') throw new NotFoundError(`Cluster ${name} disappeared while waiting for it to be IDLE.`, {code: 'CLUSTER_NOT_FOUND'})
+      return c
+    },
+    describe: (c) => (c ? `${c.state}${c.tier ? ` (${c.tier})` : ''}` : 'deleted'),
+    done: (c) => (target.state === 'GONE' ? c === undefined : c?.state === 'IDLE' && (!target.tier || c.tier === target.tier)),
+  })
+}

@@ -1,0 +1,82 @@
+import type {AtlasClient, Group} from '../atlas/client.js'
+import {AtlasApiError} from '../atlas/errors.js'
+import {MissingValueError, NotFoundError, UsageError} from '../lib/errors.js'
+import {closeMatches} from '../lib/text.js'
+
+export interface ProjectSummary {
+  id: string
+  name: string
+  orgId: string
+  clusterCount: number
+  created: string
+  tags: Array<{key: string; value: string}>
+}
+
+const OBJECT_ID = /^[a-f0-9]{24}$/
+
+export function summarizeProject(g: Group): ProjectSummary {
+  return {id: g.id!, name: g.name, orgId: g.orgId, clusterCount: g.clusterCount ?? 0, created: g.created ?? '', tags: g.tags ?? []}
+}
+
+export async function listProjects(client: AtlasClient): Promise<ProjectSummary[]> {
+  const groups = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups', {params: {query}}), 'listGroups'))
+  return groups.map(summarizeProject)
+}
+
+/** The one project lookup, by id or by name; not found is exit 4 with the close matches. */
+export async function resolveProject(client: AtlasClient, nameOrId: string | undefined): Promise<ProjectSummary> {
+  if (!nameOrId) throw new MissingValueError('project', 'project (name or id; or set ATLAS_PROJECT_ID)')
+  try {
+    const group = OBJECT_ID.test(nameOrId)
+      ? await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: nameOrId}}}), 'getGroup')
+      : await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: nameOrId}}}), 'getGroupByName')
+    return summarizeProject(group)
+  } catch (error) {
+    if (!(error instanceof AtlasApiError) || error.status !== 404) throw error
+    const known = (await listProjects(client)).map((p) => p.name)
+    const close = closeMatches(nameOrId, known)
+    throw new NotFoundError(`Project "${nameOrId}" not found.${close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : ''}`, {
+      code: 'PROJECT_NOT_FOUND',
+      hint: '"atlasctl project list" shows the projects this key can see.',
+      details: {project: nameOrId, closeMatches: close},
+    })
+  }
+}
+
+export async function findProjectByName(client: AtlasClient, name: string): Promise<ProjectSummary | undefined> {
+  try {
+    return await resolveProject(client, name)
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined
+    throw error
+  }
+}
+
+export function parseTags(values: string[] | undefined, flag = 'tag'): Array<{key: string; value: string}> {
+  return (values ?? []).map((t) => {
+    const i = t.indexOf('=')
+    const key = t.slice(0, i)
+    const value = t.slice(i + 1)
+    if (i <= 0 || value === '' || !/^[\w .+@;-]{1,255}$/.test(key) || !/^[\w .+@;-]{1,255}$/.test(value)) {
+      throw new UsageError(`Invalid --${flag} "${t}": use key=value, letters, digits, spaces and ; @ _ - . + (1-255 each).`, {details: {flag, value: t}})
+    }
+    return {key, value}
+  })
+}
+
+export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {
+  const group = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}), 'createGroup')
+  return summarizeProject(group)
+}
+
+export async function deleteProject(client: AtlasClient, id: string): Promise<void> {
+  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}), 'deleteGroup')
+}
+
+/** The org: explicit, else the only one the key sees. */
+export async function resolveOrgId(client: AtlasClient, orgId: string | undefined): Promise<string> {
+  if (orgId) return orgId
+  const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}}), 'listOrgs'))
+  if (orgs.length === 1) return orgs[0].id!
+  throw new MissingValueError('org-id', `organization (the key sees ${orgs.length}; set MONGODB_ATLAS_ORG_ID or the profile's orgId)`)
+}

@@ -71,12 +71,22 @@ function addExtras(target) {
   return target
 }
 
+// One more validator-friendly edit, recorded like the others: the spec types ApiError.parameters
+// items as objects, while the live API sends strings and numbers (see the docs' 429 sample).
+function relaxErrorParameters(spec) {
+  spec.components.schemas.ApiError.properties.parameters.items = {}
+  spec.info['x-subset-of']['validator-friendly-changes'].push(
+    'ApiError.parameters items: {type: object} -> {} (the live API sends strings and numbers, e.g. the documented 429 body) [atlasctl]',
+  )
+  return spec
+}
+
 fs.mkdirSync(outDir, {recursive: true})
-for (const [from, to] of [
-  ['atlas-admin-v2-subset.json', 'atlas-admin-v2.json'],
-  ['atlas-admin-v2-subset.validator-friendly.json', 'atlas-admin-v2.validator-friendly.json'],
+for (const [from, to, edit] of [
+  ['atlas-admin-v2-subset.json', 'atlas-admin-v2.json', (s) => s],
+  ['atlas-admin-v2-subset.validator-friendly.json', 'atlas-admin-v2.validator-friendly.json', relaxErrorParameters],
 ]) {
-  const spec = addExtras(readJson(from))
+  const spec = edit(addExtras(readJson(from)))
   fs.writeFileSync(path.join(outDir, to), JSON.stringify(spec, null, 1) + '\n')
   console.error(`vendor-spec: wrote src/atlas/spec/${to} (${spec.info['x-subset-of'].operations.length} operations)`)
 }

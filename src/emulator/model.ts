@@ -124,14 +124,15 @@ export class AtlasModel {
     return srv ? {standard: this.backingUri, standardSrv: this.backingUri} : {standard: this.backingUri}
   }
 
-  private cluster(call: Call, name: string, kind: 'cluster' | 'flex'): ClusterRecord {
+  /** `mismatchStatus`: getGroupCluster's spec has no 400, so it answers a flex cluster with 409. */
+  private cluster(call: Call, name: string, kind: 'cluster' | 'flex', mismatchStatus = 400): ClusterRecord {
     const c = this.settle(call.params.groupId)[name]
     if (!c) {
       throw kind === 'cluster'
         ? new ApiProblem(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${call.params.groupId}.`, [name, call.params.groupId])
         : new ApiProblem(404, 'FLEX_CLUSTER_NOT_FOUND', `Flex cluster ${name} cannot be found.`, [name])
     }
-    if (c.kind === 'flex' && kind === 'cluster') throw bad(`Cluster ${name} is a flex cluster; use the flex cluster API.`, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', [name])
+    if (c.kind === 'flex' && kind === 'cluster') throw new ApiProblem(mismatchStatus, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', `Cluster ${name} is a flex cluster; use the flex cluster API.`, [name])
     if (c.kind === 'cluster' && kind === 'flex') throw bad(`Cluster ${name} is not a flex cluster; use the cluster API.`, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API', [name])
     return c
   }
@@ -216,7 +217,7 @@ export class AtlasModel {
 
   getGroupCluster(call: Call): Reply {
     this.group(call)
-    return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster'))}
+    return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster', 409))}
   }
 
   private checkRegionConfig(rc: Json, where: string): void {

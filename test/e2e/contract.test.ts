@@ -1,0 +1,130 @@
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {AtlasClient} from '../../src/atlas/client.js'
+import {AtlasApiError} from '../../src/atlas/errors.js'
+import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+
+// Drives every vendored operation through the real client against the emulator; each request and
+// response is validated against the official spec (validator-friendly copy).
+describe('emulator contract', () => {
+  let emu: TestEmulator
+  let client: AtlasClient
+
+  beforeAll(async () => {
+    emu = await startTestEmulator()
+    const c = emu.credentials
+    client = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey}, retry: {maxRetries: 0}})
+  })
+  afterAll(() => emu.close())
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+  const expectError = async (p: Promise<unknown>, status: number, code: string) => {
+    const e = await p.then(() => undefined, (error: unknown) => error)
+    expect(e).toBeInstanceOf(AtlasApiError)
+    expect((e as AtlasApiError).status).toBe(status)
+    expect((e as AtlasApiError).errorCode).toBe(code)
+  }
+
+  it('serves every operation atlasctl uses, within the spec', async () => {
+    const api = client.api
+    const ok = client.ok.bind(client)
+    const orgs = await ok(api.GET('/api/atlas/v2/orgs'), 'listOrgs')
+    expect(orgs.results).toHaveLength(1)
+    const orgId = orgs.results![0].id!
+
+    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId, tags: [{key: 'event', value: 'e1'}]} as never}), 'createGroup')
+    const groupId = g.id!
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}}), 'getGroup')).name).toBe('contract')
+    expect((await ok(api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: 'contract'}}}), 'getGroupByName')).id).toBe(groupId)
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}, body: {tags: [{key: 'event', value: 'e2'}]}}), 'updateGroup')
+    const groups = await ok(api.GET('/api/atlas/v2/groups', {params: {query: {itemsPerPage: 1, pageNum: 1}}}), 'listGroups')
+    expect(groups.totalCount).toBe(1)
+    await expectError(ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId} as never}), 'createGroup'), 409, 'GROUP_ALREADY_EXISTS')
+
+    const path = {groupId}
+    const m0 = {name: 'free', clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: 'TENANT', backingProviderName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M0'}}]}]}
+    const created = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster')
+    expect(created.stateName).toBe('CREATING')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...m0, name: 'free2'} as never}), 'createCluster'), 400, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster'), 409, 'DUPLICATE_CLUSTER_NAME')
+    const dedicated = {name: 'big', clusterType: 'REPLICASET', terminationProtectionEnabled: true, replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]}
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: dedicated as never}), 'createCluster')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...dedicated, name: 'bad', replicationSpecs: [{regionConfigs: [{...dedicated.replicationSpecs[0].regionConfigs[0], regionName: 'MARS_1'}]}]} as never}), 'createCluster'), 400, 'INVALID_ATTRIBUTE')
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: {name: 'flexy', providerSettings: {backingProviderName: 'GCP', regionName: 'CENTRAL_US'}} as never}), 'createFlexCluster')
+    await sleep(400)
+
+    const list = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}}), 'listClusters')
+    expect(list.results!.map((c) => [c.name, c.stateName])).toEqual([['free', 'IDLE'], ['big', 'IDLE']])
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'getCluster')).connectionStrings?.standard).toMatch(/^mongodb:\/\//)
+    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'flexy'}}}), 'getCluster'), 409, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}}), 'listFlex')).results).toHaveLength(1)
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}), 'getFlex')).stateName).toBe('IDLE')
+
+    // Scale the dedicated cluster; M0 cannot be PATCHed to another tier.
+    const m20 = {replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M20', nodeCount: 3}}]}]}
+    expect((await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: m20 as never}), 'updateCluster')).stateName).toBe('UPDATING')
+    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}, body: {replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10'}}]}]} as never}), 'updateCluster'), 400, 'TENANT_CLUSTER_UPDATE_UNSUPPORTED')
+    // M0 → FLEX through the tenant upgrade, then FLEX → M10.
+    const up = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: {name: 'free', providerSettings: {providerName: 'FLEX', instanceSizeName: 'FLEX', backingProviderName: 'AWS', regionName: 'US_EAST_1'}} as never}), 'tenantUpgrade')
+    expect(up.stateName).toBe('UPDATING')
+    await sleep(300)
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: {name: 'free', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}), 'flexUpgrade')
+    await sleep(300)
+    const free = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}}), 'getCluster')
+    expect(free.replicationSpecs![0].regionConfigs![0]).toMatchObject({providerName: 'AWS', electableSpecs: {instanceSize: 'M10'}})
+
+    // Database users, with scopes and an expiry.
+    const user = {databaseName: 'admin', groupId, username: 'alice', password: 'correct-horse-battery', roles: [{roleName: 'readWrite', databaseName: 'app'}], scopes: [{name: 'big', type: 'CLUSTER'}], deleteAfterDate: new Date(Date.now() + 3600_000).toISOString()}
+    const u = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never}), 'createUser')
+    expect(u).not.toHaveProperty('password')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never}), 'createUser'), 409, 'USER_ALREADY_EXISTS')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {...user, username: 'bob', scopes: [{name: 'nope', type: 'CLUSTER'}]} as never}), 'createUser'), 400, 'INVALID_ATTRIBUTE')
+    const upath = {groupId, databaseName: 'admin', username: 'alice'}
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}, body: {...user, password: 'another-long-password'} as never}), 'updateUser')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}), 'getUser')).username).toBe('alice')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(1)
+
+    // The access list: an array POST, idempotent, PENDING then ACTIVE.
+    const entries = [{cidrBlock: '203.0.113.0/24', comment: 'office'}, {ipAddress: '198.51.100.7'}]
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}), 'createAccess')
+    const again = await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}), 'createAccess')
+    expect(again.totalCount).toBe(2)
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{cidrBlock: '300.1.1.1/8'}] as never}), 'createAccess'), 400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION')
+    const epath = {groupId, entryValue: '203.0.113.0/24'}
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('PENDING')
+    await sleep(150)
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('ACTIVE')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'getAccess')).comment).toBe('office')
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'deleteAccess')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}), 'listAccess')).totalCount).toBe(1)
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}), 'deleteUser')
+
+    // Termination protection, then deletion: DELETING → 404; the project refuses to close meanwhile.
+    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'deleteCluster'), 400, 'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED')
+    await sleep(250)
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: {terminationProtectionEnabled: false}}), 'updateCluster')
+    for (const clusterName of ['big', 'free']) await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName}}}), 'deleteCluster')
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}), 'deleteFlex')
+    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}}), 'deleteGroup'), 409, 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS')
+    await sleep(250)
+    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'getCluster'), 404, 'CLUSTER_NOT_FOUND')
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}}), 'deleteGroup')
+
+    expect(emu.contract.violations).toEqual([])
+    const operations = new Set([...emu.contract.seen].map((s) => s.split(' ')[0]))
+    expect(operations.size).toBe(28)
+  })
+
+  it('answers 406 to a missing or too-old API version', async () => {
+    const c = emu.credentials
+    const {DigestClient} = await import('digest-fetch')
+    const digest = new DigestClient(c.publicKey, c.privateKey)
+    const plain = (await digest.fetch(`${emu.url}/api/atlas/v2/groups`, {headers: {accept: 'application/json'}})) as Response
+    expect(plain.status).toBe(406)
+    const old = (await digest.fetch(`${emu.url}/api/atlas/v2/groups/x/clusters`, {headers: {accept: 'application/vnd.atlas.2023-01-01+json'}})) as Response
+    expect(old.status).toBe(406)
+    expect(await old.json()).toMatchObject({error: 406, errorCode: 'INVALID_VERSION_DATE'})
+    const later = (await digest.fetch(`${emu.url}/api/atlas/v2/groups`, {headers: {accept: 'application/vnd.atlas.2025-03-12+json'}})) as Response
+    expect(later.status).toBe(200)
+    expect(later.headers.get('content-type')).toBe('application/vnd.atlas.2023-01-01+json')
+  })
+})

@@ -1,0 +1,23 @@
+import {startEmulator, type EmulatorOptions, type RunningEmulator} from '../../src/emulator/server.js'
+import {FAST_DELAYS} from '../../src/services/emulator.js'
+import {ContractValidator} from './contract.js'
+
+export interface TestEmulator extends RunningEmulator {
+  contract: ContractValidator
+  /** Environment for the CLI child process: keys and base URL of this emulator. */
+  env: Record<string, string>
+}
+
+/** An in-process emulator with millisecond delays; every exchange is checked against the spec. */
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const contract = new ContractValidator()
+  const emu = await startEmulator({rateLimits: 'off', delays: FAST_DELAYS, ...options, onExchange: (x) => {
+    contract.check(x)
+    options.onExchange?.(x)
+  }})
+  const c = emu.credentials
+  return Object.assign(emu, {
+    contract,
+    env: {MONGODB_ATLAS_PUBLIC_API_KEY: c.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: c.privateKey, MONGODB_ATLAS_ORG_ID: c.orgId, ATLAS_BASE_URL: emu.url},
+  })
+}

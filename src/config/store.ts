@@ -33,7 +33,6 @@ export class ConfigStore {
       configFileMode: 0o600,
       clearInvalidConfig: false,
       accessPropertiesByDotNotation: false,
-      defaults: {profiles: {}},
     })
     return store
   }

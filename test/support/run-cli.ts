@@ -22,7 +22,7 @@ export function tempHome(): {dir: string; env: Record<string, string>} {
 }
 
 const CLEAN_ENV = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !/^(MONGODB_ATLAS_|ATLAS_|ATLASCTL_)/.test(k)),
+  Object.entries(process.env).filter(([k]) => !/^(MONGODB_ATLAS_|ATLAS_|ATLASCTL_|NODE_ENV$|VITEST)/.test(k)),
 ) as Record<string, string>
 
 /** Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving. */

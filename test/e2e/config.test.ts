@@ -1,0 +1,88 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {runCli, tempHome} from '../support/run-cli.js'
+
+const ORG = '5f1d7c6e0f3c2a1b4d5e6f70'
+const SECRET = '9f8e7d6c-5b4a-3210-fedc-ba9876543210'
+
+describe('config commands through the binary', () => {
+  it('init --non-interactive, then list --json with secrets masked and the file 0600', async () => {
+    const {env} = tempHome()
+    const init = await runCli(['config', 'init', '--non-interactive', '--public-key', 'abcdefgh', '--private-key', SECRET, '--org-id', ORG, '--json'], {env})
+    expect(init.code).toBe(0)
+    expect(init.json.result).toMatchObject({name: 'default', active: true, publicApiKey: 'abcdefgh', privateApiKey: '****3210', orgId: ORG})
+    const list = await runCli(['config', 'list', '--json'], {env})
+    expect(list.code).toBe(0)
+    expect(list.json.result.profiles).toHaveLength(1)
+    expect(list.stdout + list.stderr + init.stdout + init.stderr).not.toContain(SECRET)
+    const file = path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'config.json')
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).profiles.default.privateApiKey).toBe(SECRET)
+  })
+
+  it('set, get, use and delete a second profile', async () => {
+    const {env} = tempHome()
+    expect((await runCli(['config', 'set', 'orgId', ORG, '--profile', 'ci'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'set', 'privateApiKey', SECRET, '--profile', 'ci'], {env})).code).toBe(0)
+    const got = await runCli(['config', 'get', 'privateApiKey', '--profile', 'ci'], {env})
+    expect(got.stdout.trim()).toBe('****3210')
+    expect((await runCli(['config', 'get', 'orgId', '--profile', 'ci'], {env})).stdout.trim()).toBe(ORG)
+    await runCli(['config', 'set', 'output', 'json', '--profile', 'other'], {env})
+    expect((await runCli(['config', 'use', 'other', '--json'], {env})).json.result).toEqual({active: 'other'})
+    const refused = await runCli(['config', 'delete', 'ci'], {env})
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('--yes')
+    expect((await runCli(['config', 'delete', 'ci', '--yes'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'list', '--json'], {env})).json.result.profiles.map((p: {name: string}) => p.name)).toEqual(['other'])
+  })
+
+  it('bad input is exit 2 naming the value, and nothing changes', async () => {
+    const {env} = tempHome()
+    const bad = await runCli(['config', 'set', 'orgId', 'nope', '--json'], {env})
+    expect(bad.code).toBe(2)
+    expect(bad.json.error.message).toContain('orgId')
+    const unknownKey = await runCli(['config', 'set', 'colour', 'blue'], {env})
+    expect(unknownKey.code).toBe(2)
+    expect(unknownKey.stderr).toContain('colour')
+    expect(fs.existsSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'config.json'))).toBe(false)
+    const badFlag = await runCli(['config', 'list', '--bogus'], {env})
+    expect(badFlag.code).toBe(2)
+  })
+
+  it('a missing value without a TTY fails at once naming the flag', async () => {
+    const {env} = tempHome()
+    const r = await runCli(['config', 'init', '--public-key', 'abcdefgh'], {env})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--private-key')
+  })
+
+  it('an unknown profile is exit 3 and lists the known profiles', async () => {
+    const {env} = tempHome()
+    await runCli(['config', 'set', 'orgId', ORG, '--profile', 'prod'], {env})
+    await runCli(['config', 'set', 'orgId', ORG, '--profile', 'dev'], {env})
+    const r = await runCli(['project', 'list', '--profile', 'staging', '--json'], {env})
+    expect(r.code).toBe(3)
+    expect(r.json.error.message).toContain('dev, prod')
+    const viaEnv = await runCli(['cluster', 'list'], {env: {...env, ATLASCTL_PROFILE: 'staging'}})
+    expect(viaEnv.code).toBe(3)
+  })
+
+  it('a malformed config file is reported by name and left untouched', async () => {
+    const {env} = tempHome()
+    const dir = path.join(env.XDG_CONFIG_HOME, 'atlasctl')
+    fs.mkdirSync(dir, {recursive: true})
+    fs.writeFileSync(path.join(dir, 'config.json'), '{broken', {mode: 0o600})
+    const r = await runCli(['config', 'set', 'orgId', ORG], {env})
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(path.join(dir, 'config.json'))
+    expect(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe('{broken')
+  })
+
+  it('no credentials at all is exit 3 with a hint', async () => {
+    const {env} = tempHome()
+    const r = await runCli(['project', 'list'], {env})
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('emulator start')
+  })
+})

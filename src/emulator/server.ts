@@ -36,6 +36,8 @@ export interface Exchange {
   status: number
   responseHeaders: Record<string, string>
   responseBody?: unknown
+  /** An injected fault: outside the spec by design (an infrastructure failure, not an API answer). */
+  injected?: boolean
 }
 
 export interface RunningEmulator {
@@ -107,7 +109,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (faults.options.latencyMs > 0) await sleep(faults.options.latencyMs)
     if (fault.kind === 'error') {
       stats.faults++
-      throw new ApiProblem(fault.status, fault.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_ERROR', 'Injected fault.', [], fault.status === 503 ? {'retry-after': '1'} : {})
+      throw new ApiProblem(fault.status, fault.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_ERROR', 'Injected fault.', [], {'x-emulator-fault': 'injected', ...(fault.status === 503 ? {'retry-after': '1'} : {})})
     }
 
     const body = bodyText ? parseJson(bodyText) : undefined
@@ -140,6 +142,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           method: req.method ?? 'GET', path: req.url ?? '/', requestHeaders: req.headers, status: problem.status,
           responseHeaders: {'content-type': 'application/json'},
           responseBody: {detail: problem.detail, error: problem.status, errorCode: problem.errorCode, parameters: problem.parameters},
+          injected: problem.headers['x-emulator-fault'] === 'injected',
         })
       }
     })

@@ -58,6 +58,8 @@ export class ContractValidator {
       if (!type) this.violations.push(`${where}: request has a body the spec does not define`)
       else this.run('request', `/${pointer('paths', op.path, op.method.toLowerCase(), 'requestBody', 'content', type, 'schema')}`, x.requestBody, `${where} request`)
     }
+    // Injected faults are outside the spec by design; their bodies must still be ApiErrors.
+    if (x.injected) return this.run('response', '/components/schemas/ApiError', x.responseBody, `${where} (injected)`)
     const resp = def.responses[String(x.status)]
     if (!resp) return void this.violations.push(`${where}: status ${x.status} is not in the spec`)
     const contentType = x.responseHeaders['content-type']

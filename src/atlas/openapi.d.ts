@@ -382,7 +382,7 @@ export interface components {
              * @description Flag that indicates whether the Amazon Elastic Block Store (EBS) encryption feature encrypts the host's root volume for both data at rest within the volume and for data moving between the volume and the cluster. Clusters always have this setting enabled.
              * @default true
              */
-            encryptEBSVolume: boolean;
+            encryptEBSVolume?: boolean;
             /**
              * AWS Instance Sizes
              * @description Cluster tier, with a default storage and memory capacity, that applies to all the data-bearing hosts in your cluster.
@@ -493,7 +493,7 @@ export interface components {
              * @default STANDARD
              * @enum {string}
              */
-            ebsVolumeType: "STANDARD" | "PROVISIONED" | "HIGH_PERFORMANCE";
+            ebsVolumeType?: "STANDARD" | "PROVISIONED" | "HIGH_PERFORMANCE";
             /**
              * AWS Instance Sizes
              * @description Hardware specification for the instance sizes in this region in this shard. Each instance size has a default storage and memory capacity. Electable nodes and read-only nodes (known as "base nodes") within a single shard must use the same instance size. Analytics nodes can scale independently from base nodes within a shard. Both base nodes and analytics nodes can scale independently from their equivalents in other shards.
@@ -607,7 +607,7 @@ export interface components {
              * @description Disables automatic alert creation. When set to true, no organization level alerts will be created automatically.
              * @default false
              */
-            skipDefaultAlertsSettings: boolean;
+            skipDefaultAlertsSettings?: boolean;
         };
         AzureCloudProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
             autoScaling?: components["schemas"]["CloudProviderAzureAutoScaling"];
@@ -753,7 +753,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            awsIAMType: "NONE" | "USER" | "ROLE";
+            awsIAMType?: "NONE" | "USER" | "ROLE";
             /**
              * @description The database against which the database user authenticates. Database users must provide both a username and authentication database to log into MongoDB. If the user authenticates with AWS IAM, x.509, LDAP, or OIDC Workload this value should be `$external`. If the user authenticates with SCRAM-SHA or OIDC Workforce, this value should be `admin`.
              * @default admin
@@ -776,7 +776,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            ldapAuthType: "NONE" | "GROUP" | "USER";
+            ldapAuthType?: "NONE" | "GROUP" | "USER";
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
             readonly links?: components["schemas"]["Link"][];
             /**
@@ -784,7 +784,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            oidcAuthType: "NONE" | "IDP_GROUP" | "USER";
+            oidcAuthType?: "NONE" | "IDP_GROUP" | "USER";
             /** @description Alphanumeric string that authenticates this database user against the database specified in `databaseName`. To authenticate with SCRAM-SHA, you must specify this parameter. This parameter doesn't appear in this response. */
             password?: string;
             /** @description List that provides the pairings of one role with one applicable database. */
@@ -817,7 +817,7 @@ export interface components {
              * @default NONE
              * @enum {string}
              */
-            x509Type: "NONE" | "CUSTOMER" | "MANAGED";
+            x509Type?: "NONE" | "CUSTOMER" | "MANAGED";
         };
         CloudGCPProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
             autoScaling?: components["schemas"]["CloudProviderGCPAutoScaling"];
@@ -890,7 +890,7 @@ export interface components {
              * @description Flag that indicates whether someone enabled disk auto-scaling for this cluster.
              * @default false
              */
-            diskGBEnabled: boolean;
+            diskGBEnabled?: boolean;
         };
         /** @description Collection of settings that configures how a cluster might scale its cluster tier and whether the cluster can scale down. Cluster tier auto-scaling is unavailable for clusters using Low CPU or NVME storage classes. */
         ClusterComputeAutoScaling: {
@@ -901,12 +901,12 @@ export interface components {
              *     - Set to `false` to disable instance size reactive auto-scaling.
              * @default false
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * @description Flag that indicates whether the cluster tier can scale down via reactive auto-scaling. This is required if `autoScaling.compute.enabled` is `true`. If you enable this option, specify a value for `providerSettings.autoScaling.compute.minInstanceSize`.
              * @default false
              */
-            scaleDownEnabled: boolean;
+            scaleDownEnabled?: boolean;
         };
         /**
          * Cluster Connection Strings
@@ -949,7 +949,7 @@ export interface components {
              * @description Flag that indicates whether the cluster can perform backups. If set to `true`, the cluster can perform backups. You must set this value to `true` for NVMe clusters. Backup uses Cloud Backups for dedicated clusters and [Shared Cluster Backups](https://docs.atlas.mongodb.com/backup/shared-tier/overview/) for tenant clusters. If set to `false`, the cluster doesn't use backups.
              * @default false
              */
-            backupEnabled: boolean;
+            backupEnabled?: boolean;
             biConnector?: components["schemas"]["BiConnector"];
             /**
              * @description Configuration of nodes that comprise the cluster.
@@ -961,7 +961,7 @@ export interface components {
              * @default ATLAS_MANAGED
              * @enum {string}
              */
-            configServerManagementMode: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
+            configServerManagementMode?: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
             /**
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
@@ -978,7 +978,7 @@ export interface components {
              * @default FULLY_WARMED
              * @enum {string}
              */
-            diskWarmingMode: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
+            diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /** @description List of settings that represent the actual cluster state. This is read-only and always returned in the response. It reflects the current cluster configuration, which may differ from `replicationSpecs` due to system-managed changes. */
             readonly effectiveReplicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
             /**
@@ -1065,20 +1065,20 @@ export interface components {
              * @default WORKLOAD_TYPE
              * @enum {string}
              */
-            replicaSetScalingStrategy: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
+            replicaSetScalingStrategy?: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
             /** @description List of settings that configure your cluster regions. This array has one object per shard representing node configurations in each shard. For replica sets there is only one object representing node configurations. */
             replicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
             /**
              * @description Flag that indicates whether the cluster retains backups.
              * @default false
              */
-            retainBackups: boolean;
+            retainBackups?: boolean;
             /**
              * @description Root Certificate Authority that MongoDB Atlas cluster uses. MongoDB Cloud supports Internet Security Research Group.
              * @default ISRGROOTX1
              * @enum {string}
              */
-            rootCertType: "ISRGROOTX1";
+            rootCertType?: "ISRGROOTX1";
             /**
              * @description Human-readable label that indicates any current activity being taken on this cluster by the Atlas control plane. With the exception of CREATING and DELETING states, clusters should always be available and have a Primary node even when in states indicating ongoing activity.
              *
@@ -1096,18 +1096,18 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
             /**
              * @description Flag that indicates whether AWS time-based snapshot copies will be used instead of slower standard snapshot copies during fast Atlas cross-region initial syncs. This flag is only relevant for clusters containing AWS nodes.
              * @default false
              */
-            useAwsTimeBasedSnapshotCopyForFastInitialSync: boolean;
+            useAwsTimeBasedSnapshotCopyForFastInitialSync?: boolean;
             /**
              * @description Method by which the cluster maintains the MongoDB versions. If value is `CONTINUOUS`, you must not specify `mongoDBMajorVersion`.
              * @default LTS
              * @enum {string}
              */
-            versionReleaseSystem: "LTS" | "CONTINUOUS";
+            versionReleaseSystem?: "LTS" | "CONTINUOUS";
         };
         /**
          * Cluster Private Endpoint Connection String
@@ -1302,7 +1302,7 @@ export interface components {
              * @description Flag that indicates whether backups are performed for this flex cluster. Backup uses flex cluster backups.
              * @default true
              */
-            readonly enabled: boolean;
+            readonly enabled?: boolean;
         };
         /**
          * Flex Cluster Description
@@ -1315,7 +1315,7 @@ export interface components {
              * @default REPLICASET
              * @enum {string}
              */
-            readonly clusterType: "REPLICASET";
+            readonly clusterType?: "REPLICASET";
             connectionStrings?: components["schemas"]["FlexConnectionStrings20241113"];
             /**
              * Format: date-time
@@ -1356,13 +1356,13 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
             /**
              * @description Method by which the cluster maintains the MongoDB versions.
              * @default LTS
              * @enum {string}
              */
-            readonly versionReleaseSystem: "LTS";
+            readonly versionReleaseSystem?: "LTS";
         };
         /**
          * Flex Cluster Description Create
@@ -1380,7 +1380,7 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
         };
         /**
          * Flex Cluster Connection Strings
@@ -1412,7 +1412,7 @@ export interface components {
              * @default FLEX
              * @enum {string}
              */
-            readonly providerName: "FLEX";
+            readonly providerName?: "FLEX";
             /** @description Human-readable label that identifies the geographic location of your MongoDB flex cluster. The region you choose can affect network latency for clients accessing your databases. For a complete list of region names, see [AWS](https://docs.atlas.mongodb.com/reference/amazon-aws/#std-label-amazon-aws), [GCP](https://docs.atlas.mongodb.com/reference/google-gcp/), and [Azure](https://docs.atlas.mongodb.com/reference/microsoft-azure/). */
             readonly regionName?: string;
         };
@@ -1436,7 +1436,7 @@ export interface components {
              * @default FLEX
              * @enum {string}
              */
-            readonly providerName: "FLEX";
+            readonly providerName?: "FLEX";
             /** @description Human-readable label that identifies the geographic location of your MongoDB flex cluster. The region you choose can affect network latency for clients accessing your databases. For a complete list of region names, see [AWS](https://docs.atlas.mongodb.com/reference/amazon-aws/#std-label-amazon-aws), [GCP](https://docs.atlas.mongodb.com/reference/google-gcp/), and [Azure](https://docs.atlas.mongodb.com/reference/microsoft-azure/). */
             regionName: string;
         };
@@ -1570,14 +1570,14 @@ export interface components {
              * @default COMMERCIAL_FEDRAMP_REGIONS_ONLY
              * @enum {string}
              */
-            regionUsageRestrictions: "COMMERCIAL_FEDRAMP_REGIONS_ONLY" | "GOV_REGIONS_ONLY";
+            regionUsageRestrictions?: "COMMERCIAL_FEDRAMP_REGIONS_ONLY" | "GOV_REGIONS_ONLY";
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the project. */
             tags?: components["schemas"]["ResourceTag"][];
             /**
              * @description Flag that indicates whether to create the project with default alert settings.
              * @default true
              */
-            withDefaultAlertsSettings: boolean;
+            withDefaultAlertsSettings?: boolean;
         };
         /** @description Hardware specifications for all electable nodes deployed in the region. Electable nodes can become the primary and can enable local reads. If you don't specify this option, MongoDB Cloud deploys no electable nodes to the region. */
         HardwareSpec20240805: {
@@ -1624,7 +1624,7 @@ export interface components {
              * @default ATLAS_MANAGED
              * @enum {string}
              */
-            configServerManagementMode: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
+            configServerManagementMode?: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
             /**
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
@@ -1680,7 +1680,7 @@ export interface components {
              * @default FULLY_WARMED
              * @enum {string}
              */
-            diskWarmingMode: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
+            diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /**
              * @description Cloud service provider that manages your customer keys to provide an additional layer of encryption at rest for the cluster. To enable customer key management for encryption at rest, the cluster `replicationSpecs[n].regionConfigs[m].{type}Specs.instanceSize` setting must be `M10` or higher and `"backupEnabled" : false` or omitted entirely.
              * @enum {string}
@@ -1753,7 +1753,7 @@ export interface components {
              * @description Number of shards up to 50 to deploy for a sharded cluster. The resource returns `1` to indicate a replica set and values of `2` and higher to indicate a sharded cluster. The returned value equals the number of shards in the cluster.
              * @default 1
              */
-            numShards: number;
+            numShards?: number;
             /** @description Flag that indicates whether the cluster is paused. */
             paused?: boolean;
             /** @description Flag that indicates whether the cluster uses continuous cloud backups. */
@@ -1772,7 +1772,7 @@ export interface components {
              * @default WORKLOAD_TYPE
              * @enum {string}
              */
-            replicaSetScalingStrategy: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
+            replicaSetScalingStrategy?: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
             /**
              * Format: int32
              * @deprecated
@@ -1780,7 +1780,7 @@ export interface components {
              * @default 3
              * @enum {integer}
              */
-            replicationFactor: 3 | 5 | 7;
+            replicationFactor?: 3 | 5 | 7;
             /**
              * Region Configuration
              * @description Physical location where MongoDB Cloud provisions cluster nodes.
@@ -1800,7 +1800,7 @@ export interface components {
              * @default ISRGROOTX1
              * @enum {string}
              */
-            rootCertType: "ISRGROOTX1";
+            rootCertType?: "ISRGROOTX1";
             /** @description Connection string that you can use to connect to the cluster. The `+srv` modifier forces the connection to use Transport Layer Security (TLS). The `mongoURI` parameter lists additional options. */
             readonly srvAddress?: string;
             /**
@@ -1820,13 +1820,13 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
             /**
              * @description Method by which the cluster maintains the MongoDB versions. If value is `CONTINUOUS`, you must not specify `mongoDBMajorVersion`.
              * @default LTS
              * @enum {string}
              */
-            versionReleaseSystem: "LTS" | "CONTINUOUS";
+            versionReleaseSystem?: "LTS" | "CONTINUOUS";
         };
         /**
          * Tenant Cluster Upgrade Request
@@ -1853,7 +1853,7 @@ export interface components {
              * @default ATLAS_MANAGED
              * @enum {string}
              */
-            configServerManagementMode: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
+            configServerManagementMode?: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
             /**
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
@@ -1909,7 +1909,7 @@ export interface components {
              * @default FULLY_WARMED
              * @enum {string}
              */
-            diskWarmingMode: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
+            diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /**
              * @description Cloud service provider that manages your customer keys to provide an additional layer of encryption at rest for the cluster. To enable customer key management for encryption at rest, the cluster `replicationSpecs[n].regionConfigs[m].{type}Specs.instanceSize` setting must be `M10` or higher and `"backupEnabled" : false` or omitted entirely.
              * @enum {string}
@@ -1982,7 +1982,7 @@ export interface components {
              * @description Number of shards up to 50 to deploy for a sharded cluster. The resource returns `1` to indicate a replica set and values of `2` and higher to indicate a sharded cluster. The returned value equals the number of shards in the cluster.
              * @default 1
              */
-            numShards: number;
+            numShards?: number;
             /** @description Flag that indicates whether the cluster is paused. */
             paused?: boolean;
             /** @description Flag that indicates whether the cluster uses continuous cloud backups. */
@@ -2001,7 +2001,7 @@ export interface components {
              * @default WORKLOAD_TYPE
              * @enum {string}
              */
-            replicaSetScalingStrategy: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
+            replicaSetScalingStrategy?: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
             /**
              * Format: int32
              * @deprecated
@@ -2009,7 +2009,7 @@ export interface components {
              * @default 3
              * @enum {integer}
              */
-            replicationFactor: 3 | 5 | 7;
+            replicationFactor?: 3 | 5 | 7;
             /**
              * Region Configuration
              * @description Physical location where MongoDB Cloud provisions cluster nodes.
@@ -2029,7 +2029,7 @@ export interface components {
              * @default ISRGROOTX1
              * @enum {string}
              */
-            rootCertType: "ISRGROOTX1";
+            rootCertType?: "ISRGROOTX1";
             /** @description Connection string that you can use to connect to the cluster. The `+srv` modifier forces the connection to use Transport Layer Security (TLS). The `mongoURI` parameter lists additional options. */
             readonly srvAddress?: string;
             /**
@@ -2049,13 +2049,13 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
             /**
              * @description Method by which the cluster maintains the MongoDB versions. If value is `CONTINUOUS`, you must not specify `mongoDBMajorVersion`.
              * @default LTS
              * @enum {string}
              */
-            versionReleaseSystem: "LTS" | "CONTINUOUS";
+            versionReleaseSystem?: "LTS" | "CONTINUOUS";
         };
         /**
          * Region Configuration
@@ -2081,7 +2081,7 @@ export interface components {
              *      If you are upgrading a replica set to a sharded cluster, you cannot increase the number of shards in the same update request.  You should wait until after the cluster has completed upgrading to sharded and you have reconnected all application clients to the MongoDB router before adding additional shards. Otherwise, your data might become inconsistent once MongoDB Cloud begins distributing data across shards.
              * @default 1
              */
-            numShards: number;
+            numShards?: number;
             regionsConfig?: components["schemas"]["LegacyRegionsConfig"];
             /** @description Human-readable label that identifies the zone in a Global Cluster. Provide this value only if `clusterType` is `GEOSHARDED`. */
             zoneName?: string;
@@ -2351,7 +2351,7 @@ export interface components {
              * @description Flag that indicates whether the cluster can perform backups. If set to `true`, the cluster can perform backups. You must set this value to `true` for NVMe clusters. Backup uses Cloud Backups for dedicated clusters and [Shared Cluster Backups](https://docs.atlas.mongodb.com/backup/shared-tier/overview/) for tenant clusters. If set to `false`, the cluster doesn't use backups.
              * @default false
              */
-            backupEnabled: boolean;
+            backupEnabled?: boolean;
             biConnector?: components["schemas"]["BiConnector"];
             /**
              * @description Configuration of nodes that comprise the cluster.
@@ -2363,7 +2363,7 @@ export interface components {
              * @default ATLAS_MANAGED
              * @enum {string}
              */
-            configServerManagementMode: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
+            configServerManagementMode?: "ATLAS_MANAGED" | "FIXED_TO_DEDICATED";
             /**
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
@@ -2380,7 +2380,7 @@ export interface components {
              * @default FULLY_WARMED
              * @enum {string}
              */
-            diskWarmingMode: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
+            diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /** @description List of settings that represent the actual cluster state. This is read-only and always returned in the response. It reflects the current cluster configuration, which may differ from `replicationSpecs` due to system-managed changes. */
             readonly effectiveReplicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
             /**
@@ -2467,20 +2467,20 @@ export interface components {
              * @default WORKLOAD_TYPE
              * @enum {string}
              */
-            replicaSetScalingStrategy: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
+            replicaSetScalingStrategy?: "SEQUENTIAL" | "WORKLOAD_TYPE" | "NODE_TYPE";
             /** @description List of settings that configure your cluster regions. This array has one object per shard representing node configurations in each shard. For replica sets there is only one object representing node configurations. */
             replicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
             /**
              * @description Flag that indicates whether the cluster retains backups.
              * @default false
              */
-            retainBackups: boolean;
+            retainBackups?: boolean;
             /**
              * @description Root Certificate Authority that MongoDB Atlas cluster uses. MongoDB Cloud supports Internet Security Research Group.
              * @default ISRGROOTX1
              * @enum {string}
              */
-            rootCertType: "ISRGROOTX1";
+            rootCertType?: "ISRGROOTX1";
             /**
              * @description Human-readable label that indicates any current activity being taken on this cluster by the Atlas control plane. With the exception of CREATING and DELETING states, clusters should always be available and have a Primary node even when in states indicating ongoing activity.
              *
@@ -2498,18 +2498,18 @@ export interface components {
              * @description Flag that indicates whether termination protection is enabled on the cluster. If set to `true`, MongoDB Cloud won't delete the cluster. If set to `false`, MongoDB Cloud will delete the cluster.
              * @default false
              */
-            terminationProtectionEnabled: boolean;
+            terminationProtectionEnabled?: boolean;
             /**
              * @description Flag that indicates whether AWS time-based snapshot copies will be used instead of slower standard snapshot copies during fast Atlas cross-region initial syncs. This flag is only relevant for clusters containing AWS nodes.
              * @default false
              */
-            useAwsTimeBasedSnapshotCopyForFastInitialSync: boolean;
+            useAwsTimeBasedSnapshotCopyForFastInitialSync?: boolean;
             /**
              * @description Method by which the cluster maintains the MongoDB versions. If value is `CONTINUOUS`, you must not specify `mongoDBMajorVersion`.
              * @default LTS
              * @enum {string}
              */
-            versionReleaseSystem: "LTS" | "CONTINUOUS";
+            versionReleaseSystem?: "LTS" | "CONTINUOUS";
         };
         /** @description Request view to update the group. */
         GroupUpdate: {

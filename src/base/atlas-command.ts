@@ -118,6 +118,11 @@ export abstract class AtlasCommand<T> extends Command {
     return flag ?? (this.interactive && !this.jsonEnabled())
   }
 
+  /** Pretty on a terminal; one line in logs and pipes (cron appends one line per run). */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, process.stdout.isTTY ? 2 : undefined)}\n`)
+  }
+
   protected override toSuccessJson(result: unknown): unknown {
     return {status: 0, result, warnings: this.out?.warnings ?? []}
   }

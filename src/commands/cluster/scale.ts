@@ -1,0 +1,91 @@
+import path from 'node:path'
+import {Args, Flags} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
+import {MissingValueError, UsageError} from '../../lib/errors.js'
+import {readSpecFile} from '../../lib/spec-file.js'
+import {scaleCluster, type ScaleResult} from '../../services/scale.js'
+import {type Evaluation, evaluateSchedule, scheduleSchema} from '../../services/schedule.js'
+import {reportWait, startProgress} from '../../ui/spinner.js'
+
+type Result = ScaleResult & {schedule?: Evaluation}
+
+export default class ClusterScale extends AtlasCommand<Result> {
+  static override aliases = ['scale']
+  static override summary = 'Scale a cluster to a tier, safely from cron; or to the tier a schedule file says should hold now.'
+  static override description = [
+    'Idempotent: a cluster already at the tier exits 0 without writing. Checks first that the cluster is IDLE (else exit 6,',
+    'or --wait-idle), not paused, and that the transition exists: dedicated ↔ dedicated by PATCH, M0 → FLEX or dedicated and',
+    'FLEX → dedicated by the tenant upgrade endpoints; dedicated → M0/FLEX is refused. A host-local lock keeps two runs from',
+    'both writing. The cluster and project come from flags or ATLAS_CLUSTER_NAME and ATLAS_PROJECT_ID. With --schedule FILE',
+    'each run reconciles to the tier the schedule gives for now, so a 15-minute cron entry heals a missed run (docs/scheduling.md).',
+  ].join(' ')
+  static override examples = [
+    '<%= config.bin %> scale --tier M50',
+    '<%= config.bin %> cluster scale api --project prod --tier M30 --dry-run',
+    '*/15 * * * * <%= config.bin %> scale --schedule /etc/atlasctl/billing.yaml --json >> /var/log/atlas-scale.log 2>&1',
+  ]
+
+  static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME, or the schedule\'s cluster).'})}
+  static override flags = {
+    project: projectFlag,
+    tier: Flags.string({description: 'Target tier, e.g. M50, FLEX.', exclusive: ['schedule']}),
+    schedule: Flags.string({description: 'YAML schedule: a base tier and windows (cron + duration, or dates) mapped to tiers.'}),
+    at: Flags.string({description: 'Evaluate the schedule at this ISO time instead of now (for checking a schedule).', dependsOn: ['schedule']}),
+    'dry-run': Flags.boolean({description: 'Print the planned request, the tier change and the cost delta; change nothing.'}),
+    'wait-idle': Flags.boolean({description: 'If the cluster is busy, wait until it is IDLE instead of exiting 6.'}),
+    'adjust-autoscaling': Flags.boolean({description: 'Move compute auto-scaling bounds to include the new tier (otherwise refused).'}),
+    wait: waitFlag,
+    timeout: timeoutFlag,
+  }
+
+  protected async execute(): Promise<Result> {
+    const {args, flags} = await this.parse(ClusterScale)
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const schedule = flags.schedule ? await readSpecFile(flags.schedule, scheduleSchema, 'schedule file') : undefined
+    let evaluation: Evaluation | undefined
+    if (schedule) {
+      const at = flags.at ? new Date(flags.at) : new Date()
+      if (Number.isNaN(at.getTime())) throw new UsageError(`Invalid --at "${flags.at}": use an ISO date-time such as 2026-12-01T02:00Z.`, {details: {flag: 'at'}})
+      evaluation = evaluateSchedule(schedule, at)
+      this.out.info(`Schedule: ${evaluation.tier} (${evaluation.reason}).`)
+    }
+    const tier = (flags.tier ?? evaluation?.tier)?.toUpperCase()
+    if (!tier) throw new MissingValueError('tier', 'target tier (or --schedule FILE)')
+    const settings = await this.settings({projectId: flags.project ?? schedule?.project, clusterName: args.name ?? schedule?.cluster})
+    const project = await this.project(settings.projectId)
+    if (!settings.clusterName) throw new MissingValueError('NAME', 'cluster name (or ATLAS_CLUSTER_NAME)')
+    const wait = this.shouldWait(flags.wait)
+    const progress = await startProgress(`Scaling ${settings.clusterName} to ${tier}`, {json: this.jsonEnabled()})
+    const waitOptions = {timeoutMs, onProgress: reportWait(progress, `Cluster ${settings.clusterName}`)}
+    try {
+      const result = await scaleCluster(await this.atlas(), {
+        project,
+        cluster: settings.clusterName,
+        tier,
+        dryRun: flags['dry-run'],
+        waitIdle: flags['wait-idle'] ? waitOptions : false,
+        wait: wait ? waitOptions : false,
+        lockDir: path.join(this.config.dataDir, 'locks'),
+        options: {adjustAutoscaling: flags['adjust-autoscaling']},
+        log: (line) => this.out.info(line),
+      })
+      progress.stop()
+      return {...result, schedule: evaluation}
+    } catch (error) {
+      progress.fail(`Did not scale ${settings.clusterName}.`)
+      throw error
+    }
+  }
+
+  protected override render(r: Result): void {
+    const cost = r.cost.deltaMonthlyUsd !== undefined ? ` (${r.cost.deltaMonthlyUsd >= 0 ? '+' : '-'}$${Math.abs(r.cost.deltaMonthlyUsd).toFixed(0)}/month)` : ''
+    if (r.action === 'noop') return this.out.data(`${r.cluster} is already ${r.to}; nothing to do.`)
+    if (r.dryRun) {
+      this.out.data(`Would scale ${r.cluster}: ${r.from} → ${r.to}${cost} with ${r.request!.operation}:\n${JSON.stringify(r.request!.body, null, 2)}`)
+      return
+    }
+    this.out.data(`${r.cluster}: ${r.from} → ${r.to}${cost}, ${r.waited ? `now ${r.state}` : 'requested (UPDATING)'}.`)
+  }
+}

@@ -1,0 +1,43 @@
+import fs from 'node:fs'
+import type {z} from 'zod'
+import {UsageError} from './errors.js'
+
+/**
+ * Reads a YAML or JSON input file (schedules, event files, index specs) and validates it with zod.
+ * Every problem is reported as `file:line:col: path: message`, with exit 2, before anything is done.
+ */
+export async function readSpecFile<S extends z.ZodType>(file: string, schema: S, what: string): Promise<z.infer<S>> {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`Cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`, {code: 'BAD_INPUT_FILE', details: {file}})
+  }
+  return parseSpecText(text, file, schema, what)
+}
+
+export async function parseSpecText<S extends z.ZodType>(text: string, file: string, schema: S, what: string): Promise<z.infer<S>> {
+  const {LineCounter, parseDocument} = await import('yaml')
+  const lines = new LineCounter()
+  const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return `${file}`
+    const p = lines.linePos(offset)
+    return `${file}:${p.line}:${p.col}`
+  }
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]
+    throw new UsageError(`Invalid ${what}: ${at(e.pos[0])}: ${e.message.split('\n')[0]}`, {code: 'BAD_INPUT_FILE', details: {file}})
+  }
+  const parsed = schema.safeParse(doc.toJS())
+  if (parsed.success) return parsed.data
+  const problems = parsed.error.issues.slice(0, 10).map((issue) => {
+    // Point at the deepest node that exists along the issue's path.
+    let node: unknown
+    for (let n = issue.path.length; n >= 0 && !node; n--) node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true)
+    const range = (node as {range?: [number, number, number]})?.range
+    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'
+    return `${at(range?.[0])}: ${where}: ${issue.message}`
+  })
+  throw new UsageError(`Invalid ${what}:\n  ${problems.join('\n  ')}`, {code: 'BAD_INPUT_FILE', details: {file, issues: problems}})
+}

@@ -1,0 +1,81 @@
+import {z} from 'zod'
+import {type Cron, lastFire, parseCron} from '../lib/cron.js'
+import {parseDuration} from '../lib/duration.js'
+
+const tier = z.string().regex(/^(M\d+|R\d+|FLEX|M0)(_NVME)?(_GEN_2)?$/, 'must be a tier such as M10, M50 or FLEX')
+const duration = z.string().refine((v) => {
+  try {
+    parseDuration(v, 'duration')
+    return true
+  } catch {
+    return false
+  }
+}, 'must be a duration such as 90m, 48h or 2d')
+const when = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T00:00Z')
+const cron = z.string().refine((v) => {
+  try {
+    parseCron(v)
+    return true
+  } catch {
+    return false
+  }
+}, 'must be a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 2 1 * *"')
+
+const windowSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    tier,
+    cron: cron.optional(),
+    start: when.optional(),
+    end: when.optional(),
+    duration: duration.optional(),
+  })
+  .strict()
+  .refine((w) => (w.cron ? !w.start && !w.end && Boolean(w.duration) : Boolean(w.start) && Boolean(w.end) !== Boolean(w.duration)), {
+    message: 'a window is either {cron, duration} or {start, end} or {start, duration}',
+  })
+
+export const scheduleSchema = z
+  .object({
+    project: z.string().min(1).optional(),
+    cluster: z.string().min(1).optional(),
+    timezone: z.literal('UTC', {message: 'only UTC is supported; write cron times in UTC'}).default('UTC'),
+    base: tier,
+    windows: z.array(windowSchema).default([]),
+  })
+  .strict()
+export type Schedule = z.infer<typeof scheduleSchema>
+
+/** Tiers compare by size: the number after M or R; FLEX above M0 and below M10. */
+export function tierRank(t: string): number {
+  if (t === 'M0') return 0
+  if (t === 'FLEX') return 5
+  return Number(/\d+/.exec(t)?.[0] ?? 0)
+}
+
+export interface Evaluation {
+  at: string
+  tier: string
+  reason: string
+  activeWindows: Array<{name: string; tier: string; from: string; until: string}>
+}
+
+/** The tier that should hold at `now`: the largest tier among the active windows, else the base tier. */
+export function evaluateSchedule(schedule: Schedule, now: Date): Evaluation {
+  const active: Evaluation['activeWindows'] = []
+  schedule.windows.forEach((w, i) => {
+    const name = w.name ?? `window ${i + 1}`
+    if (w.cron) {
+      const span = parseDuration(w.duration!, 'duration')
+      const fired = lastFire(parseCron(w.cron) as Cron, now, span)
+      if (fired && now.getTime() < fired.getTime() + span) active.push({name, tier: w.tier, from: fired.toISOString(), until: new Date(fired.getTime() + span).toISOString()})
+      return
+    }
+    const from = Date.parse(w.start!)
+    const until = w.end ? Date.parse(w.end) : from + parseDuration(w.duration!, 'duration')
+    if (now.getTime() >= from && now.getTime() < until) active.push({name, tier: w.tier, from: new Date(from).toISOString(), until: new Date(until).toISOString()})
+  })
+  if (active.length === 0) return {at: now.toISOString(), tier: schedule.base, reason: 'no window is active: base tier', activeWindows: []}
+  const top = active.reduce((a, b) => (tierRank(b.tier) > tierRank(a.tier) ? b : a))
+  return {at: now.toISOString(), tier: top.tier, reason: `window "${top.name}" is active until ${top.until}`, activeWindows: active}
+}

@@ -1,0 +1,127 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {runCli, tempHome} from '../support/run-cli.js'
+
+describe('cluster scale (cron) against the emulator', () => {
+  let emu: TestEmulator
+  let env: Record<string, string>
+  let home: string
+  const writes: string[] = []
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({onExchange: (x) => x.method !== 'GET' && writes.push(`${x.operationId} ${x.status}`)})
+    const h = tempHome()
+    home = h.dir
+    env = {...h.env, ...emu.env, ATLAS_PROJECT_ID: 'cron'}
+    await runCli(['project', 'create', 'cron'], {env})
+    await runCli(['cluster', 'create', 'api', '--tier', 'M10', '--wait'], {env})
+  })
+  afterAll(() => emu.close())
+
+  const patches = () => writes.filter((w) => w.startsWith('updateGroupCluster')).length
+
+  it('takes the cluster from ATLAS_CLUSTER_NAME and prints one JSON line', async () => {
+    const r = await runCli(['scale', '--tier', 'M20', '--wait', '--json'], {env: {...env, ATLAS_CLUSTER_NAME: 'api'}})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.trim().split('\n')).toHaveLength(1)
+    expect(r.json.result).toMatchObject({cluster: 'api', from: 'M10', to: 'M20', action: 'patch', changed: true, state: 'IDLE', waited: true})
+    expect(r.stderr).not.toMatch(/\u001b\[/) // no colour or spinner without a TTY
+  })
+
+  it('already at the tier: exit 0 and zero PATCH requests', async () => {
+    const before = patches()
+    const r = await runCli(['cluster', 'scale', 'api', '--tier', 'M20', '--json'], {env})
+    expect(r.code).toBe(0)
+    expect(r.json.result).toMatchObject({action: 'noop', changed: false})
+    expect(patches()).toBe(before)
+  })
+
+  it('--dry-run prints the request and the cost delta and writes nothing', async () => {
+    const before = writes.length
+    const r = await runCli(['cluster', 'scale', 'api', '--tier', 'M50', '--dry-run'], {env})
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('M20 → M50 (+$1314/month)')
+    expect(r.stdout).toContain('"instanceSize": "M50"')
+    expect(writes.length).toBe(before)
+  })
+
+  it('two concurrent runs make exactly one PATCH', async () => {
+    const before = patches()
+    const [a, b] = await Promise.all([
+      runCli(['scale', 'api', '--tier', 'M30', '--json'], {env}),
+      runCli(['scale', 'api', '--tier', 'M30', '--json'], {env}),
+    ])
+    expect(patches() - before).toBe(1)
+    const codes = [a.code, b.code].sort()
+    // The loser saw the lock, the UPDATING state, or the finished tier: never a second write.
+    expect(codes[0]).toBe(0)
+    expect([0, 6]).toContain(codes[1])
+    await runCli(['cluster', 'scale', 'api', '--tier', 'M30', '--wait-idle', '--json'], {env})
+  })
+
+  it('a busy cluster is exit 6 unless --wait-idle', async () => {
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 2500}})
+    try {
+      const e = {...tempHome().env, ...slow.env, ATLAS_PROJECT_ID: 'busy'}
+      await runCli(['project', 'create', 'busy'], {env: e})
+      await runCli(['cluster', 'create', 'api', '--tier', 'M10', '--wait'], {env: e})
+      await runCli(['scale', 'api', '--tier', 'M40', '--no-wait'], {env: e})
+      const busy = await runCli(['scale', 'api', '--tier', 'M50', '--json'], {env: e})
+      expect(busy.code).toBe(6)
+      expect(busy.json.error.code).toBe('CLUSTER_BUSY')
+      const waited = await runCli(['scale', 'api', '--tier', 'M50', '--wait-idle', '--wait', '--json'], {env: e})
+      expect(waited.code, waited.stderr).toBe(0)
+      expect(waited.json.result).toMatchObject({from: 'M40', to: 'M50', state: 'IDLE'})
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('refuses dedicated → M0 with exit 2, and a stale lock of a dead process is taken over', async () => {
+    const down = await runCli(['scale', 'api', '--tier', 'M0'], {env})
+    expect(down.code).toBe(2)
+    expect(down.stderr).toContain('cannot move a dedicated cluster to a shared tier')
+    const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
+    const projectId = Object.values(emu.state.groups).find((g) => g.name === 'cron')!.id
+    fs.mkdirSync(locks, {recursive: true})
+    fs.writeFileSync(path.join(locks, `scale-${projectId}-api.lock`), JSON.stringify({pid: 999_999}))
+    const r = await runCli(['scale', 'api', '--tier', 'M40', '--wait', '--json'], {env})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.result).toMatchObject({to: 'M40', changed: true})
+    expect(fs.readdirSync(locks)).toEqual([])
+  })
+
+  it('upgrades M0 → FLEX → M10 through the tenant upgrade endpoints', async () => {
+    await runCli(['cluster', 'create', 'free', '--tier', 'M0', '--wait'], {env})
+    const flex = await runCli(['scale', 'free', '--tier', 'FLEX', '--wait', '--json'], {env})
+    expect(flex.json.result).toMatchObject({action: 'tenantUpgrade', state: 'IDLE'})
+    const m10 = await runCli(['scale', 'free', '--tier', 'M10', '--wait', '--json'], {env})
+    expect(m10.json.result).toMatchObject({action: 'flexUpgrade', state: 'IDLE'})
+    expect((await runCli(['cluster', 'describe', 'free', '--json'], {env})).json.result.tier).toBe('M10')
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('reconciles to the tier a schedule gives at fixed clock times', async () => {
+    const file = path.join(home, 'schedule.yaml')
+    fs.writeFileSync(file, ['cluster: api', 'base: M10', 'windows:', '  - name: billing', '    cron: "0 2 1 * *"', '    duration: 48h', '    tier: M50', ''].join('\n'))
+    const inWindow = await runCli(['scale', '--schedule', file, '--at', '2026-12-01T03:00Z', '--wait', '--json'], {env})
+    expect(inWindow.code, inWindow.stderr).toBe(0)
+    expect(inWindow.json.result).toMatchObject({to: 'M50', schedule: {tier: 'M50'}})
+    const again = await runCli(['scale', '--schedule', file, '--at', '2026-12-02T12:00Z', '--json'], {env})
+    expect(again.json.result).toMatchObject({action: 'noop'})
+    const after = await runCli(['scale', '--schedule', file, '--at', '2026-12-03T02:15Z', '--wait', '--json'], {env})
+    expect(after.json.result).toMatchObject({from: 'M50', to: 'M10', state: 'IDLE'})
+  })
+
+  it('a bad schedule file is exit 2 with the line, and changes nothing', async () => {
+    const file = path.join(home, 'bad.yaml')
+    fs.writeFileSync(file, 'cluster: api\nbase: M10\nwindows:\n  - cron: "0 2 31 2 * *"\n    duration: 2h\n    tier: M50\n')
+    const before = writes.length
+    const r = await runCli(['scale', '--schedule', file], {env})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${file}:4:11: windows.0.cron`)
+    expect(writes.length).toBe(before)
+  })
+})

@@ -3,7 +3,7 @@ import {parseDuration, parseExpiry} from '../../src/lib/duration.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {closeMatches} from '../../src/lib/text.js'
 import {type ClusterSummary, createRequest, sameSpec, validateSpec} from '../../src/services/clusters.js'
-import {costDelta, planScale} from '../../src/services/scale.js'
+import {costDelta, planScale, type ScalePlan} from '../../src/services/scale.js'
 
 const summary = (tier: string, extra: Partial<ClusterSummary> = {}): ClusterSummary => ({
   name: 'c', projectId: 'p', state: 'IDLE', tier, kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated', provider: 'AWS', region: 'US_EAST_1',
@@ -18,6 +18,10 @@ const raw = (tier: string, autoScaling?: object) => ({
   ],
 })
 const opts = {adjustAutoscaling: false}
+const patch = (p: ScalePlan) => {
+  if (p.kind !== 'patch') throw new Error(`expected a patch, got ${p.kind}`)
+  return p
+}
 
 describe('the scale transition table', () => {
   it('same tier: no-op', () => {
@@ -25,11 +29,9 @@ describe('the scale transition table', () => {
   })
 
   it('dedicated ↔ dedicated: PATCH of every region config, effective fields dropped', () => {
-    const plan = planScale(summary('M10'), raw('M10'), 'M50', opts)
-    expect(plan.kind).toBe('patch')
-    const rcs = (plan as {body: {replicationSpecs: Array<{id: string; regionConfigs: Array<Record<string, {instanceSize: string}>>}>}}).body.replicationSpecs[0]
+    const rcs = patch(planScale(summary('M10'), raw('M10'), 'M50', opts)).body.replicationSpecs[0]
     expect(rcs.id).toBe('rs1')
-    expect(rcs.regionConfigs.map((rc) => rc.electableSpecs.instanceSize)).toEqual(['M50', 'M50'])
+    expect(rcs.regionConfigs.map((rc: {electableSpecs: {instanceSize: string}}) => rc.electableSpecs.instanceSize)).toEqual(['M50', 'M50'])
     expect(rcs.regionConfigs[1].readOnlySpecs.instanceSize).toBe('M50')
     expect(rcs.regionConfigs[0]).not.toHaveProperty('effectiveElectableSpecs')
     expect(planScale(summary('M50'), raw('M50'), 'M30', opts).kind).toBe('patch')
@@ -52,7 +54,7 @@ describe('the scale transition table', () => {
     const bounds = {compute: {enabled: true, minInstanceSize: 'M10', maxInstanceSize: 'M40'}}
     expect(planScale(summary('M10'), raw('M10', bounds), 'M30', opts).kind).toBe('patch')
     expect(() => planScale(summary('M10'), raw('M10', bounds), 'M50', opts)).toThrow(/--adjust-autoscaling|auto-scaling/)
-    const moved = planScale(summary('M10'), raw('M10', bounds), 'M50', {adjustAutoscaling: true}) as {autoscalingChanged: boolean; body: {replicationSpecs: Array<{regionConfigs: Array<{autoScaling?: {compute: {maxInstanceSize: string}}}>}>}}
+    const moved = patch(planScale(summary('M10'), raw('M10', bounds), 'M50', {adjustAutoscaling: true}))
     expect(moved.autoscalingChanged).toBe(true)
     expect(moved.body.replicationSpecs[0].regionConfigs[0].autoScaling?.compute.maxInstanceSize).toBe('M50')
   })

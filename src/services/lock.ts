@@ -24,7 +24,7 @@ export async function withLock<T>(dir: string, key: string, fn: () => Promise<T>
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockedError(file)
-      let holder: {pid?: number} = {}
+      let holder: {pid?: number}
       try {
         holder = JSON.parse(fs.readFileSync(file, 'utf8'))
       } catch {

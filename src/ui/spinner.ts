@@ -18,8 +18,9 @@ function plain(initial: string): Progress {
   return {update: line, succeed: line, fail: line, stop() {}}
 }
 
+/** A terminal that can show a spinner: a TTY with a width (a 0-column pty makes ora spin forever), no CI, no dumb TERM. */
 export function animated(): boolean {
-  return Boolean(process.stderr.isTTY) && !process.env.CI && process.env.TERM !== 'dumb'
+  return Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI && process.env.TERM !== 'dumb'
 }
 
 /** An ora spinner on a terminal, plain lines elsewhere, nothing under --json. */
@@ -27,7 +28,7 @@ export async function startProgress(text: string, options: {json: boolean}): Pro
   if (options.json) return silent
   if (!animated()) return plain(text)
   const {default: ora} = await import('ora')
-  const spinner = ora({text, stream: process.stderr}).start()
+  const spinner = ora({text, stream: process.stderr, discardStdin: false}).start()
   return {
     update: (t) => void (spinner.text = t),
     succeed: (t) => void spinner.succeed(t),

@@ -1,8 +1,9 @@
 import {emulatorThroughputBench} from './emulator.js'
 import {startupBench} from './startup.js'
+import {waitBench} from './wait.js'
 
 // `npm run bench [name...]`: figures as one JSON document on stdout.
-const all = {startup: async () => startupBench(), emulator: () => emulatorThroughputBench()} as const
+const all = {startup: async () => startupBench(), emulator: () => emulatorThroughputBench(), wait: () => waitBench()} as const
 const wanted = process.argv.slice(2).filter((a): a is keyof typeof all => a in all)
 const results: Record<string, unknown> = {machine: {node: process.version, cpus: (await import('node:os')).cpus().length}}
 for (const name of wanted.length > 0 ? wanted : (Object.keys(all) as Array<keyof typeof all>)) {

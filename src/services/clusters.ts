@@ -18,6 +18,7 @@ export interface ClusterSummary {
   region: string
   mongoDBVersion?: string
   mongoDBMajorVersion?: string
+  createDate?: string
   paused: boolean
   terminationProtection: boolean
   tags: Tag[]
@@ -75,6 +76,7 @@ export function summarizeCluster(c: Cluster): ClusterSummary {
     region: rc.regionName,
     mongoDBVersion: c.mongoDBVersion,
     mongoDBMajorVersion: c.mongoDBMajorVersion,
+    createDate: c.createDate,
     paused: Boolean(c.paused),
     terminationProtection: Boolean(c.terminationProtectionEnabled),
     tags: (c.tags ?? []) as Tag[],
@@ -96,6 +98,7 @@ export function summarizeFlex(f: FlexCluster): ClusterSummary {
     provider: f.providerSettings?.backingProviderName ?? 'UNKNOWN',
     region: f.providerSettings?.regionName ?? 'UNKNOWN',
     mongoDBVersion: f.mongoDBVersion,
+    createDate: f.createDate,
     paused: false,
     terminationProtection: Boolean(f.terminationProtectionEnabled),
     tags: (f.tags ?? []) as Tag[],

@@ -42,6 +42,17 @@ describe('project and cluster commands against the emulator', () => {
     expect(emu.contract.violations).toEqual([])
   })
 
+  it('--debug traces HTTP on stderr without the private key', async () => {
+    const r = await runCli(['project', 'list', '--debug', '--json'], {env})
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('→ GET /api/atlas/v2/groups')
+    expect(r.stderr).toContain('← 200 listGroups')
+    expect(r.stdout + r.stderr).not.toContain(emu.credentials.privateKey)
+    const failing = await runCli(['project', 'list', '--debug'], {env: {...env, MONGODB_ATLAS_PRIVATE_API_KEY: 'wrong-but-secret-key'}})
+    expect(failing.code).toBe(3)
+    expect(failing.stdout + failing.stderr).not.toContain('wrong-but-secret-key')
+  })
+
   it('without a TTY a missing value is exit 2 naming the flag', async () => {
     await runCli(['project', 'create', 'flags'], {env})
     const noTier = await runCli(['cluster', 'create', 'c2', '--project', 'flags'], {env})

@@ -8,3 +8,8 @@ export const projectFlag = Flags.string({
 
 export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until Atlas finishes (default: on a terminal).'})
 export const timeoutFlag = Flags.string({default: '30m', description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h.'})
+
+export const credentialFlags = {
+  'credentials-file': Flags.string({description: 'Write the user name, password and connection string to this file (mode 0600).'}),
+  'show-password': Flags.boolean({description: 'Print the password (and include it in --json).'}),
+}

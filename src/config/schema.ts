@@ -13,6 +13,9 @@ export const profileSchema = z
     projectId: objectId.optional(),
     baseUrl: z.url({protocol: /^https?$/}).optional(),
     output: z.enum(['human', 'json']).optional(),
+    /** Per-project caps enforced before any write (the hackathon seed uses 5 and 20). */
+    maxDbUsers: z.coerce.number().int().positive().optional(),
+    maxAccessEntries: z.coerce.number().int().positive().optional(),
   })
   .strict()
 export type Profile = z.infer<typeof profileSchema>

@@ -17,6 +17,7 @@ export interface Settings {
   clusterName?: string
   baseUrl: string
   output: 'human' | 'json'
+  limits: {maxDbUsers?: number; maxAccessEntries?: number}
   sources: Partial<Record<'credentials' | 'orgId' | 'projectId' | 'clusterName' | 'baseUrl', Source>>
 }
 
@@ -100,6 +101,7 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
     clusterName: pick('clusterName'),
     baseUrl: baseUrl.replace(/\/+$/, ''),
     output: profile.output ?? 'human',
+    limits: {maxDbUsers: profile.maxDbUsers, maxAccessEntries: profile.maxAccessEntries},
     sources,
   }
 }

@@ -25,7 +25,8 @@ export function getValue(store: ConfigStore, name: string, key: string): {profil
   const profile = store.requireProfile(name)
   assertProfileKey(key)
   const raw = profile[key as ProfileKey]
-  return {profile: name, key, value: SECRET_KEYS.includes(key as ProfileKey) ? mask(raw) : raw}
+  const text = raw === undefined ? undefined : String(raw)
+  return {profile: name, key, value: SECRET_KEYS.includes(key as ProfileKey) ? mask(text) : text}
 }
 
 export function setValue(store: ConfigStore, name: string, key: string, value: string): {profile: string; key: string; value?: string} {

@@ -28,6 +28,8 @@ export class ContractValidator {
   private readonly cache = new Map<string, ValidateFunction>()
   readonly violations: string[] = []
   readonly seen = new Set<string>()
+  /** A test's hook on every checked exchange (e.g. to crash a client at a chosen step). */
+  onCheck?: (x: Exchange) => void
 
   constructor() {
     addFormats.default(this.ajv)
@@ -48,6 +50,7 @@ export class ContractValidator {
 
   /** Validates one exchange; violations are collected, so a test can assert there are none. */
   check(x: Exchange): void {
+    this.onCheck?.(x)
     const op = OPERATIONS.find((o) => o.operationId === x.operationId)
     if (!op) return void this.violations.push(`${x.method} ${x.path}: no operation in the spec`)
     this.seen.add(`${op.operationId} ${x.status}`)

@@ -26,18 +26,23 @@ const CLEAN_ENV = Object.fromEntries(
 ) as Record<string, string>
 
 /** Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving. */
-export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number} = {}): Promise<CliResult> {
+/** `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. */
+export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: {...CLEAN_ENV, CI: '1', NO_COLOR: '1', ATLASCTL_POLL_INTERVAL_MS: '50', ATLASCTL_RETRY_BASE_MS: '20', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      signal: options.signal,
+      killSignal: 'SIGKILL',
     })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
-    child.on('error', reject)
+    child.on('error', (error) => {
+      if (error.name !== 'AbortError') reject(error)
+    })
     child.on('close', (code) => {
       clearTimeout(timer)
       let json

@@ -1,0 +1,30 @@
+import {Args} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {credentialFlags, projectFlag} from '../../base/flags.js'
+import {rotatePassword, type UserSummary} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, deliverCredentials, passwordLines} from '../../ui/credentials.js'
+
+type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
+
+export default class UserRotatePassword extends AtlasCommand<Result> {
+  static override summary = 'Give a database user a new generated password.'
+  static override args = {username: Args.string({required: true, description: 'User name.'})}
+  static override flags = {project: projectFlag, ...credentialFlags}
+  static override examples = ['<%= config.bin %> user rotate-password alice --credentials-file alice.json']
+
+  private shownOnce: string[] = []
+
+  protected async execute(): Promise<Result> {
+    const {args, flags} = await this.parse(UserRotatePassword)
+    const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}
+    checkPasswordDestination(output, true)
+    const project = await this.project(flags.project)
+    const r = await rotatePassword(await this.atlas(), project, args.username)
+    this.shownOnce = passwordLines(r.credentials, output)
+    return {user: r.user, project: project.name, ...deliverCredentials(r.credentials, output)}
+  }
+
+  protected override render(r: Result): void {
+    this.out.data(credentialReport(`New password set for ${r.user.username} in ${r.project}.`, r, this.shownOnce))
+  }
+}

@@ -1,0 +1,167 @@
+import type {AtlasClient, DatabaseUser} from '../atlas/client.js'
+import {AtlasApiError} from '../atlas/errors.js'
+import {ROLE_NAMES} from '../atlas/catalog.js'
+import {parseExpiry} from '../lib/duration.js'
+import {ConflictError, NotFoundError, UsageError} from '../lib/errors.js'
+import {generatePassword, withCredentials} from '../lib/password.js'
+import {redactor} from '../lib/secrets.js'
+import {writeSecretFile} from '../lib/secret-file.js'
+import {closeMatches} from '../lib/text.js'
+import {type ClusterSummary, listClusters} from './clusters.js'
+
+export interface Role {
+  roleName: string
+  databaseName: string
+  collectionName?: string
+}
+
+export const DEFAULT_ROLE = 'readWriteAnyDatabase@admin'
+const WEEK_MS = 7 * 86_400_000
+const ADMIN_ONLY = new Set(['atlasAdmin', 'readAnyDatabase', 'readWriteAnyDatabase', 'dbAdminAnyDatabase', 'clusterMonitor', 'backup', 'enableSharding'])
+
+/** The official CLI's role syntax: `role@db` or `role@db.collection`. */
+export function parseRole(value: string): Role {
+  const m = /^([A-Za-z]+)@([^.\s/\\"$*<>:|?]+)(?:\.(.+))?$/.exec(value)
+  if (!m || !ROLE_NAMES.includes(m[1])) {
+    const name = m?.[1] ?? value.split('@')[0]
+    const close = closeMatches(name, [...ROLE_NAMES])
+    throw new UsageError(`Invalid --role "${value}": use ROLE@DB or ROLE@DB.COLLECTION with ROLE one of ${ROLE_NAMES.join(', ')}.${close.length ? ` Did you mean ${close[0]}?` : ''}`, {
+      code: 'INVALID_ROLE',
+      details: {flag: 'role', value},
+    })
+  }
+  if (ADMIN_ONLY.has(m[1]) && (m[2] !== 'admin' || m[3])) throw new UsageError(`Invalid --role "${value}": ${m[1]} applies to the admin database (${m[1]}@admin).`, {code: 'INVALID_ROLE', details: {flag: 'role', value}})
+  return {roleName: m[1], databaseName: m[2], ...(m[3] ? {collectionName: m[3]} : {})}
+}
+
+export const formatRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName ? `.${r.collectionName}` : ''}`
+
+/** Atlas deletes a user at deleteAfterDate, which must lie within a week. */
+export function parseUserExpiry(value: string, now = Date.now()): string {
+  const at = parseExpiry(value, 'expires', now)
+  if (at.getTime() - now > WEEK_MS) throw new UsageError(`--expires ${value} is more than a week ahead; Atlas allows at most 7 days.`, {code: 'INVALID_EXPIRY', details: {flag: 'expires', value}})
+  return at.toISOString()
+}
+
+export interface UserSummary {
+  username: string
+  databaseName: string
+  roles: string[]
+  clusters: string[]
+  expires?: string
+  description?: string
+}
+
+export function summarizeUser(u: DatabaseUser): UserSummary {
+  return {
+    username: u.username,
+    databaseName: u.databaseName,
+    roles: (u.roles ?? []).map((r) => formatRole(r as Role)),
+    clusters: (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name),
+    expires: u.deleteAfterDate,
+    description: u.description,
+  }
+}
+
+export async function listUsers(client: AtlasClient, projectId: string): Promise<UserSummary[]> {
+  const users = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}, query}}), 'listDatabaseUsers'))
+  return users.map(summarizeUser)
+}
+
+async function getUser(client: AtlasClient, projectId: string, username: string): Promise<DatabaseUser | undefined> {
+  try {
+    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: 'admin', username}}}), 'getDatabaseUser')
+  } catch (error) {
+    if (error instanceof AtlasApiError && error.status === 404) return undefined
+    throw error
+  }
+}
+
+export async function requireUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<DatabaseUser> {
+  const u = await getUser(client, project.id, username)
+  if (u) return u
+  const close = closeMatches(username, (await listUsers(client, project.id)).map((x) => x.username))
+  throw new NotFoundError(`Database user "${username}" not found in project "${project.name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`, {code: 'USER_NOT_FOUND', details: {username, closeMatches: close}})
+}
+
+export interface Credentials {
+  username: string
+  password: string
+  project: string
+  /** Connection strings with the credentials in them, per cluster in scope that has one. */
+  connectionStrings: Record<string, string>
+  connectionString?: string
+}
+
+export function credentialsFor(username: string, password: string, project: string, clusters: ClusterSummary[]): Credentials {
+  const connectionStrings: Record<string, string> = {}
+  for (const c of clusters) if (c.connectionString) connectionStrings[c.name] = withCredentials(c.connectionString, username, password)
+  return {username, password, project, connectionStrings, connectionString: Object.values(connectionStrings)[0]}
+}
+
+/** The credential bundle: JSON, mode 0600; `migrate --credentials-file` reads it back. */
+export function writeCredentialsFile(file: string, creds: Credentials): void {
+  writeSecretFile(file, `${JSON.stringify({...creds, createdAt: new Date().toISOString()}, null, 2)}\n`)
+}
+
+export interface AddUserInput {
+  project: {id: string; name: string}
+  username: string
+  roles: Role[]
+  clusters: string[]
+  expires?: string
+  description?: string
+  password?: string
+  maxUsers?: number
+}
+
+export interface AddUserResult {
+  user: UserSummary
+  generatedPassword: boolean
+  credentials: Credentials
+}
+
+/** Checks everything (clusters in scope, the per-project cap) before the one write. */
+export async function addUser(client: AtlasClient, input: AddUserInput): Promise<AddUserResult> {
+  if (!/^[^\s@:/]{1,1024}$/.test(input.username)) throw new UsageError(`Invalid user name "${input.username}": no spaces, "@", ":" or "/".`, {details: {value: input.username}})
+  const clusters = await listClusters(client, input.project.id)
+  for (const name of input.clusters) {
+    if (!clusters.some((c) => c.name === name)) {
+      const close = closeMatches(name, clusters.map((c) => c.name))
+      throw new UsageError(`Unknown --cluster "${name}" in project "${input.project.name}"; nothing was created.${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`, {code: 'UNKNOWN_CLUSTER', details: {flag: 'cluster', value: name}})
+    }
+  }
+  const existing = await listUsers(client, input.project.id)
+  if (existing.some((u) => u.username === input.username)) throw new ConflictError(`Database user "${input.username}" already exists in project "${input.project.name}".`, {code: 'USER_ALREADY_EXISTS', hint: 'Use "atlasctl user rotate-password" for a new password.'})
+  if (input.maxUsers !== undefined && existing.length >= input.maxUsers) {
+    throw new ConflictError(`Project "${input.project.name}" already has ${existing.length} database users, the limit set for it is ${input.maxUsers}; nothing was created.`, {code: 'USER_LIMIT', hint: 'Raise --max-users (or the profile\'s maxDbUsers), or delete a user.'})
+  }
+  const password = input.password ?? generatePassword()
+  redactor.add(password)
+  const body = {
+    databaseName: 'admin', groupId: input.project.id, username: input.username, password,
+    roles: input.roles, scopes: input.clusters.map((name) => ({name, type: 'CLUSTER'})),
+    ...(input.expires ? {deleteAfterDate: input.expires} : {}),
+    ...(input.description ? {description: input.description} : {}),
+  }
+  const created = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: input.project.id}}, body: body as DatabaseUser}), 'createDatabaseUser')
+  const inScope = input.clusters.length > 0 ? clusters.filter((c) => input.clusters.includes(c.name)) : clusters
+  return {user: summarizeUser(created), generatedPassword: input.password === undefined, credentials: credentialsFor(input.username, password, input.project.name, inScope)}
+}
+
+export async function rotatePassword(client: AtlasClient, project: {id: string; name: string}, username: string, password = generatePassword()): Promise<AddUserResult> {
+  const u = await requireUser(client, project, username)
+  redactor.add(password)
+  // The spec's PATCH body is the whole user; only the password changes.
+  const body = {databaseName: u.databaseName, groupId: project.id, username: u.username, roles: u.roles, scopes: u.scopes ?? [], password, ...(u.deleteAfterDate ? {deleteAfterDate: u.deleteAfterDate} : {})}
+  const updated = await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}, body: body as DatabaseUser}), 'updateDatabaseUser')
+  const scoped = (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name)
+  const clusters = (await listClusters(client, project.id)).filter((c) => scoped.length === 0 || scoped.includes(c.name))
+  return {user: summarizeUser(updated), generatedPassword: true, credentials: credentialsFor(username, password, project.name, clusters)}
+}
+
+export async function deleteUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<UserSummary> {
+  const u = await requireUser(client, project, username)
+  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}}), 'deleteDatabaseUser')
+  return summarizeUser(u)
+}

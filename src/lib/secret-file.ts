@@ -45,7 +45,7 @@ export function mergeEnvFile(file: string, values: Record<string, string>): void
 
 export function readEnvFile(file: string): Record<string, string> {
   const out: Record<string, string> = {}
-  let text = ''
+  let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch {

@@ -10,7 +10,8 @@ describe('emulator contract', () => {
   let client: AtlasClient
 
   beforeAll(async () => {
-    emu = await startTestEmulator()
+    // Entries stay PENDING for a second, so the test sees PENDING even on a loaded machine.
+    emu = await startTestEmulator({delays: {clusterCreateMs: 300, clusterUpdateMs: 200, clusterDeleteMs: 150, accessEntryMs: 1000}})
     const c = emu.credentials
     client = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey}, retry: {maxRetries: 0}})
   })
@@ -91,7 +92,7 @@ describe('emulator contract', () => {
     await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{cidrBlock: '300.1.1.1/8'}] as never}), 'createAccess'), 400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION')
     const epath = {groupId, entryValue: '203.0.113.0/24'}
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('PENDING')
-    await sleep(150)
+    await sleep(1100)
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('ACTIVE')
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'getAccess')).comment).toBe('office')
     await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'deleteAccess')

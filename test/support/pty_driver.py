@@ -49,7 +49,11 @@ for i, step in enumerate(spec["steps"]):
 
 while time.time() < deadline and read_some(0.2):
     pass
+# The terminal can close a moment before the process exits: give it until the deadline.
 done, status = os.waitpid(pid, os.WNOHANG)
+while done == 0 and time.time() < deadline:
+    time.sleep(0.05)
+    done, status = os.waitpid(pid, os.WNOHANG)
 if done == 0:  # still running at the deadline: a hang is a failure, never a wait forever
     os.kill(pid, 9)
     os.waitpid(pid, 0)

@@ -15,7 +15,7 @@ const apiClient = (emu: {url: string; credentials: {publicKey: string; privateKe
 
 describe('emulator', () => {
   it('rate limits with token buckets: 429 RATE_LIMITED_TOKEN_BUCKET with Retry-After, then refills', async () => {
-    const emu = await startTestEmulator({rateLimits: [{name: 'api/atlas/v2/groups', scope: 'USER', match: /^\/api\/atlas\/v2\/groups/, spec: {capacity: 3, refillRate: 10, refillSeconds: 1}}]})
+    const emu = await startTestEmulator({rateLimits: [{name: 'api/atlas/v2/groups', scope: 'USER', match: /^\/api\/atlas\/v2\/groups/, spec: {capacity: 3, refillRate: 1, refillSeconds: 2}}]})
     try {
       const c = apiClient(emu)
       for (let i = 0; i < 3; i++) await c.ok(c.api.GET('/api/atlas/v2/groups'), 'listGroups')
@@ -149,11 +149,11 @@ describe('emulator', () => {
       const c = apiClient(emu)
       const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'exp', orgId: emu.credentials.orgId} as never}), 'createGroup')
       const path = {groupId: g.id!}
-      const soon = new Date(Date.now() + 1500).toISOString()
+      const soon = new Date(Date.now() + 3000).toISOString()
       await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {databaseName: 'admin', groupId: g.id, username: 'tmp', password: 'long-enough-pw', roles: [{roleName: 'read', databaseName: 'x'}], deleteAfterDate: soon} as never}), 'createUser')
       await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{ipAddress: '192.0.2.1', deleteAfterDate: soon}] as never}), 'createAccess')
       expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(1)
-      await new Promise((r) => setTimeout(r, 1700))
+      await new Promise((r) => setTimeout(r, 3200))
       expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(0)
       expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}), 'listAccess')).totalCount).toBe(0)
     } finally {

@@ -62,7 +62,7 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('a busy cluster is exit 6 unless --wait-idle', async () => {
-    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 2500}})
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 5000}})
     try {
       const e = {...tempHome().env, ...slow.env, ATLAS_PROJECT_ID: 'busy'}
       await runCli(['project', 'create', 'busy'], {env: e})

@@ -19,6 +19,10 @@ export interface TransportOptions {
   retry?: Partial<RetryPolicy>
   /** One line per request, response and retry; redacted before it is written. */
   debug?: (line: string) => void
+  /** Called once per finished write (any method but GET), for the audit log. */
+  onWrite?: (w: {operation: string; method: string; path: string; status: number; requestId?: string}) => void
+  /** Called on every 429, so a caller can slow down (the events provisioner's adaptive pool). */
+  onRateLimited?: () => void
   userAgent?: string
   random?: () => number
 }
@@ -168,7 +172,10 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
       debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
       const retryable = res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))
       if (retryable && attempt < policy.maxRetries) {
-        if (res.status === 429) stats.rateLimited++
+        if (res.status === 429) {
+          stats.rateLimited++
+          options.onRateLimited?.()
+        }
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'))
         const wait = retryDelay(attempt, policy, retryAfter, options.random)
         stats.retries++
@@ -176,6 +183,9 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
         await res.body?.cancel()
         await sleep(wait)
         continue
+      }
+      if (method !== 'GET' && method !== 'HEAD') {
+        options.onWrite?.({operation: name, method, path: url.pathname, status: res.status, requestId: res.headers.get('x-request-id') ?? undefined})
       }
       // Lets the typed error say how many times a 429 was retried.
       return attempt > 0 ? withHeader(res, 'x-atlasctl-retries', String(attempt)) : res

@@ -1,5 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 import type {AtlasClient} from '../atlas/client.js'
+import {AuditLog} from '../audit/log.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
@@ -48,6 +49,10 @@ export abstract class AtlasCommand<T> extends Command {
   protected prompt!: Prompter
   protected globals!: {profile?: string; yes: boolean; nonInteractive: boolean; debug: boolean}
   private storePromise?: Promise<ConfigStore>
+  private auditLog?: AuditLog
+  private resolvedProfile?: string
+  /** Notified on every 429 (the events provisioner slows down). */
+  protected readonly rateLimitListeners: Array<() => void> = []
   private clientCache?: AtlasClient
 
   override async init(): Promise<void> {
@@ -87,8 +92,16 @@ export abstract class AtlasCommand<T> extends Command {
     return this.storePromise
   }
 
+  /** One audit line per mutating action: Atlas writes come from the client, local ones from the command. */
+  protected audit(action: string, target: string, result: string, requestId?: string): void {
+    this.auditLog ??= new AuditLog(this.config.configDir)
+    this.auditLog.append({profile: this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId})
+  }
+
   protected async settings(flags: {projectId?: string; orgId?: string; clusterName?: string} = {}): Promise<Settings> {
-    return resolveSettings({store: await this.store(), profileFlag: this.globals.profile, flags})
+    const s = resolveSettings({store: await this.store(), profileFlag: this.globals.profile, flags})
+    this.resolvedProfile = s.profile
+    return s
   }
 
   protected async atlas(settings?: Settings): Promise<AtlasClient> {
@@ -101,6 +114,8 @@ export abstract class AtlasCommand<T> extends Command {
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
       userAgent: `atlasctl/${this.config.version}`,
+      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, w.requestId),
+      onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
       ...httpOptionsFromEnv(),
     })
     return this.clientCache

@@ -17,7 +17,9 @@ export default class ConfigSet extends AtlasCommand<Result> {
   protected async execute(): Promise<Result> {
     const {args} = await this.parse(ConfigSet)
     const store = await this.store()
-    return setValue(store, targetProfile(store, this.globals.profile), args.key, args.value)
+    const r = setValue(store, targetProfile(store, this.globals.profile), args.key, args.value)
+    this.audit('config set', `profile ${r.profile} ${r.key}`, 'ok')
+    return r
   }
 
   protected override render(r: Result): void {

@@ -1,0 +1,60 @@
+import fs from 'node:fs'
+import {Args, Flags} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {timeoutFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
+import {AtlasCtlError, ExitCode} from '../../lib/errors.js'
+import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
+import {readEventFile} from '../../services/events/event-file.js'
+import {pollIntervalFromEnv} from '../../services/wait.js'
+import {table} from '../../ui/output.js'
+
+export default class EventCleanup extends AtlasCommand<CleanupReport> {
+  static override summary = 'Tear an event down: shows the plan (a dry run) unless --yes.'
+  static override description =
+    'Finds the event\'s projects by their tags, then per team: turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Continues past failures, reports per team, exits 1 if anything failed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed.'
+  static override examples = [
+    '<%= config.bin %> event cleanup mh26',
+    '<%= config.bin %> event cleanup mh26 --yes --grace 7d',
+    '0 * * * * <%= config.bin %> event cleanup event.yaml --auto --json >> cleanup.log',
+  ]
+
+  static override args = {event: Args.string({required: true, description: 'Event id, or the event file.'})}
+  static override flags = {
+    team: Flags.string({description: 'Only this team.'}),
+    'older-than': Flags.string({description: 'Only projects created longer ago than this (e.g. 48h).'}),
+    grace: Flags.string({description: 'Remove nothing until this long after the event\'s end (e.g. 7d).'}),
+    auto: Flags.boolean({description: 'With an event file: execute if its cleanup.auto is true (for cron).'}),
+    timeout: timeoutFlag,
+  }
+
+  protected async execute(): Promise<CleanupReport> {
+    const {args, flags} = await this.parse(EventCleanup)
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const file = fs.existsSync(args.event) && fs.statSync(args.event).isFile() ? await readEventFile(args.event) : undefined
+    const eventId = file?.id ?? args.event
+    const grace = flags.grace ?? file?.cleanup.grace
+    const filter = {team: flags.team, olderThanMs: flags['older-than'] ? parseDuration(flags['older-than'], 'older-than') : undefined, graceMs: grace ? parseDuration(grace, 'grace') : undefined}
+    const client = await this.atlas()
+    const plan = await planCleanup(client, eventId, filter)
+    const execute = this.globals.yes || (flags.auto && Boolean(file?.cleanup.auto))
+    if (flags.auto && !file?.cleanup.auto) this.out.info(file ? 'cleanup.auto is off in the event file: showing the plan only.' : '--auto needs the event file: showing the plan only.')
+    if (!execute || plan.teams.length === 0) return {...plan, executed: false, results: [], failed: 0}
+    const report = await executeCleanup(client, plan, {timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (line) => this.out.info(line)})
+    if (report.failed > 0) {
+      if (!this.jsonEnabled()) await this.render(report)
+      throw new AtlasCtlError(`${report.failed} of ${plan.teams.length} teams could not be removed; re-run to retry.`, ExitCode.failure, {code: 'PARTIAL_FAILURE', details: {report}})
+    }
+    return report
+  }
+
+  protected override async render(r: CleanupReport): Promise<void> {
+    if (!r.executed) {
+      if (r.teams.length === 0) this.out.data(`Nothing to remove for event ${r.event}.`)
+      else this.out.data(`Would remove (dry run; --yes executes):\n${await table(['team', 'project', 'clusters', 'users', 'access entries'], r.teams.map((t) => [t.team, t.project, t.clusters.map((c) => `${c.name}${c.terminationProtection ? ' (protected)' : ''}`).join(' '), t.users, t.accessEntries]))}`)
+    } else {
+      this.out.data(await table(['team', 'project', 'result'], r.results.map((x) => [x.team, x.project, x.status === 'removed' ? `removed ${x.removed!.clusters} clusters, ${x.removed!.users} users, ${x.removed!.entries} entries` : `failed: ${x.error}`])))
+    }
+    for (const s of r.skipped) this.out.info(`kept ${s.team}: ${s.reason}`)
+  }
+}

@@ -1,0 +1,86 @@
+import path from 'node:path'
+import {Args, Flags} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {timeoutFlag} from '../../base/flags.js'
+import {PROVIDERS} from '../../atlas/catalog.js'
+import {parseDuration} from '../../lib/duration.js'
+import {AtlasCtlError, ExitCode, MissingValueError} from '../../lib/errors.js'
+import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
+import {Ledger} from '../../services/events/ledger.js'
+import {provisionEvent, type ProvisionReport} from '../../services/events/provision.js'
+import {pollIntervalFromEnv} from '../../services/wait.js'
+import {AdaptiveLimit} from '../../services/pool.js'
+import {resolveOrgId} from '../../services/projects.js'
+import {table} from '../../ui/output.js'
+import {BatchProgress} from '../../ui/progress-bar.js'
+
+export default class EventProvision extends AtlasCommand<ProvisionReport> {
+  static override summary = 'Give every team of a hackathon its own project, free cluster, database user and access list.'
+  static override description =
+    'Reads an event file (YAML; docs/examples/event.yaml) or a CSV roster, shows the plan and asks first (--yes skips; required without a TTY). Teams run in a bounded pool that slows down on Atlas rate limits; a failing team is rolled back alone. A local ledger makes it resumable: re-run after a crash or Ctrl-C and it continues without duplicates. Each team\'s credentials go to DIR/<team>.json (mode 0600), the only place passwords are written.'
+  static override examples = [
+    '<%= config.bin %> event provision event.yaml --out ./credentials',
+    '<%= config.bin %> event provision --roster teams.csv --event-id mh26 --ends-at 2026-12-01T18:00Z --out ./credentials --yes --json',
+  ]
+
+  static override args = {file: Args.string({description: 'Event file (YAML or JSON).'})}
+  static override flags = {
+    roster: Flags.string({description: 'CSV roster (id,name,leader,members) instead of an event file.', exclusive: ['file']}),
+    'event-id': Flags.string({description: 'With --roster: the event id.'}),
+    'event-name': Flags.string({description: 'With --roster: the event name.'}),
+    'ends-at': Flags.string({description: 'With --roster: when the event ends (ISO, with zone).'}),
+    provider: Flags.option({options: PROVIDERS, description: 'With --roster: cloud provider (default AWS).'})(),
+    region: Flags.string({description: 'With --roster: region (default US_EAST_1).'}),
+    'open-network-access': Flags.boolean({description: 'With --roster: add 0.0.0.0/0 to every team\'s access list.'}),
+    out: Flags.string({description: 'Folder for the credential bundles (default: ./<event>-credentials).'}),
+    concurrency: Flags.integer({min: 1, max: 32, default: 4, description: 'Teams provisioned at once to start with; halves on 429s, grows back.'}),
+    'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
+    'org-id': Flags.string({description: 'Organization for the projects (default: the profile\'s, or the only one).'}),
+    timeout: timeoutFlag,
+  }
+
+  protected async execute(): Promise<ProvisionReport> {
+    const {args, flags} = await this.parse(EventProvision)
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    let event: EventFile
+    if (flags.roster) {
+      if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')
+      if (!flags['ends-at']) throw new MissingValueError('ends-at', 'event end time for the roster')
+      event = readRoster(flags.roster, {id: flags['event-id'], name: flags['event-name'], endsAt: flags['ends-at'], defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']}})
+    } else {
+      if (!args.file) throw new MissingValueError('FILE', 'event file (or --roster CSV)')
+      event = await readEventFile(args.file)
+    }
+    const outDir = path.resolve(flags.out ?? `${event.id}-credentials`)
+    const d = event.defaults
+    await this.prompt.confirmPlan(
+      [
+        `Event ${event.id} (${event.name}), ends ${event.endsAt}: ${event.teams.length} teams.`,
+        `Per team: project ${projectNameFor(event.id, event.teams[0].id)} (tagged event=${event.id}, team=<id>), ${d.tier} cluster ${clusterNameFor(event.teams[0].id)} on ${d.provider} ${d.region}, one database user, access list: ${d.openNetworkAccess ? '0.0.0.0/0 (open network access)' : d.accessList.join(', ') || 'none'}.`,
+        `Credentials: ${outDir}/<team>.json (mode 0600).`,
+      ].join('\n'),
+      {yes: this.globals.yes, json: this.jsonEnabled()},
+    )
+    const settings = await this.settings({orgId: flags['org-id']})
+    const client = await this.atlas(settings)
+    const limit = new AdaptiveLimit(flags.concurrency, flags['max-concurrency'])
+    this.rateLimitListeners.push(() => limit.rateLimited())
+    const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
+    const report = await provisionEvent(client, {
+      event, outDir, ledger: new Ledger(this.config.dataDir, event.id), limit, orgId: await resolveOrgId(client, settings.orgId),
+      waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p),
+    })
+    bar.end()
+    if (report.failed > 0) {
+      // A partial failure is reported, never hidden: the table (or the report in the JSON error), then exit 1.
+      if (!this.jsonEnabled()) await this.render(report)
+      throw new AtlasCtlError(`${report.failed} of ${event.teams.length} teams failed (rolled back); the others are ready. Re-run to retry the failed teams.`, ExitCode.failure, {code: 'PARTIAL_FAILURE', details: {report}})
+    }
+    return report
+  }
+
+  protected override async render(r: ProvisionReport): Promise<void> {
+    this.out.data(await table(['team', 'project', 'cluster', 'user', 'status', 'credentials'], r.teams.map((t) => [t.team, t.project, t.cluster, t.username, t.status === 'done' && t.reused ? 'done (existed)' : t.error ? `${t.status}: ${t.error}` : t.status, t.bundle ? path.basename(t.bundle) : ''])))
+    this.out.info(`${r.done} ready, ${r.failed} failed; ${r.rateLimited} rate-limited requests were retried; up to ${r.maxConcurrency} teams at once.`)
+  }
+}

@@ -1,0 +1,58 @@
+import type {AtlasClient} from '../../atlas/client.js'
+import {AtlasCtlError} from '../../lib/errors.js'
+import {pool} from '../pool.js'
+import {eventStatus, type TeamStatus} from './status.js'
+import {teardownProject} from './teardown.js'
+
+export interface CleanupFilter {
+  team?: string
+  olderThanMs?: number
+  graceMs?: number
+  now?: number
+}
+
+export interface CleanupPlan {
+  event: string
+  teams: TeamStatus[]
+  skipped: Array<{team: string; reason: string}>
+}
+
+export interface CleanupReport extends CleanupPlan {
+  executed: boolean
+  results: Array<{team: string; project: string; status: 'removed' | 'failed'; removed?: {clusters: number; users: number; entries: number}; error?: string}>
+  failed: number
+}
+
+export async function planCleanup(client: AtlasClient, eventId: string, f: CleanupFilter): Promise<CleanupPlan> {
+  const now = f.now ?? Date.now()
+  const all = await eventStatus(client, eventId, f.team)
+  const teams: TeamStatus[] = []
+  const skipped: CleanupPlan['skipped'] = []
+  for (const t of all) {
+    if (f.olderThanMs !== undefined && now - Date.parse(t.created) < f.olderThanMs) {
+      skipped.push({team: t.team, reason: `created ${t.created}, not older than the --older-than limit`})
+    } else if (f.graceMs !== undefined && (!t.endsAt || now < Date.parse(t.endsAt) + f.graceMs)) {
+      skipped.push({team: t.team, reason: t.endsAt ? `grace period runs until ${new Date(Date.parse(t.endsAt) + f.graceMs).toISOString()}` : 'no end time tagged; --grace cannot apply'})
+    } else {
+      teams.push(t)
+    }
+  }
+  return {event: eventId, teams, skipped}
+}
+
+/** Tears every planned team down; continues past failures and reports each team. */
+export async function executeCleanup(client: AtlasClient, plan: CleanupPlan, o: {timeoutMs: number; pollMs: number; onProgress: (line: string) => void}): Promise<CleanupReport> {
+  const settled = await pool(plan.teams, 4, async (t) => {
+    o.onProgress(`${t.team}: tearing down ${t.project}`)
+    const removed = await teardownProject(client, t.projectId, {timeoutMs: o.timeoutMs, pollMs: o.pollMs, deleteProject: true, log: o.onProgress})
+    o.onProgress(`${t.team}: removed`)
+    return removed
+  })
+  const results = plan.teams.map((t, i) => {
+    const s = settled[i]
+    return s.status === 'fulfilled'
+      ? {team: t.team, project: t.project, status: 'removed' as const, removed: {clusters: s.value.clusters, users: s.value.users, entries: s.value.entries}}
+      : {team: t.team, project: t.project, status: 'failed' as const, error: s.reason instanceof AtlasCtlError ? s.reason.message : String(s.reason)}
+  })
+  return {...plan, executed: true, results, failed: results.filter((r) => r.status === 'failed').length}
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs'
+import {z} from 'zod'
+import {PROVIDERS} from '../../atlas/catalog.js'
+import {parseDuration} from '../../lib/duration.js'
+import {UsageError} from '../../lib/errors.js'
+import {readSpecFile} from '../../lib/spec-file.js'
+import {parseEntry} from '../access-list.js'
+
+const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
+const zoned = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T18:00Z')
+const duration = z.string().refine((v) => {
+  try {
+    return parseDuration(v, 'grace') > 0
+  } catch {
+    return false
+  }
+}, 'must be a duration such as 48h or 7d')
+const entry = z.string().refine((v) => {
+  try {
+    return !parseEntry(v).anywhere
+  } catch {
+    return false
+  }
+}, 'must be an IP address or CIDR block (0.0.0.0/0 is openNetworkAccess: true)')
+
+export const eventSchema = z
+  .object({
+    id: slug,
+    name: z.string().min(1).max(200),
+    endsAt: zoned,
+    defaults: z
+      .object({
+        provider: z.enum(PROVIDERS).default('AWS'),
+        region: z.string().min(1).default('US_EAST_1'),
+        tier: z.enum(['M0', 'FLEX']).default('M0'),
+        openNetworkAccess: z.boolean().default(false),
+        accessList: z.array(entry).default([]),
+        maxDbUsers: z.number().int().min(1).max(100).default(5),
+        maxAccessEntries: z.number().int().min(1).max(200).default(20),
+      })
+      .strict()
+      .default({provider: 'AWS', region: 'US_EAST_1', tier: 'M0', openNetworkAccess: false, accessList: [], maxDbUsers: 5, maxAccessEntries: 20}),
+    cleanup: z.object({auto: z.boolean().default(false), grace: duration.optional()}).strict().default({auto: false}),
+    teams: z
+      .array(z.object({id: slug, name: z.string().min(1).max(200), leader: z.string().min(1).optional(), members: z.array(z.string().min(1)).default([])}).strict())
+      .min(1, 'list at least one team'),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const seen = new Set<string>()
+    e.teams.forEach((t, i) => {
+      if (seen.has(t.id.toLowerCase())) ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
+      seen.add(t.id.toLowerCase())
+    })
+  })
+export type EventFile = z.infer<typeof eventSchema>
+export type Team = EventFile['teams'][number]
+
+export async function readEventFile(file: string): Promise<EventFile> {
+  return readSpecFile(file, eventSchema, 'event file')
+}
+
+/**
+ * A CSV roster (`id,name,leader,members` with members separated by ";") plus the event's flags.
+ * Errors name the line.
+ */
+export function readRoster(file: string, event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>}): EventFile {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`Cannot read roster ${file}: ${(error as Error).message}`, {code: 'BAD_INPUT_FILE'})
+  }
+  const lines = text.split(/\r?\n/)
+  const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? []
+  if (!header.includes('id') || !header.includes('name')) throw new UsageError(`${file}:1: the header must name the columns id,name[,leader][,members].`, {code: 'BAD_INPUT_FILE'})
+  const teams: unknown[] = []
+  lines.slice(1).forEach((line, i) => {
+    if (line.trim() === '' || line.startsWith('#')) return
+    const cells = line.split(',').map((c) => c.trim())
+    if (cells.length > header.length) throw new UsageError(`${file}:${i + 2}: ${cells.length} columns, the header has ${header.length}.`, {code: 'BAD_INPUT_FILE'})
+    const row = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']))
+    teams.push({id: row.id, name: row.name, ...(row.leader ? {leader: row.leader} : {}), members: row.members ? row.members.split(';').map((m) => m.trim()).filter(Boolean) : []})
+  })
+  const parsed = eventSchema.safeParse({id: event.id, name: event.name ?? event.id, endsAt: event.endsAt, defaults: event.defaults, teams})
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const [first, index, ...rest] = issue.path
+      return first === 'teams' && typeof index === 'number' ? `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}` : `--${String(first)}: ${issue.message}`
+    })
+    throw new UsageError(`Invalid roster:\n  ${problems.join('\n  ')}`, {code: 'BAD_INPUT_FILE', details: {issues: problems}})
+  }
+  return parsed.data
+}
+
+/** `mh-{eventId}-{teamId}`, sanitized to Atlas's project name rules (at most 64 characters). */
+export function projectNameFor(eventId: string, teamId: string): string {
+  return `mh-${eventId}-${teamId}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64)
+}
+
+/** Cluster names: letters, digits and hyphens; the team's own project keeps them unique. */
+export function clusterNameFor(teamId: string): string {
+  const s = teamId.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 23)
+  return /^[A-Za-z0-9]/.test(s) ? s : `team-${s}`.slice(0, 23)
+}
+
+export const userNameFor = (teamId: string) => `${teamId}-admin`.slice(0, 64)
+
+/** Tag values may hold letters, digits, spaces and ; @ _ - . + only: a compact UTC time. */
+export const endsAtTag = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+export const parseEndsAtTag = (tag: string) => new Date(tag.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'))

@@ -1,0 +1,45 @@
+import type {AtlasClient} from '../../atlas/client.js'
+import {listEntries} from '../access-list.js'
+import {listClusters} from '../clusters.js'
+import {pool} from '../pool.js'
+import {listProjects, type ProjectSummary} from '../projects.js'
+import {listUsers} from '../users.js'
+import {parseEndsAtTag} from './event-file.js'
+
+export interface TeamStatus {
+  team: string
+  project: string
+  projectId: string
+  created: string
+  endsAt?: string
+  clusters: Array<{name: string; state: string; tier: string; terminationProtection: boolean}>
+  users: number
+  accessEntries: number
+}
+
+const tag = (p: ProjectSummary, key: string) => p.tags.find((t) => t.key === key)?.value
+
+/** The event's projects, found by their `event` tag, so any machine can see them. */
+export async function eventProjects(client: AtlasClient, eventId: string): Promise<ProjectSummary[]> {
+  return (await listProjects(client)).filter((p) => tag(p, 'event') === eventId)
+}
+
+/** Every team's project, clusters, users and access entries, read from Atlas (not from the local ledger). */
+export async function eventStatus(client: AtlasClient, eventId: string, team?: string): Promise<TeamStatus[]> {
+  const projects = (await eventProjects(client, eventId)).filter((p) => !team || tag(p, 'team') === team)
+  const settled = await pool(projects, 4, async (p) => {
+    const [clusters, users, entries] = await Promise.all([listClusters(client, p.id), listUsers(client, p.id), listEntries(client, p.id)])
+    const ends = tag(p, 'event-ends')
+    return {
+      team: tag(p, 'team') ?? '?',
+      project: p.name,
+      projectId: p.id,
+      created: p.created,
+      endsAt: ends ? parseEndsAtTag(ends).toISOString() : undefined,
+      clusters: clusters.map((c) => ({name: c.name, state: c.state, tier: c.tier, terminationProtection: c.terminationProtection})),
+      users: users.length,
+      accessEntries: entries.length,
+    }
+  })
+  return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])).sort((a, b) => a.team.localeCompare(b.team))
+}

@@ -31,7 +31,7 @@ export async function pool<T, R>(items: T[], limit: number | (() => number), fn:
 export class AdaptiveLimit {
   private value: number
   private streak = 0
-  private lastCut = 0
+  private lastCut = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly initial: number,

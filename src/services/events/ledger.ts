@@ -36,7 +36,7 @@ export class Ledger {
     try {
       data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as LedgerData
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`The ledger ${this.file} is unreadable: ${(error as Error).message}`)
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`The ledger ${this.file} is unreadable: ${(error as Error).message}`, {cause: error})
     }
     this.data = data
   }

@@ -119,12 +119,21 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
   const debug = options.debug ? (line: string) => options.debug!(redactor.redact(line)) : undefined
   const stats: TransportStats = {requests: 0, retries: 0, rateLimited: 0}
   const creds = options.credentials
-  const digest = creds?.type === 'apiKey' ? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'}) : undefined
+  // A digest client's nonce count is per client: concurrent requests each take their own, so no two
+  // requests ever sign with the same count. A client whose request failed is dropped, since the server
+  // may have seen its count.
+  const idleDigests: DigestClient[] = []
+  const digestFor = creds?.type === 'apiKey' ? () => idleDigests.pop() ?? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'}) : undefined
   const tokens = creds?.type === 'serviceAccount' ? new TokenProvider(options.baseUrl, creds.clientId, creds.clientSecret, timeoutMs) : undefined
 
   async function send(url: string, init: {method: string; headers: Record<string, string>; body?: string}): Promise<Response> {
     const signal = AbortSignal.timeout(timeoutMs)
-    if (digest) return digest.fetch(url, {...init, headers: {...init.headers}, signal}) as Promise<Response>
+    if (digestFor) {
+      const digest = digestFor()
+      const res = (await digest.fetch(url, {...init, headers: {...init.headers}, signal})) as Response
+      if (res.status !== 401) idleDigests.push(digest)
+      return res
+    }
     if (tokens) {
       const first = await fetch(url, {...init, headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`}, signal})
       if (first.status !== 401) return first

@@ -45,7 +45,7 @@ export interface RunningEmulator {
   port: number
   state: EmulatorState
   credentials: {publicKey: string; privateKey: string; clientId: string; clientSecret: string; orgId: string}
-  stats: {requests: number; rateLimited: number; faults: number}
+  stats: {requests: number; rateLimited: number; faults: number; bySet: Record<string, number>}
   close(): Promise<void>
 }
 
@@ -64,7 +64,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const sets = options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
-  const stats = {requests: 0, rateLimited: 0, faults: 0}
+  const stats = {requests: 0, rateLimited: 0, faults: 0, bySet: {} as Record<string, number>}
   let baseUrl = ''
 
   async function handle(req: IncomingMessage, res: ServerResponse, common: Record<string, string>): Promise<void> {
@@ -72,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const method = (req.method ?? 'GET').toUpperCase()
     const bodyText = await readBody(req)
 
-    if (url.pathname === '/__emulator/health') return sendJson(res, 200, {ok: true, orgId: state.orgs[0].id}, 'application/json', common)
+    if (url.pathname === '/__emulator/health') return sendJson(res, 200, {ok: true, orgId: state.orgs[0].id, stats}, 'application/json', common)
     if (url.pathname === '/api/oauth/token' && method === 'POST') {
       return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {...common, 'cache-control': 'no-store'})
     }
@@ -92,6 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
 
     const verdict = limiter.take(url.pathname, {USER: principal.id, GROUP: params.groupId ?? principal.id, ORGANIZATION: principal.orgId, IP: req.socket.remoteAddress ?? ''})
+    if (verdict.set) stats.bySet[verdict.set.name] = (stats.bySet[verdict.set.name] ?? 0) + 1
     const rateHeaders: Record<string, string> = verdict.set ? {'ratelimit-limit': String(verdict.set.spec.capacity), 'ratelimit-remaining': String(verdict.remaining)} : {}
     if (!verdict.allowed && verdict.set) {
       stats.rateLimited++

@@ -26,7 +26,8 @@ export async function eventsBench(teams = 100, faults?: string) {
     const seconds = (performance.now() - t) / 1000
     const doc = JSON.parse(stdout)
     const report = doc.result ?? doc.error?.details?.report
-    const stats = (await (await fetch(`${emu.url}/__emulator/health`)).json()).stats as {bySet: Record<string, number>; rateLimited: number; faults: number}
+    const health = (await (await fetch(`${emu.url}/__emulator/health`)).json()) as {stats: {bySet: Record<string, number>; rateLimited: number; faults: number}}
+    const stats = health.stats
     // The floor the buckets allow: requests ÷ refill rate, for the bucket that binds (the USER-scoped ones).
     const floors = defaultEndpointSets().filter((s) => s.scope === 'USER' && stats.bySet[s.name]).map((s) => {
       const perSecond = s.spec.refillRate / s.spec.refillSeconds

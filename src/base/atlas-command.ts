@@ -4,7 +4,7 @@ import {AuditLog} from '../audit/log.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
-import {AtlasCtlError, CancelledError, ExitCode, UsageError} from '../lib/errors.js'
+import {AtlasCtlError, CancelledError, ExitCode, MissingValueError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {Output} from '../ui/output.js'
 import {Prompter} from '../ui/prompts.js'
@@ -126,6 +126,18 @@ export abstract class AtlasCommand<T> extends Command {
     const settings = await this.settings({projectId: flag})
     const {resolveProject} = await import('../services/projects.js')
     return resolveProject(await this.atlas(settings), settings.projectId)
+  }
+
+  /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */
+  protected async mongoTarget(flags: {uri?: string; cluster?: string; project?: string; 'credentials-file'?: string}): Promise<string> {
+    const {targetUri} = await import('../mongo/connect.js')
+    if (flags.uri) return targetUri({uri: flags.uri})
+    if (!flags.cluster) throw new MissingValueError('uri', 'target (--uri URI or --cluster NAME)')
+    const project = await this.project(flags.project)
+    return targetUri({
+      cluster: flags.cluster, project, atlas: await this.atlas(), credentialsFile: flags['credentials-file'],
+      password: this.interactive ? async () => ({username: await this.prompt.input({flag: 'credentials-file', message: 'Database user:'}), password: await this.prompt.password({flag: 'credentials-file', message: 'Password:'})}) : undefined,
+    })
   }
 
   /** Waiting is the default on a terminal; --wait / --no-wait decide elsewhere. */

@@ -13,3 +13,11 @@ export const credentialFlags = {
   'credentials-file': Flags.string({description: 'Write the user name, password and connection string to this file (mode 0600).'}),
   'show-password': Flags.boolean({description: 'Print the password (and include it in --json).'}),
 }
+
+/** Where MongoDB-side commands connect: a URI, or an Atlas cluster resolved through the API. */
+export const targetFlags = {
+  uri: Flags.string({description: 'MongoDB connection string of the target.', exclusive: ['cluster']}),
+  cluster: Flags.string({description: 'Atlas cluster name: its connection string comes from the Atlas API.'}),
+  project: projectFlag,
+  'credentials-file': Flags.string({description: 'With --cluster: the user and password (as written by "user add --credentials-file").'}),
+}

@@ -50,8 +50,8 @@ export default class DbInitIndexes extends AtlasCommand<Result> {
         throw new AtlasCtlError(`This server cannot store: ${blocking.map((u) => `${u.what} of ${u.collection}`).join(', ')}. Nothing was changed.`, ExitCode.conflict, {code: 'UNSUPPORTED_BY_SERVER', hint: 'Pass --skip-validators to apply the rest.', details: {plan}})
       }
       if (flags['dry-run'] || plan.actions.length === 0) return result
-      const drops = plan.actions.filter((a) => a.type === 'dropIndex')
-      if (drops.length > 0) await this.prompt.confirmPlan(`This drops ${drops.map((a) => `${a.collection}.${a.name}`).join(', ')}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+      const drops = plan.actions.flatMap((a) => (a.type === 'dropIndex' && a.reason === 'prune' ? [`${a.collection}.${a.name}`] : []))
+      if (drops.length > 0) await this.prompt.confirmPlan(`This drops ${drops.join(', ')}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
       const progress = await startProgress(`Applying ${plan.actions.length} action(s) to ${spec.database}`, {json: this.jsonEnabled()})
       const applied = await applyActions(db, plan.actions, (a, phase) => {
         if (phase === 'start') progress.update(`${describeAction(a)}…`)

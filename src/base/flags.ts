@@ -21,3 +21,11 @@ export const targetFlags = {
   project: projectFlag,
   'credentials-file': Flags.string({description: 'With --cluster: the user and password (as written by "user add --credentials-file").'}),
 }
+
+/** mongorestore's namespace flags. */
+export const nsFlags = {
+  'ns-include': Flags.string({multiple: true, description: 'Only these namespaces (db.collection; * matches anything); repeatable.'}),
+  'ns-exclude': Flags.string({multiple: true, description: 'Leave these namespaces out; repeatable.'}),
+  'ns-from': Flags.string({multiple: true, description: 'Rename from this pattern ($name$ captures), paired with --ns-to; repeatable.'}),
+  'ns-to': Flags.string({multiple: true, description: 'Rename to this pattern ($name$ from --ns-from); repeatable.'}),
+}

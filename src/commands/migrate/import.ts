@@ -1,0 +1,68 @@
+import {createHash} from 'node:crypto'
+import path from 'node:path'
+import {Flags} from '@oclif/core'
+import {AtlasCommand} from '../../base/atlas-command.js'
+import {nsFlags, targetFlags} from '../../base/flags.js'
+import {MissingValueError} from '../../lib/errors.js'
+import {type ImportReport, importDump} from '../../services/migrate/import.js'
+import {nsMapping} from '../../services/migrate/source.js'
+import {table} from '../../ui/output.js'
+import {startProgress} from '../../ui/spinner.js'
+
+export default class MigrateImport extends AtlasCommand<ImportReport> {
+  static override summary = 'Import a mongodump directory or archive into MongoDB or an Atlas cluster; resumable.'
+  static override description =
+    'Inserts in unordered batches, collections in parallel, retrying transient errors without duplicates (a replayed document is counted as already there); rebuilds indexes after the data (without v and ns; a refused index is reported by name). After a crash or Ctrl-C, the same command continues from its checkpoint. An M0 target is checked against M0\'s limits before any write.'
+  static override examples = [
+    '<%= config.bin %> migrate import --from dump --uri mongodb://localhost:27018',
+    '<%= config.bin %> migrate import --archive shop.archive.gz --gzip --cluster main --project shop --credentials-file app.json',
+    '<%= config.bin %> migrate import --from dump --uri $URI --ns-include \'shop.*\' --ns-from \'shop.$c$\' --ns-to \'shop_v2.$c$\'',
+  ]
+
+  static override flags = {
+    ...targetFlags,
+    ...nsFlags,
+    from: Flags.string({description: 'Dump directory.', exclusive: ['archive']}),
+    archive: Flags.string({description: 'Archive file.'}),
+    gzip: Flags.boolean({description: 'The archive is gzipped (directory files are recognised by .gz).'}),
+    drop: Flags.boolean({description: 'Drop each target collection first (asks unless --yes; never on a resumed run).'}),
+    'dry-run': Flags.boolean({description: 'Show what would be written; write nothing.'}),
+    parallel: Flags.integer({default: 4, min: 1, max: 32, description: 'Collections imported at once.'}),
+    'm0-limits': Flags.boolean({description: 'Check the dump against Atlas M0 limits first (automatic for an M0 --cluster).'}),
+  }
+
+  protected async execute(): Promise<ImportReport> {
+    const {flags} = await this.parse(MigrateImport)
+    if (!flags.from && !flags.archive) throw new MissingValueError('from', 'source (--from DIR or --archive FILE)')
+    const mapping = nsMapping(flags)
+    let m0 = flags['m0-limits']
+    if (flags.cluster) {
+      const {resolveCluster} = await import('../../services/clusters.js')
+      m0 ||= (await resolveCluster(await this.atlas(), await this.project(flags.project), flags.cluster)).tier === 'M0'
+    }
+    const uri = await this.mongoTarget(flags)
+    if (flags.drop && !flags['dry-run']) await this.prompt.confirmPlan('This drops each target collection before importing into it.', {yes: this.globals.yes, json: this.jsonEnabled()})
+    const source = path.resolve(flags.archive ?? flags.from!)
+    const key = createHash('sha256').update(`${source}\n${uri.replace(/\/\/[^@/]*@/, '//')}`).digest('hex').slice(0, 16)
+    const {connect} = await import('../../mongo/connect.js')
+    const client = await connect(uri, {retryWrites: true})
+    const progress = await startProgress(flags['dry-run'] ? 'Reading the dump' : 'Importing', {json: this.jsonEnabled()})
+    try {
+      const r = await importDump({
+        client, from: flags.from, archive: flags.archive, gzip: flags.gzip, mapping, drop: flags.drop, dryRun: flags['dry-run'], parallel: flags.parallel, m0,
+        checkpointFile: path.join(this.config.dataDir, 'migrate', `${key}.json`),
+        onProgress: (p) => progress.update(`${p.ns}: ${p.docs} docs`),
+        warn: (line) => this.out.warn(line),
+      })
+      progress.succeed(`${r.dryRun ? 'Would import' : 'Imported'} ${r.docs} documents${r.resumed ? ' (resumed from a checkpoint)' : ''}: ${r.inserted} inserted, ${r.alreadyThere} already there, ${r.failed} refused.`)
+      for (const ns of r.namespaces) for (const i of ns.indexes.refused) this.out.warn(`index ${i.name} on ${ns.target} was refused: ${i.reason}`)
+      return r
+    } finally {
+      await client.close()
+    }
+  }
+
+  protected override async render(r: ImportReport): Promise<void> {
+    this.out.data(await table(['source', 'target', 'documents', 'inserted', 'already there', 'refused', 'indexes'], r.namespaces.map((n) => [n.source, n.target, n.docs, n.inserted, n.alreadyThere, n.failed, `${n.indexes.created.length} built${n.indexes.refused.length ? `, ${n.indexes.refused.length} refused` : ''}`])))
+  }
+}

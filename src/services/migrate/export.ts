@@ -1,0 +1,157 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {pipeline} from 'node:stream/promises'
+import {PassThrough} from 'node:stream'
+import zlib from 'node:zlib'
+import type {Document, MongoClient} from 'mongodb'
+import {pool} from '../pool.js'
+import {ArchiveWriter, type PreludeEntry} from './archive.js'
+import {escapeCollection} from './format.js'
+
+export interface Sink {
+  write(b: Buffer): Promise<void>
+  close(): Promise<void>
+}
+
+/** A file (gzipped or not) written with backpressure. */
+export function openSink(file: string, gzip: boolean): Sink {
+  fs.mkdirSync(path.dirname(file), {recursive: true})
+  const input = new PassThrough({highWaterMark: 1 << 20})
+  const out = fs.createWriteStream(file)
+  const done = gzip ? pipeline(input, zlib.createGzip({level: 1}), out) : pipeline(input, out)
+  return {
+    write: (b) => (input.write(b) ? Promise.resolve() : new Promise((resolve) => input.once('drain', resolve))),
+    close: async () => {
+      input.end()
+      await done
+    },
+  }
+}
+
+export interface ExportInput {
+  client: MongoClient
+  out?: string
+  archive?: string
+  gzip: boolean
+  db?: string
+  collection?: string
+  query?: Document
+  parallel: number
+  toolVersion: string
+  onProgress: (p: {ns: string; docs: number; bytes: number; done: boolean}) => void
+}
+
+export interface ExportReport {
+  target: string
+  collections: Array<{ns: string; docs: number; bytes: number; type: string}>
+  docs: number
+  bytes: number
+  seconds: number
+}
+
+interface Namespace {
+  db: string
+  collection: string
+  type: string
+  metadata: string
+}
+
+const SYSTEM_DBS = new Set(['admin', 'local', 'config'])
+
+/** mongodump's metadata: listCollections options, listIndexes verbatim, uuid as hex; canonical Extended JSON. */
+async function namespaces(input: ExportInput): Promise<Namespace[]> {
+  const {BSON} = await import('mongodb')
+  const dbs = input.db ? [input.db] : (await input.client.db('admin').admin().listDatabases({nameOnly: true})).databases.map((d) => d.name).filter((n) => !SYSTEM_DBS.has(n))
+  const out: Namespace[] = []
+  for (const dbName of dbs.sort()) {
+    const db = input.client.db(dbName)
+    for (const c of (await db.listCollections({}, {nameOnly: false}).toArray()).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (c.name.startsWith('system.') || (input.collection && c.name !== input.collection)) continue
+      const type = c.type ?? 'collection'
+      const indexes = type === 'view' ? [] : await db.collection(c.name).listIndexes().toArray()
+      const uuid = (c as {info?: {uuid?: {toString(encoding: 'hex'): string}}}).info?.uuid
+      const meta: Document = {
+        ...(c.options && Object.keys(c.options).length > 0 ? {options: c.options} : {}),
+        indexes,
+        ...(uuid ? {uuid: uuid.toString('hex')} : {}),
+        collectionName: c.name,
+        type,
+      }
+      out.push({db: dbName, collection: c.name, type, metadata: BSON.EJSON.stringify(meta, {relaxed: false})})
+    }
+  }
+  return out
+}
+
+/** Streams every collection (constant memory), several at once, to a mongodump directory or archive. */
+export async function exportDump(input: ExportInput): Promise<ExportReport> {
+  const started = Date.now()
+  const {BSON} = await import('mongodb')
+  const nss = await namespaces(input)
+  const info = await input.client.db('admin').command({buildInfo: 1}).catch(() => ({version: '0.0.0'}))
+  const serverVersion = String(info.version ?? '0.0.0').replace(/^(\d+\.\d+\.\d+).*/, '$1')
+  const stats = new Map<string, {docs: number; bytes: number}>()
+  let archive: {writer: ArchiveWriter; sink: Sink} | undefined
+  if (input.archive) {
+    const sink = openSink(input.archive, input.gzip)
+    archive = {sink, writer: new ArchiveWriter(BSON, (b) => sink.write(b))}
+    const entries: PreludeEntry[] = nss.map((n) => ({db: n.db, collection: n.collection, metadata: n.metadata, type: n.type}))
+    await archive.writer.prelude(serverVersion, input.toolVersion, entries)
+  } else {
+    const gz = input.gzip ? '.gz' : ''
+    const prelude = JSON.stringify({ServerVersion: serverVersion, ToolVersion: input.toolVersion})
+    const sink = openSink(path.join(input.out!, `prelude.json${gz}`), input.gzip)
+    await sink.write(Buffer.from(prelude))
+    await sink.close()
+  }
+
+  const settled = await pool(nss, input.parallel, async (n) => {
+    const ns = `${n.db}.${n.collection}`
+    const s = {docs: 0, bytes: 0}
+    stats.set(ns, s)
+    const gz = input.gzip ? '.gz' : ''
+    const base = path.join(input.out ?? '', n.db, escapeCollection(n.collection))
+    if (!archive) {
+      const meta = openSink(`${base}.metadata.json${gz}`, input.gzip)
+      await meta.write(Buffer.from(n.metadata))
+      await meta.close()
+    }
+    if (n.type === 'view') return
+    const sink = archive ? undefined : openSink(`${base}.bson${gz}`, input.gzip)
+    const cursor = input.client.db(n.db).collection(n.collection).find(input.query ?? {}, {raw: true, batchSize: 1000})
+    let block: Buffer[] = []
+    let blockBytes = 0
+    const flush = async () => {
+      if (archive && block.length > 0) await archive.writer.block(n.db, n.collection, block)
+      block = []
+      blockBytes = 0
+    }
+    for await (const raw of cursor as unknown as AsyncIterable<Uint8Array>) {
+      const doc = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+      s.docs++
+      s.bytes += doc.length
+      if (sink) await sink.write(doc)
+      else {
+        block.push(doc)
+        blockBytes += doc.length
+        if (blockBytes >= 1 << 20) await flush()
+      }
+      if (s.docs % 5000 === 0) input.onProgress({ns, ...s, done: false})
+    }
+    await flush()
+    if (archive) await archive.writer.eof(n.db, n.collection)
+    await sink?.close()
+    input.onProgress({ns, ...s, done: true})
+  })
+  if (archive) await archive.sink.close()
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  const collections = nss.map((n) => ({ns: `${n.db}.${n.collection}`, type: n.type, ...(stats.get(`${n.db}.${n.collection}`) ?? {docs: 0, bytes: 0})}))
+  return {
+    target: input.archive ?? input.out!,
+    collections,
+    docs: collections.reduce((a, c) => a + c.docs, 0),
+    bytes: collections.reduce((a, c) => a + c.bytes, 0),
+    seconds: (Date.now() - started) / 1000,
+  }
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import type {Document} from 'mongodb'
+import {UsageError} from '../../lib/errors.js'
+import {BsonSplitter, unescapeCollection} from './format.js'
+
+export interface DumpNamespace {
+  db: string
+  collection: string
+  type: string
+  metadata: Document
+  /** The .bson[.gz] file, when the namespace has data. */
+  file?: string
+  gzip: boolean
+  /** Bytes on disk (compressed when gzipped). */
+  size: number
+}
+
+/** Reads a dump directory's namespaces; metadata fields this tool does not know are kept and ignored. */
+export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
+  const {BSON} = await import('mongodb')
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`No dump directory at ${dir}.`, {details: {flag: 'from'}})
+  const out: DumpNamespace[] = []
+  for (const db of fs.readdirSync(dir).sort()) {
+    const dbDir = path.join(dir, db)
+    if (!fs.statSync(dbDir).isDirectory()) continue
+    const files = fs.readdirSync(dbDir)
+    const stems = new Set(files.map((f) => f.replace(/\.(bson|metadata\.json)(\.gz)?$/, '')).filter((s) => !s.endsWith('.gz') && s !== 'prelude.json'))
+    for (const stem of [...stems].sort()) {
+      const metaFile = files.find((f) => f === `${stem}.metadata.json` || f === `${stem}.metadata.json.gz`)
+      const dataFile = files.find((f) => f === `${stem}.bson` || f === `${stem}.bson.gz`)
+      if (!metaFile && !dataFile) continue
+      let metadata: Document = {}
+      if (metaFile) {
+        const p = path.join(dbDir, metaFile)
+        try {
+          const raw = fs.readFileSync(p)
+          metadata = BSON.EJSON.parse((metaFile.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8'), {relaxed: false}) as Document
+        } catch (error) {
+          throw new UsageError(`${p} is not valid Extended JSON: ${(error as Error).message}`, {code: 'CORRUPT_DUMP', details: {file: p}})
+        }
+      }
+      const file = dataFile ? path.join(dbDir, dataFile) : undefined
+      out.push({
+        db,
+        collection: typeof metadata.collectionName === 'string' ? metadata.collectionName : unescapeCollection(stem),
+        type: typeof metadata.type === 'string' ? metadata.type : 'collection',
+        metadata,
+        file,
+        gzip: Boolean(dataFile?.endsWith('.gz')),
+        size: file ? fs.statSync(file).size : 0,
+      })
+    }
+  }
+  return out
+}
+
+/** The documents of a .bson[.gz] file from a byte offset (of the uncompressed stream), each with its end offset. */
+export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGenerator<{doc: Buffer; end: number}> {
+  if (!ns.file) return
+  const splitter = new BsonSplitter(ns.file, startOffset)
+  const raw = fs.createReadStream(ns.file, {start: ns.gzip ? 0 : startOffset, highWaterMark: 1 << 20})
+  const stream = ns.gzip ? raw.pipe(zlib.createGunzip()) : raw
+  let skip = ns.gzip ? startOffset : 0
+  try {
+    for await (let chunk of stream as AsyncIterable<Buffer>) {
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length)
+        chunk = chunk.subarray(n)
+        skip -= n
+        if (chunk.length === 0) continue
+      }
+      yield* splitter.push(chunk)
+    }
+  } catch (error) {
+    if ((error as {code?: string}).code === 'Z_BUF_ERROR' || (error as {code?: string}).code === 'Z_DATA_ERROR') {
+      throw new UsageError(`${ns.file} is corrupt: ${(error as Error).message} (gzip) after byte offset ${splitter.offset}.`, {code: 'CORRUPT_DUMP', details: {file: ns.file, offset: splitter.offset}})
+    }
+    throw error
+  }
+  splitter.end()
+}
+
+/** mongorestore's namespace patterns: `*` matches anything; `$name$` captures for --ns-to. */
+export function nsMatcher(pattern: string): RegExp {
+  const src = pattern.split(/(\$[A-Za-z0-9_]+\$|\*)/).map((p) => (p === '*' ? '.*' : /^\$\w+\$$/.test(p) ? `(?<${p.slice(1, -1)}>.*?)` : p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')
+  return new RegExp(`^${src}$`)
+}
+
+export interface NsMapping {
+  include: string[]
+  exclude: string[]
+  from: string[]
+  to: string[]
+}
+
+export function mapNamespace(ns: string, m: NsMapping): string | undefined {
+  if (m.include.length > 0 && !m.include.some((p) => nsMatcher(p).test(ns))) return undefined
+  if (m.exclude.some((p) => nsMatcher(p).test(ns))) return undefined
+  for (let i = 0; i < m.from.length; i++) {
+    const match = nsMatcher(m.from[i]).exec(ns)
+    if (match) return m.to[i].replace(/\$(\w+)\$/g, (_, name: string) => match.groups?.[name] ?? '')
+  }
+  return ns
+}
+
+/** The --ns-* flags, checked: --ns-from and --ns-to come in pairs. */
+export function nsMapping(flags: {'ns-include'?: string[]; 'ns-exclude'?: string[]; 'ns-from'?: string[]; 'ns-to'?: string[]}): NsMapping {
+  const from = flags['ns-from'] ?? []
+  const to = flags['ns-to'] ?? []
+  if (from.length !== to.length) throw new UsageError(`--ns-from and --ns-to come in pairs (${from.length} and ${to.length} given).`, {details: {flag: 'ns-to'}})
+  return {include: flags['ns-include'] ?? [], exclude: flags['ns-exclude'] ?? [], from, to}
+}

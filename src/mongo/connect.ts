@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import type {Db, MongoClient, MongoClientOptions} from 'mongodb'
 import type {AtlasClient} from '../atlas/client.js'
-import {UsageError} from '../lib/errors.js'
+import {AtlasCtlError, AuthError, ExitCode, UsageError} from '../lib/errors.js'
 import {withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
 import {resolveCluster} from '../services/clusters.js'
@@ -35,7 +35,14 @@ export async function connect(uri: string, options: MongoClientOptions = {}): Pr
   const {MongoClient} = await import('mongodb')
   const m = /^mongodb(\+srv)?:\/\/[^:]*:([^@]*)@/.exec(uri)
   if (m) redactor.add(decodeURIComponent(m[2]))
-  return MongoClient.connect(uri, {serverSelectionTimeoutMS: 10_000, appName: 'atlasctl', ...options})
+  try {
+    return await MongoClient.connect(uri, {serverSelectionTimeoutMS: 10_000, appName: 'atlasctl', ...options})
+  } catch (error) {
+    const message = (error as Error).message
+    const host = uri.replace(/\/\/[^@/]*@/, '//')
+    if (/auth|SCRAM|mechanism/i.test(message)) throw new AuthError(`MongoDB at ${host} refused the credentials: ${message}`, {hint: 'Check the user and password (--credentials-file), and that the user exists on that cluster.'})
+    throw new AtlasCtlError(`Cannot connect to MongoDB at ${host}: ${message}`, ExitCode.failure, {code: 'MONGO_CONNECT', hint: 'Check the URI, and for Atlas that this machine\'s IP is on the access list ("atlasctl ip add").'})
+  }
 }
 
 export type {Db, MongoClient}

@@ -27,7 +27,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     // FerretDB-safe types only (no Decimal128, no nested arrays): see the archive unit tests for those.
     for (const db of Object.values(dbs)) {
       for (const [coll, count] of [['orders', 3000], ['customers', 1200], ['a b+c', 10]] as const) {
-        await client.db(db).collection(coll).insertMany(Array.from({length: count}, (_, i) => ({_id: i, name: `n${i}`, total: i * 1.25, qty: i % 13, tags: ['x', `t${i % 5}`], addr: {city: `c${i % 17}`, zip: String(10000 + i)}, at: new Date(1_700_000_000_000 + i * 1000), ok: i % 2 === 0})))
+        await client.db(db).collection<{_id: number}>(coll).insertMany(Array.from({length: count}, (_, i) => ({_id: i, name: `n${i}`, total: i * 1.25, qty: i % 13, tags: ['x', `t${i % 5}`], addr: {city: `c${i % 17}`, zip: String(10000 + i)}, at: new Date(1_700_000_000_000 + i * 1000), ok: i % 2 === 0})))
       }
       await client.db(db).collection('orders').createIndex({name: 1}, {unique: true})
       await client.db(db).collection('orders').createIndex({'addr.city': 1, at: -1}, {name: 'city_at'})
@@ -58,7 +58,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     expect((await client.db(copies.shop).collection('orders').listIndexes().toArray()).map((i) => i.name).sort()).toEqual(['_id_', 'city_at', 'name_1'])
 
     // A difference is found and is exit 1.
-    await client.db(copies.blog).collection('customers').updateOne({_id: 5}, {$set: {name: 'changed'}})
+    await client.db(copies.blog).collection<{_id: number}>('customers').updateOne({_id: 5}, {$set: {name: 'changed'}})
     const diff = await runCli(['migrate', 'verify', '--from', out, '--uri', mongo.uri, ...rename(dbs.shop, copies.shop), ...rename(dbs.blog, copies.blog), '--json'], {env})
     expect(diff.code).toBe(1)
     expect(diff.json.error.details.rows.filter((r: {ok: boolean}) => !r.ok).map((r: {target: string}) => r.target)).toEqual([`${copies.blog}.customers`])
@@ -74,7 +74,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   it('an import killed with SIGKILL halfway resumes from its checkpoint to an identical target', async (ctx) => {
     if (!mongo) return ctx.skip()
     const big = unique('big')
-    await client.db(big).collection('events').insertMany(Array.from({length: 40_000}, (_, i) => ({_id: i, payload: 'x'.repeat(200), i})))
+    await client.db(big).collection<{_id: number}>('events').insertMany(Array.from({length: 40_000}, (_, i) => ({_id: i, payload: 'x'.repeat(200), i})))
     const out = path.join(dir, 'bigdump')
     expect((await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', big, '--out', out], {env})).code).toBe(0)
     const target = unique('bigcopy')

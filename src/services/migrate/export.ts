@@ -4,6 +4,7 @@ import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
 import zlib from 'node:zlib'
 import type {Document, MongoClient} from 'mongodb'
+import {HeapKeeper} from '../../lib/memory.js'
 import {pool} from '../pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
 import {escapeCollection} from './format.js'
@@ -91,6 +92,7 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
   const info = await input.client.db('admin').command({buildInfo: 1}).catch(() => ({version: '0.0.0'}))
   const serverVersion = String(info.version ?? '0.0.0').replace(/^(\d+\.\d+\.\d+).*/, '$1')
   const stats = new Map<string, {docs: number; bytes: number}>()
+  const heap = new HeapKeeper()
   let archive: {writer: ArchiveWriter; sink: Sink} | undefined
   if (input.archive) {
     const sink = openSink(input.archive, input.gzip)
@@ -130,6 +132,7 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
       const doc = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
       s.docs++
       s.bytes += doc.length
+      heap.moved(doc.length)
       if (sink) await sink.write(doc)
       else {
         block.push(doc)

@@ -4,6 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import zlib from 'node:zlib'
 import type {Collection, Document, MongoClient} from 'mongodb'
 import {UsageError} from '../../lib/errors.js'
+import {HeapKeeper} from '../../lib/memory.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
 import {pool} from '../pool.js'
 import {readArchive} from './archive.js'
@@ -118,6 +119,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   }
   const state = (src: string) => (checkpoint.namespaces[src] ??= {offset: 0, docs: 0, inserted: 0, alreadyThere: 0, failed: 0, dataDone: false, indexesDone: false})
   let bytes = 0
+  const heap = new HeapKeeper()
 
   const prepare = async (ns: {db: string; collection: string; type: string; metadata: Document}) => {
     const src = `${ns.db}.${ns.collection}`
@@ -149,6 +151,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
 
   const flush = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, docs: Buffer[], endOffset: number) => {
     if (docs.length === 0) return
+    heap.moved(docs.reduce((a, d) => a + d.length, 0))
     const res = await insertBatch(ctx.coll, docs.map((d) => BSON.deserialize(d, {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true})))
     for (const e of res.errors) input.warn(`${ctx.target}: a document was refused: ${e}`)
     ctx.st.docs += docs.length

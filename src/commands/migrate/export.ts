@@ -3,7 +3,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {UsageError} from '../../lib/errors.js'
 import {type ExportReport, exportDump} from '../../services/migrate/export.js'
 import {table} from '../../ui/output.js'
-import {startProgress} from '../../ui/spinner.js'
+import {MultiProgress} from '../../ui/multi-progress.js'
 
 export default class MigrateExport extends AtlasCommand<ExportReport> {
   static override summary = 'Export a MongoDB database to a mongodump directory or archive, streaming.'
@@ -38,14 +38,15 @@ export default class MigrateExport extends AtlasCommand<ExportReport> {
     }
     const {connect} = await import('../../mongo/connect.js')
     const client = await connect(flags.uri)
-    const progress = await startProgress('Exporting', {json: this.jsonEnabled()})
+    const progress = new MultiProgress(this.jsonEnabled())
     try {
       const r = await exportDump({
         client, out: flags.archive ? undefined : (flags.out ?? 'dump'), archive: flags.archive, gzip: flags.gzip, db: flags.db, collection: flags.collection, query,
         parallel: flags.parallel, toolVersion: `atlasctl-${this.config.version}`,
-        onProgress: (p) => progress.update(`${p.ns}: ${p.docs} docs, ${(p.bytes / 1048576).toFixed(1)} MB${p.done ? ' (done)' : ''}`),
+        onProgress: (p) => progress.update(p),
       })
-      progress.succeed(`Exported ${r.docs} documents (${(r.bytes / 1048576).toFixed(1)} MB) from ${r.collections.length} collections in ${r.seconds.toFixed(1)} s.`)
+      progress.end()
+      this.out.info(`Exported ${r.docs} documents (${(r.bytes / 1048576).toFixed(1)} MB) from ${r.collections.length} collections in ${r.seconds.toFixed(1)} s.`)
       return r
     } finally {
       await client.close()

@@ -7,7 +7,7 @@ import {MissingValueError} from '../../lib/errors.js'
 import {type ImportReport, importDump} from '../../services/migrate/import.js'
 import {nsMapping} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
-import {startProgress} from '../../ui/spinner.js'
+import {MultiProgress} from '../../ui/multi-progress.js'
 
 export default class MigrateImport extends AtlasCommand<ImportReport> {
   static override summary = 'Import a mongodump directory or archive into MongoDB or an Atlas cluster; resumable.'
@@ -46,15 +46,16 @@ export default class MigrateImport extends AtlasCommand<ImportReport> {
     const key = createHash('sha256').update(`${source}\n${uri.replace(/\/\/[^@/]*@/, '//')}`).digest('hex').slice(0, 16)
     const {connect} = await import('../../mongo/connect.js')
     const client = await connect(uri, {retryWrites: true})
-    const progress = await startProgress(flags['dry-run'] ? 'Reading the dump' : 'Importing', {json: this.jsonEnabled()})
+    const progress = new MultiProgress(this.jsonEnabled())
     try {
       const r = await importDump({
         client, from: flags.from, archive: flags.archive, gzip: flags.gzip, mapping, drop: flags.drop, dryRun: flags['dry-run'], parallel: flags.parallel, m0,
         checkpointFile: path.join(this.config.dataDir, 'migrate', `${key}.json`),
-        onProgress: (p) => progress.update(`${p.ns}: ${p.docs} docs`),
+        onProgress: (p) => progress.update(p),
         warn: (line) => this.out.warn(line),
       })
-      progress.succeed(`${r.dryRun ? 'Would import' : 'Imported'} ${r.docs} documents${r.resumed ? ' (resumed from a checkpoint)' : ''}: ${r.inserted} inserted, ${r.alreadyThere} already there, ${r.failed} refused.`)
+      progress.end()
+      this.out.info(`${r.dryRun ? 'Would import' : 'Imported'} ${r.docs} documents${r.resumed ? ' (resumed from a checkpoint)' : ''}: ${r.inserted} inserted, ${r.alreadyThere} already there, ${r.failed} refused.`)
       for (const ns of r.namespaces) for (const i of ns.indexes.refused) this.out.warn(`index ${i.name} on ${ns.target} was refused: ${i.reason}`)
       return r
     } finally {

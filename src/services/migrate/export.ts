@@ -39,7 +39,7 @@ export interface ExportInput {
   query?: Document
   parallel: number
   toolVersion: string
-  onProgress: (p: {ns: string; docs: number; bytes: number; done: boolean}) => void
+  onProgress: (p: {ns: string; docs: number; bytes: number; total?: {docs?: number}; done: boolean}) => void
 }
 
 export interface ExportReport {
@@ -120,7 +120,9 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
     }
     if (n.type === 'view') return
     const sink = archive ? undefined : openSink(`${base}.bson${gz}`, input.gzip)
-    const cursor = input.client.db(n.db).collection(n.collection).find(input.query ?? {}, {raw: true, batchSize: 1000})
+    const coll = input.client.db(n.db).collection(n.collection)
+    const total = input.query ? undefined : {docs: await coll.estimatedDocumentCount().catch(() => 0)}
+    const cursor = coll.find(input.query ?? {}, {raw: true, batchSize: 1000})
     let block: Buffer[] = []
     let blockBytes = 0
     const flush = async () => {
@@ -139,12 +141,12 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
         blockBytes += doc.length
         if (blockBytes >= 1 << 20) await flush()
       }
-      if (s.docs % 5000 === 0) input.onProgress({ns, ...s, done: false})
+      if (s.docs % 2000 === 0) input.onProgress({ns, ...s, total, done: false})
     }
     await flush()
     if (archive) await archive.writer.eof(n.db, n.collection)
     await sink?.close()
-    input.onProgress({ns, ...s, done: true})
+    input.onProgress({ns, ...s, total, done: true})
   })
   if (archive) await archive.sink.close()
   const failed = settled.find((r) => r.status === 'rejected')

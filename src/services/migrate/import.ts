@@ -26,7 +26,7 @@ export interface ImportInput {
   checkpointFile: string
   /** Pre-flight against the Atlas M0 limits (the target is an M0 cluster). */
   m0: boolean
-  onProgress: (p: {ns: string; docs: number; bytes: number}) => void
+  onProgress: (p: {ns: string; docs: number; bytes: number; total?: {bytes?: number}; done: boolean}) => void
   warn: (line: string) => void
 }
 
@@ -130,7 +130,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     const st = state(src)
     const r = report(src, target)
     Object.assign(r, {docs: st.docs, inserted: st.inserted, alreadyThere: st.alreadyThere, failed: st.failed})
-    if (input.dryRun) return {src, target, coll, st, r}
+    if (input.dryRun) return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined}
     const fresh = st.docs === 0 && !st.dataDone
     // A resumed import never drops what it already wrote.
     if (input.drop && fresh) await coll.drop().catch(() => false)
@@ -146,7 +146,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
         }
       }
     }
-    return {src, target, coll, st, r}
+    return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined}
   }
 
   const flush = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, docs: Buffer[], endOffset: number) => {
@@ -161,7 +161,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     ctx.st.offset = endOffset
     Object.assign(ctx.r, {docs: ctx.st.docs, inserted: ctx.st.inserted, alreadyThere: ctx.st.alreadyThere, failed: ctx.st.failed})
     save()
-    input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes})
+    input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: false})
   }
 
   const buildIndexes = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, metadata: Document) => {
@@ -227,6 +227,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     }
     const settled = await pool(ctxs, input.parallel, async ({ns, ctx}) => {
       if (ctx.st.dataDone) return
+      if (!ns.gzip) ctx.total = {bytes: ns.size}
       if (input.dryRun) {
         let n = 0
         for await (const _ of readBsonFile(ns)) n++
@@ -250,6 +251,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       await flush(ctx, batch, end)
       ctx.st.dataDone = true
       save()
+      input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: true})
     })
     const failed = settled.find((s) => s.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason

@@ -1,22 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('users, the IP access list and setup against the emulator', () => {
   let emu: TestEmulator
   let env: Record<string, string>
   let home: string
-  const writes: string[] = []
+  let writes: string[]
 
   beforeAll(async () => {
-    emu = await startTestEmulator({onExchange: (x) => x.method !== 'GET' && writes.push(`${x.operationId} ${x.status}`)})
-    const h = tempHome()
-    home = h.dir
-    env = {...h.env, ...emu.env, ATLAS_PROJECT_ID: 'team'}
-    await runCli(['project', 'create', 'team'], {env})
-    await runCli(['cluster', 'create', 'main', '--tier', 'M10', '--wait'], {env})
+    ;({emu, env, home, writes} = await emulatorWithCluster('team', 'main'))
   })
   afterAll(() => emu.close())
 

@@ -1,22 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('cluster scale (cron) against the emulator', () => {
   let emu: TestEmulator
   let env: Record<string, string>
   let home: string
-  const writes: string[] = []
+  let writes: string[]
 
   beforeAll(async () => {
-    emu = await startTestEmulator({onExchange: (x) => x.method !== 'GET' && writes.push(`${x.operationId} ${x.status}`)})
-    const h = tempHome()
-    home = h.dir
-    env = {...h.env, ...emu.env, ATLAS_PROJECT_ID: 'cron'}
-    await runCli(['project', 'create', 'cron'], {env})
-    await runCli(['cluster', 'create', 'api', '--tier', 'M10', '--wait'], {env})
+    ;({emu, env, home, writes} = await emulatorWithCluster('cron', 'api'))
   })
   afterAll(() => emu.close())
 

@@ -106,6 +106,22 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     expect(verify.code, verify.stdout).toBe(0)
   })
 
+  it('documents already there count as such; a clash on another unique index is a refusal, reported', async (ctx) => {
+    if (!mongo) return ctx.skip()
+    const out = path.join(dir, 'dump')
+    const target = unique('partial')
+    // As after a crash mid-batch: part of the data is in, with no checkpoint to say so.
+    const orders = client.db(target).collection<{_id: number; name: string}>('orders')
+    await orders.insertMany(Array.from({length: 700}, (_, i) => ({_id: i, name: `n${i}`, total: i * 1.25, qty: i % 13, tags: ['x', `t${i % 5}`], addr: {city: `c${i % 17}`, zip: String(10000 + i)}, at: new Date(1_700_000_000_000 + i * 1000), ok: i % 2 === 0})))
+    await orders.createIndex({name: 1}, {unique: true})
+    await orders.insertOne({_id: 99_999, name: 'n2999'})
+    const r = await runCli(['migrate', 'import', '--from', out, '--uri', mongo.uri, '--ns-include', `${dbs.shop}.orders`, ...rename(dbs.shop, target), '--json'], {env})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.result).toMatchObject({docs: 3000, inserted: 2299, alreadyThere: 700, failed: 1})
+    expect(r.stderr).toContain('a document was refused: 11000')
+    expect(await orders.countDocuments()).toBe(3000)
+  })
+
   it('a truncated .bson is exit 2 naming the file and byte offset', async (ctx) => {
     if (!mongo) return ctx.skip()
     const out = path.join(dir, 'corrupt')

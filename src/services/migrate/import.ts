@@ -81,12 +81,19 @@ async function insertBatch(coll: Collection, docs: Document[]): Promise<{inserte
       const r = await coll.insertMany(docs, {ordered: false, bypassDocumentValidation: true})
       return {inserted: r.insertedCount, alreadyThere: 0, failed: 0, errors: []}
     } catch (error) {
-      const e = error as {writeErrors?: Array<{code: number; errmsg?: string}> | {code: number; errmsg?: string}; insertedCount?: number; result?: {insertedCount?: number}}
+      const e = error as {writeErrors?: Array<{code: number; index: number; errmsg?: string}> | {code: number; index: number; errmsg?: string}}
       if (e.writeErrors !== undefined) {
         const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
-        const dups = list.filter((w) => w.code === 11000 && /_id/.test(w.errmsg ?? '_id')).length
-        const others = list.filter((w) => !(w.code === 11000 && /_id/.test(w.errmsg ?? '_id')))
-        return {inserted: docs.length - list.length, alreadyThere: dups, failed: others.length, errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`)}
+        // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
+        // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
+        const {BSON} = await import('mongodb')
+        const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
+        const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
+        const found = dupIds.length > 0 ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray() : []
+        const present = new Set(found.map((d) => key(d._id)))
+        const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
+        const others = list.filter((w) => !already.includes(w))
+        return {inserted: docs.length - list.length, alreadyThere: already.length, failed: others.length, errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`)}
       }
       if (!transient(error) || attempt >= 6) throw error
       await sleep(Math.min(5000, 200 * 2 ** attempt))

@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigStore} from '../config/store.js'
 import type {EmulatorOptions, RunningEmulator} from '../emulator/server.js'
 import {AtlasCtlError, ExitCode, UsageError} from '../lib/errors.js'
+import {processAlive} from '../lib/process.js'
 
 export const LOCAL_PROFILE = 'local'
 export const DEFAULT_EMULATOR_PORT = 8520
@@ -65,14 +66,7 @@ export function readRuntime(configDir: string): EmulatorRuntime | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
+const alive = processAlive
 
 async function healthy(url: string): Promise<boolean> {
   try {

@@ -1,15 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {ConflictError} from '../lib/errors.js'
+import {processAlive} from '../lib/process.js'
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
+const alive = processAlive
 
 /**
  * A host-local lock (O_EXCL file holding the pid), so two cron runs on one host never both write.

@@ -7,7 +7,7 @@ import {applyActions, readServerState} from '../../src/services/indexes/apply.js
 import {planIndexes} from '../../src/services/indexes/plan.js'
 import {dbSpecSchema} from '../../src/services/indexes/spec.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {startTestMongo, type TestMongo} from '../support/mongo.js'
+import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {ROOT, runCli, tempHome} from '../support/run-cli.js'
 
 const EXAMPLE = path.join(ROOT, 'docs', 'examples', 'audio-pipeline.yaml')
@@ -15,17 +15,17 @@ let n = 0
 const dbName = (p: string) => `${p}_${process.pid}_${++n}`
 
 describe('db init-indexes against a real MongoDB-compatible server', () => {
-  let mongo: TestMongo | undefined
+  let testMongo: TestMongo | undefined
   let env: Record<string, string>
   let dir: string
 
   beforeAll(async () => {
-    mongo = await startTestMongo()
+    testMongo = await startTestMongo()
     const h = tempHome()
     dir = h.dir
     env = h.env
   })
-  afterAll(() => mongo?.stop())
+  afterAll(() => testMongo?.stop())
 
   const specFor = (db: string) => {
     const f = path.join(dir, `${db}.yaml`)
@@ -34,7 +34,7 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
   }
 
   it('applies the audio-pipeline example; a second run makes zero writes; export-spec round-trips', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const db = dbName('audio')
     const spec = specFor(db)
     const first = await runCli(['db', 'init-indexes', '--spec', spec, '--uri', mongo.uri, '--json'], {env})
@@ -81,7 +81,7 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
   })
 
   it('a conflicting index is refused (exit 6) unless --replace; --prune drops extras after confirmation', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const db = dbName('conflict')
     const client = await connect(mongo.uri)
     await client.db(db).collection('calls').createIndex({call_id: 1}, {name: 'call_id_1'})
@@ -102,7 +102,7 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
   })
 
   it('a bad spec is exit 2 before any write', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const db = dbName('bad')
     const f = path.join(dir, `${db}.yaml`)
     fs.writeFileSync(f, `database: ${db}\ncollections:\n  - name: calls\n    indexes:\n      - {keys: {a: 1}}\n      - {keys: {b: 1}, weights: {b: 2}}\n`)
@@ -115,7 +115,7 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
   })
 
   it('sends the exact commands for validators, TTL and partial indexes (command monitoring)', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const db = dbName('monitor')
     const spec = dbSpecSchema.parse({
       database: db,
@@ -159,12 +159,12 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
     let emu: TestEmulator
 
     beforeAll(async () => {
-      if (mongo) emu = await startTestEmulator({backingUri: mongo.uri.replace(/\/$/, '')})
+      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, '')})
     })
     afterAll(() => emu?.close())
 
     it('resolves the connection string of a cluster and applies the spec there', async (ctx) => {
-      if (!mongo) return ctx.skip()
+      requireMongo(testMongo, ctx)
       const e = {...env, ...emu.env}
       await runCli(['project', 'create', 'idx'], {env: e})
       await runCli(['cluster', 'create', 'db1', '--project', 'idx', '--tier', 'M10', '--wait'], {env: e})

@@ -4,21 +4,22 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {connect, type MongoClient} from '../../src/mongo/connect.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {startTestMongo, type TestMongo} from '../support/mongo.js'
+import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 let n = 0
 const unique = (p: string) => `${p}${process.pid}x${++n}`
 
 describe('migrate export → import → verify on a real MongoDB-compatible server', () => {
-  let mongo: TestMongo | undefined
+  let testMongo: TestMongo | undefined
   let client: MongoClient
   let env: Record<string, string>
   let dir: string
   const dbs = {shop: unique('shop'), blog: unique('blog')}
 
   beforeAll(async () => {
-    mongo = await startTestMongo()
+    testMongo = await startTestMongo()
+    const mongo = testMongo
     const h = tempHome()
     dir = h.dir
     env = h.env
@@ -35,13 +36,13 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   })
   afterAll(async () => {
     await client?.close()
-    await mongo?.stop()
+    await testMongo?.stop()
   })
 
   const rename = (from: string, to: string) => ['--ns-from', `${from}.$c$`, '--ns-to', `${to}.$c$`]
 
   it('round-trips two databases with their indexes, through a directory and through a gzipped archive', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const out = path.join(dir, 'dump')
     for (const db of Object.values(dbs)) {
       const e = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', db, '--out', out, '--json'], {env})
@@ -72,7 +73,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   })
 
   it('an import killed with SIGKILL halfway resumes from its checkpoint to an identical target', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const big = unique('big')
     await client.db(big).collection<{_id: number}>('events').insertMany(Array.from({length: 40_000}, (_, i) => ({_id: i, payload: 'x'.repeat(200), i})))
     const out = path.join(dir, 'bigdump')
@@ -107,7 +108,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   })
 
   it('documents already there count as such; a clash on another unique index is a refusal, reported', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const out = path.join(dir, 'dump')
     const target = unique('partial')
     // As after a crash mid-batch: part of the data is in, with no checkpoint to say so.
@@ -123,7 +124,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   })
 
   it('a truncated .bson is exit 2 naming the file and byte offset', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const out = path.join(dir, 'corrupt')
     await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.blog, '--collection', 'customers', '--out', out], {env})
     const file = path.join(out, dbs.blog, 'customers.bson')
@@ -139,7 +140,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   })
 
   it('--drop needs a confirmation; --dry-run writes nothing; the M0 pre-flight refuses before any write', async (ctx) => {
-    if (!mongo) return ctx.skip()
+    const mongo = requireMongo(testMongo, ctx)
     const out = path.join(dir, 'dump')
     const dropRefused = await runCli(['migrate', 'import', '--from', out, '--uri', mongo.uri, '--drop'], {env})
     expect(dropRefused.code).toBe(2)
@@ -161,12 +162,12 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   describe('--cluster through the Atlas API', () => {
     let emu: TestEmulator
     beforeAll(async () => {
-      if (mongo) emu = await startTestEmulator({backingUri: mongo.uri.replace(/\/$/, '')})
+      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, '')})
     })
     afterAll(() => emu?.close())
 
     it('imports into an M0 cluster resolved through the Atlas API', async (ctx) => {
-      if (!mongo) return ctx.skip()
+      const mongo = requireMongo(testMongo, ctx)
       const e = {...env, ...emu.env, ATLAS_PROJECT_ID: 'mig'}
       await runCli(['project', 'create', 'mig'], {env: e})
       await runCli(['cluster', 'create', 'free', '--tier', 'M0', '--wait'], {env: e})

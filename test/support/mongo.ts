@@ -13,6 +13,14 @@ export interface TestMongo {
 }
 
 const BINARY = path.join(ROOT, '.cache', 'ferretdb-test')
+const NO_SERVER = 'no MongoDB-compatible test server: the FerretDB build failed (is Go installed?) and ATLASCTL_TEST_MONGODB_URI is not set'
+
+/** The test's server, or a skip of this test that says why. */
+export function requireMongo(mongo: TestMongo | undefined, ctx: {skip: (note?: string) => never; task: {name: string}}): TestMongo {
+  if (mongo) return mongo
+  console.warn(`SKIP "${ctx.task.name}": ${NO_SERVER}.`)
+  return ctx.skip(NO_SERVER)
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +44,6 @@ export async function startTestMongo(): Promise<TestMongo | undefined> {
   try {
     execFileSync(path.join(ROOT, 'scripts', 'build-testdb.sh'), {stdio: ['ignore', 'ignore', 'inherit']})
   } catch {
-    console.warn('SKIP MongoDB-side tests: the FerretDB test server could not be built (is Go installed?) and ATLASCTL_TEST_MONGODB_URI is not set.')
     return undefined
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-ferretdb-'))

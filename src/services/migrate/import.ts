@@ -137,7 +137,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     const st = state(src)
     const r = report(src, target)
     Object.assign(r, {docs: st.docs, inserted: st.inserted, alreadyThere: st.alreadyThere, failed: st.failed})
-    if (input.dryRun) return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined}
+    if (input.dryRun) return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined, seen: 0}
     const fresh = st.docs === 0 && !st.dataDone
     // A resumed import never drops what it already wrote.
     if (input.drop && fresh) await coll.drop().catch(() => false)
@@ -153,7 +153,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
         }
       }
     }
-    return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined}
+    return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined, seen: 0}
   }
 
   const flush = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, docs: Buffer[], endOffset: number) => {
@@ -206,9 +206,8 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
           continue
         }
         // Archive positions count documents: skip what the checkpoint proves done.
-        const seen = (ctx as {seen?: number}).seen ?? 0
-        const skip = Math.max(0, Math.min(ev.docs.length, ctx.st.docs - seen))
-        ;(ctx as {seen?: number}).seen = seen + ev.docs.length
+        const skip = Math.max(0, Math.min(ev.docs.length, ctx.st.docs - ctx.seen))
+        ctx.seen += ev.docs.length
         const todo = ev.docs.slice(skip)
         for (let i = 0; i < todo.length; i += BATCH_DOCS) {
           const batch = todo.slice(i, i + BATCH_DOCS)

@@ -7,6 +7,7 @@ export const ExitCode = {
   notFound: 4,
   timeout: 5,
   conflict: 6,
+  partial: 7,
   cancelled: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -62,6 +63,13 @@ export class TimeoutError extends AtlasCtlError {
 export class ConflictError extends AtlasCtlError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.conflict, options)
+  }
+}
+
+/** Some of the work was done and some was not; the message names what is left and the command that finishes it. */
+export class PartialFailureError extends AtlasCtlError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.partial, {code: 'PARTIAL_FAILURE', ...options})
   }
 }
 

@@ -46,6 +46,8 @@ export interface RunningEmulator {
   state: EmulatorState
   credentials: {publicKey: string; privateKey: string; clientId: string; clientSecret: string; orgId: string}
   stats: {requests: number; rateLimited: number; faults: number; bySet: Record<string, number>}
+  /** The live fault settings: a test may change them while the emulator runs. */
+  faults: FaultOptions
   close(): Promise<void>
 }
 
@@ -106,7 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       )
     }
 
-    const fault = faults.next()
+    const fault = faults.next(url.pathname)
     if (faults.options.latencyMs > 0) await sleep(faults.options.latencyMs)
     if (fault.kind === 'error') {
       stats.faults++
@@ -162,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     state,
     stats,
+    faults: faults.options,
     credentials: {publicKey: key.publicKey, privateKey: key.privateKey, clientId: account.clientId, clientSecret: account.clientSecret, orgId: key.orgId},
     close: () =>
       new Promise<void>((resolve) => {

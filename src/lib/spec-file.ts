@@ -6,11 +6,14 @@ import {UsageError} from './errors.js'
  * Reads a YAML or JSON input file (schedules, event files, index specs) and validates it with zod.
  * Every problem is reported as `file:line:col: path: message`, with exit 2, before anything is done.
  */
-export async function readSpecFile<S extends z.ZodType>(file: string, schema: S, what: string): Promise<z.infer<S>> {
+export async function readSpecFile<S extends z.ZodType>(file: string, schema: S, what: string, maxBytes = 16 * 1024 * 1024): Promise<z.infer<S>> {
   let text: string
   try {
+    const size = fs.statSync(file).size
+    if (size > maxBytes) throw new UsageError(`The ${what} ${file} is ${(size / 1024 / 1024).toFixed(1)} MB; at most ${(maxBytes / 1024 / 1024).toFixed(0)} MB is read.`, {code: 'BAD_INPUT_FILE', details: {file}})
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
+    if (error instanceof UsageError) throw error
     throw new UsageError(`Cannot read ${what} ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}.`, {code: 'BAD_INPUT_FILE', details: {file}})
   }
   return parseSpecText(text, file, schema, what)
@@ -29,7 +32,14 @@ export async function parseSpecText<S extends z.ZodType>(text: string, file: str
     const e = doc.errors[0]
     throw new UsageError(`Invalid ${what}: ${at(e.pos[0])}: ${e.message.split('\n')[0]}`, {code: 'BAD_INPUT_FILE', details: {file}})
   }
-  const parsed = schema.safeParse(doc.toJS())
+  let value: unknown
+  try {
+    // yaml refuses documents whose aliases expand past a bound (a "billion laughs" bomb).
+    value = doc.toJS({maxAliasCount: 100})
+  } catch (error) {
+    throw new UsageError(`Invalid ${what}: ${file}: ${(error as Error).message}`, {code: 'BAD_INPUT_FILE', details: {file}})
+  }
+  const parsed = schema.safeParse(value)
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.slice(0, 10).map((issue) => {
     // Point at the deepest node that exists along the issue's path.

@@ -59,7 +59,7 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
   const unique = [...new Map(input.entries.map((e) => [e.cidr, e])).values()]
   const fresh = unique.filter((e) => !known.has(e.value) && !known.has(e.cidr))
   const existing = unique.filter((e) => !fresh.includes(e)).map((e) => e.value)
-  if (input.maxEntries !== undefined && current.length + fresh.length > input.maxEntries) {
+  if (input.maxEntries !== undefined && fresh.length > 0 && current.length + fresh.length > input.maxEntries) {
     throw new ConflictError(`Project "${input.project.name}" has ${current.length} access list entries; adding ${fresh.length} would pass its limit of ${input.maxEntries}. Nothing was added.`, {
       code: 'ACCESS_LIST_LIMIT',
       hint: 'Raise --max-entries (or the profile\'s maxAccessEntries), or delete entries first.',

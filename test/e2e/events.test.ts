@@ -69,10 +69,11 @@ describe('hackathon events against the emulator', () => {
     const client = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey}})
     await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: 'mh-e2-t2', orgId: c.orgId} as never}), 'createGroup')
     const r = await runCli(['event', 'provision', file, '--out', path.join(dir, 'creds-e2'), '--yes', '--json'], {env})
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(7)
     expect(r.json.error.code).toBe('PARTIAL_FAILURE')
     const teams = r.json.error.details.report.teams
-    expect(teams.map((t: {team: string; status: string}) => [t.team, t.status])).toEqual([['t1', 'done'], ['t2', 'rolled-back'], ['t3', 'done']])
+    // t2's run made nothing, so there was nothing to roll back: it is reported failed.
+    expect(teams.map((t: {team: string; status: string}) => [t.team, t.status])).toEqual([['t1', 'done'], ['t2', 'failed'], ['t3', 'done']])
     expect(teams[1].error).toContain('not tagged event=e2')
     expect(fs.existsSync(path.join(dir, 'creds-e2', 't2.json'))).toBe(false)
     expect(Object.values(emu.state.groups).filter((g) => g.name === 'mh-e2-t2')).toHaveLength(1)
@@ -128,7 +129,9 @@ describe('hackathon events against the emulator', () => {
     expect(grace.json.result.skipped[0].reason).toContain('grace period runs until 2099-01-02')
     const auto = await runCli(['event', 'cleanup', file, '--auto', '--grace', '1s', '--json'], {env})
     expect(auto.json.result.executed).toBe(false)
-    const one = await runCli(['event', 'cleanup', 'e4', '--team', 't1', '--yes', '--json'], {env})
+    // The event ends in 2099: removing a team now needs --force.
+    expect((await runCli(['event', 'cleanup', 'e4', '--team', 't1', '--yes', '--json'], {env})).code).toBe(6)
+    const one = await runCli(['event', 'cleanup', 'e4', '--team', 't1', '--yes', '--force', '--json'], {env})
     expect(one.code, one.stderr).toBe(0)
     expect(state('e4').map((t) => t.team)).toEqual(['t2'])
     const audit = await runCli(['audit', 'list', '--since', '1h', '--json'], {env})

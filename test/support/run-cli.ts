@@ -27,11 +27,12 @@ const CLEAN_ENV = Object.fromEntries(
 
 /** Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving. */
 /** `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. */
-export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: {...CLEAN_ENV, CI: '1', NO_COLOR: '1', ATLASCTL_POLL_INTERVAL_MS: '50', ATLASCTL_RETRY_BASE_MS: '20', ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: options.cwd,
       signal: options.signal,
       killSignal: 'SIGKILL',
     })

@@ -4,11 +4,12 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
 import {parseDuration} from '../../lib/duration.js'
-import {AtlasCtlError, ExitCode, MissingValueError} from '../../lib/errors.js'
+import {MissingValueError, PartialFailureError} from '../../lib/errors.js'
 import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
 import {Ledger} from '../../services/events/ledger.js'
 import {provisionEvent, type ProvisionReport} from '../../services/events/provision.js'
 import {pollIntervalFromEnv} from '../../services/wait.js'
+import {withLock} from '../../services/lock.js'
 import {AdaptiveLimit} from '../../services/pool.js'
 import {resolveOrgId} from '../../services/projects.js'
 import {table} from '../../ui/output.js'
@@ -32,7 +33,7 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     provider: Flags.option({options: PROVIDERS, description: 'With --roster: cloud provider (default AWS).'})(),
     region: Flags.string({description: 'With --roster: region (default US_EAST_1).'}),
     'open-network-access': Flags.boolean({description: 'With --roster: add 0.0.0.0/0 to every team\'s access list.'}),
-    out: Flags.string({description: 'Folder for the credential bundles (default: ./<event>-credentials).'}),
+    out: Flags.string({description: 'Folder for the credential bundles (default: the folder the event\'s first run used, else ./<event>-credentials).'}),
     concurrency: Flags.integer({min: 1, max: 32, default: 4, description: 'Teams provisioned at once to start with; halves on 429s, grows back.'}),
     'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
     'org-id': Flags.string({description: 'Organization for the projects (default: the profile\'s, or the only one).'}),
@@ -51,13 +52,16 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
       if (!args.file) throw new MissingValueError('FILE', 'event file (or --roster CSV)')
       event = await readEventFile(args.file)
     }
-    const outDir = path.resolve(flags.out ?? `${event.id}-credentials`)
+    const ledgerDir = this.config.dataDir
+    const earlier = Ledger.peekOutDir(ledgerDir, event.id)
+    // Re-runs find the bundles where the first run put them, wherever they are started from.
+    const outDir = path.resolve(flags.out ?? earlier ?? `${event.id}-credentials`)
     const d = event.defaults
     await this.prompt.confirmPlan(
       [
         `Event ${event.id} (${event.name}), ends ${event.endsAt}: ${event.teams.length} teams.`,
         `Per team: project ${projectNameFor(event.id, event.teams[0].id)} (tagged event=${event.id}, team=<id>), ${d.tier} cluster ${clusterNameFor(event.teams[0].id)} on ${d.provider} ${d.region}, one database user, access list: ${d.openNetworkAccess ? '0.0.0.0/0 (open network access)' : d.accessList.join(', ') || 'none'}.`,
-        `Credentials: ${outDir}/<team>.json (mode 0600).`,
+        `Credentials: ${outDir}/<team>.json (mode 0600)${earlier && earlier !== outDir ? `; the earlier run's bundles in ${earlier} are copied over` : ''}.`,
       ].join('\n'),
       {yes: this.globals.yes, json: this.jsonEnabled()},
     )
@@ -65,22 +69,34 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     const client = await this.atlas(settings)
     const limit = new AdaptiveLimit(flags.concurrency, flags['max-concurrency'])
     this.rateLimitListeners.push(() => limit.rateLimited())
-    const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
-    const report = await provisionEvent(client, {
-      event, outDir, ledger: new Ledger(this.config.dataDir, event.id), limit, orgId: await resolveOrgId(client, settings.orgId),
-      waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p),
-    })
-    bar.end()
+    const orgId = await resolveOrgId(client, settings.orgId)
+    // One run per event at a time: two would race on the ledger and hand out mismatched passwords.
+    const report = await withLock(path.join(this.config.dataDir, 'locks'), `event-${event.id}`, async () => {
+      const ledger = new Ledger(ledgerDir, event.id)
+      if (ledger.data.outDir !== outDir) ledger.setOutDir(outDir)
+      const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
+      try {
+        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p)})
+      } finally {
+        bar.end()
+      }
+    }, `event ${event.id}`)
+    const rotated = report.teams.filter((t) => t.passwordRotated).map((t) => t.team)
+    if (rotated.length > 0) this.out.warn(`No bundle held the password of ${rotated.join(', ')}, and Atlas never shows one: ${rotated.length === 1 ? 'that user was' : 'those users were'} given a new password, now in ${outDir}. Anyone on the old one must use the new bundle.`)
     if (report.failed > 0) {
-      // A partial failure is reported, never hidden: the table (or the report in the JSON error), then exit 1.
+      // A partial failure is reported, never hidden: the table (or the report in the JSON error), then exit 7.
       if (!this.jsonEnabled()) await this.render(report)
-      throw new AtlasCtlError(`${report.failed} of ${event.teams.length} teams failed (rolled back); the others are ready. Re-run to retry the failed teams.`, ExitCode.failure, {code: 'PARTIAL_FAILURE', details: {report}})
+      const ready = report.done === 0 ? 'none is ready' : `the other ${report.done} ${report.done === 1 ? 'is' : 'are'} ready`
+      throw new PartialFailureError(`${report.failed} of ${event.teams.length} teams failed; ${ready}. What existed before this run was left alone.`, {
+        hint: `Fix the cause shown per team, then re-run: atlasctl event provision ${args.file ?? `--roster ${flags.roster} --event-id ${event.id} --ends-at ${event.endsAt}`} --out ${outDir}`,
+        details: {report},
+      })
     }
     return report
   }
 
   protected override async render(r: ProvisionReport): Promise<void> {
-    this.out.data(await table(['team', 'project', 'cluster', 'user', 'status', 'credentials'], r.teams.map((t) => [t.team, t.project, t.cluster, t.username, t.status === 'done' && t.reused ? 'done (existed)' : t.error ? `${t.status}: ${t.error}` : t.status, t.bundle ? path.basename(t.bundle) : ''])))
+    this.out.data(await table(['team', 'project', 'cluster', 'user', 'status', 'credentials'], r.teams.map((t) => [t.team, t.project, t.cluster, t.username, t.status === 'done' && t.passwordRotated ? 'done (new password)' : t.status === 'done' && t.reused ? 'done (existed)' : t.error ? `${t.status}: ${t.error}` : t.status, t.bundle ? path.basename(t.bundle) : ''])))
     this.out.info(`${r.done} ready, ${r.failed} failed; ${r.rateLimited} rate-limited requests were retried; up to ${r.maxConcurrency} teams at once.`)
   }
 }

@@ -1,7 +1,7 @@
 import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasCtlError} from '../../lib/errors.js'
 import {pool} from '../pool.js'
-import {eventStatus, type TeamStatus} from './status.js'
+import {eventStatus, type TeamStatus, type UnreadableTeam} from './status.js'
 import {teardownProject} from './teardown.js'
 
 export interface CleanupFilter {
@@ -15,6 +15,10 @@ export interface CleanupPlan {
   event: string
   teams: TeamStatus[]
   skipped: Array<{team: string; reason: string}>
+  /** Teams whose project could not be read: not removed, and the run is not complete. */
+  unreadable: UnreadableTeam[]
+  /** Planned teams whose event (plus the grace period) has not ended: removed only with --force. */
+  live: Array<{team: string; until?: string}>
 }
 
 export interface CleanupReport extends CleanupPlan {
@@ -25,9 +29,10 @@ export interface CleanupReport extends CleanupPlan {
 
 export async function planCleanup(client: AtlasClient, eventId: string, f: CleanupFilter): Promise<CleanupPlan> {
   const now = f.now ?? Date.now()
-  const all = await eventStatus(client, eventId, f.team)
+  const {teams: all, unreadable} = await eventStatus(client, eventId, f.team)
   const teams: TeamStatus[] = []
   const skipped: CleanupPlan['skipped'] = []
+  const live: CleanupPlan['live'] = []
   for (const t of all) {
     if (f.olderThanMs !== undefined && now - Date.parse(t.created) < f.olderThanMs) {
       skipped.push({team: t.team, reason: `created ${t.created}, not older than the --older-than limit`})
@@ -35,9 +40,11 @@ export async function planCleanup(client: AtlasClient, eventId: string, f: Clean
       skipped.push({team: t.team, reason: t.endsAt ? `grace period runs until ${new Date(Date.parse(t.endsAt) + f.graceMs).toISOString()}` : 'no end time tagged; --grace cannot apply'})
     } else {
       teams.push(t)
+      const until = t.endsAt ? Date.parse(t.endsAt) + (f.graceMs ?? 0) : undefined
+      if (until === undefined || now < until) live.push({team: t.team, until: until === undefined ? undefined : new Date(until).toISOString()})
     }
   }
-  return {event: eventId, teams, skipped}
+  return {event: eventId, teams, skipped, unreadable, live}
 }
 
 /** Tears every planned team down; continues past failures and reports each team. */

@@ -1,10 +1,15 @@
 import fs from 'node:fs'
 import {z} from 'zod'
-import {PROVIDERS} from '../../atlas/catalog.js'
+import {PROVIDERS, REGIONS} from '../../atlas/catalog.js'
 import {parseDuration} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
+import {closeMatches} from '../../lib/text.js'
 import {readSpecFile} from '../../lib/spec-file.js'
 import {parseEntry} from '../access-list.js'
+
+/** Atlas caps an organization's projects; a file far beyond that is a mistake, refused before it is parsed in full. */
+export const MAX_TEAMS = 1000
+const MAX_EVENT_FILE_BYTES = 2 * 1024 * 1024
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
 const zoned = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T18:00Z')
@@ -43,21 +48,33 @@ export const eventSchema = z
     cleanup: z.object({auto: z.boolean().default(false), grace: duration.optional()}).strict().default({auto: false}),
     teams: z
       .array(z.object({id: slug, name: z.string().min(1).max(200), leader: z.string().min(1).optional(), members: z.array(z.string().min(1)).default([])}).strict())
-      .min(1, 'list at least one team'),
+      .min(1, 'list at least one team')
+      .max(MAX_TEAMS, `at most ${MAX_TEAMS} teams per event`),
   })
   .strict()
   .superRefine((e, ctx) => {
+    const {provider, region} = e.defaults
+    if (!REGIONS[provider].includes(region)) {
+      const close = closeMatches(region, [...REGIONS[provider]])
+      ctx.addIssue({code: 'custom', path: ['defaults', 'region'], message: `"${region}" is not a ${provider} region${close.length ? `; did you mean ${close.join(', ')}?` : ''}`})
+    }
     const seen = new Set<string>()
+    // Derived names are cut to Atlas's limits; two teams must never land on one project.
+    const projects = new Map<string, string>()
     e.teams.forEach((t, i) => {
       if (seen.has(t.id.toLowerCase())) ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
       seen.add(t.id.toLowerCase())
+      const name = projectNameFor(e.id, t.id).toLowerCase()
+      const other = projects.get(name)
+      if (other !== undefined) ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `team "${t.id}" would share the project ${projectNameFor(e.id, t.id)} with team "${other}" (project names are cut to 64 characters); use shorter event or team ids`})
+      else projects.set(name, t.id)
     })
   })
 export type EventFile = z.infer<typeof eventSchema>
 export type Team = EventFile['teams'][number]
 
 export async function readEventFile(file: string): Promise<EventFile> {
-  return readSpecFile(file, eventSchema, 'event file')
+  return readSpecFile(file, eventSchema, 'event file', MAX_EVENT_FILE_BYTES)
 }
 
 /**
@@ -67,11 +84,14 @@ export async function readEventFile(file: string): Promise<EventFile> {
 export function readRoster(file: string, event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>}): EventFile {
   let text: string
   try {
+    if (fs.statSync(file).size > MAX_EVENT_FILE_BYTES) throw new UsageError(`The roster ${file} is larger than ${MAX_EVENT_FILE_BYTES / 1024 / 1024} MB; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
+    if (error instanceof UsageError) throw error
     throw new UsageError(`Cannot read roster ${file}: ${(error as Error).message}`, {code: 'BAD_INPUT_FILE'})
   }
   const lines = text.split(/\r?\n/)
+  if (lines.length > MAX_TEAMS + 1000) throw new UsageError(`The roster ${file} has ${lines.length} lines; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
   const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? []
   if (!header.includes('id') || !header.includes('name')) throw new UsageError(`${file}:1: the header must name the columns id,name[,leader][,members].`, {code: 'BAD_INPUT_FILE'})
   const teams: unknown[] = []

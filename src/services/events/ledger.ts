@@ -1,56 +1,93 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import {z} from 'zod'
+import {UsageError} from '../../lib/errors.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
 
-export type TeamStatus = 'pending' | 'done' | 'failed' | 'rolled-back'
+const teamEntrySchema = z.object({
+  projectName: z.string(),
+  projectId: z.string().optional(),
+  clusterName: z.string(),
+  username: z.string(),
+  bundle: z.string().optional(),
+  /** True once Atlas holds the bundle's password; a new password clears it until the user is written. */
+  passwordInSync: z.boolean().optional(),
+  status: z.enum(['pending', 'done', 'failed', 'rolled-back']),
+  error: z.string().optional(),
+  updatedAt: z.string(),
+})
+const ledgerSchema = z.object({eventId: z.string(), outDir: z.string().optional(), teams: z.record(z.string(), teamEntrySchema)})
 
-export interface TeamEntry {
-  projectName: string
-  projectId?: string
-  clusterName: string
-  username: string
-  /** What this machine created, so a rollback removes only that. */
-  created: {project?: boolean; cluster?: boolean; user?: boolean}
-  bundle?: string
-  status: TeamStatus
-  error?: string
-  updatedAt: string
-}
-
-export interface LedgerData {
-  eventId: string
-  teams: Record<string, TeamEntry>
-}
+export type TeamEntry = z.infer<typeof teamEntrySchema>
+export type LedgerData = z.infer<typeof ledgerSchema>
 
 /**
  * The local record of a provisioning run, rewritten atomically after every step, so a re-run after a
- * crash, SIGKILL or Ctrl-C knows what it made. Atlas's tags remain the truth for what exists.
+ * crash, SIGKILL or Ctrl-C knows where the bundles are and whether Atlas holds their passwords.
+ * Atlas's tags remain the truth for what exists; the ledger never decides what a rollback deletes.
  */
 export class Ledger {
   readonly file: string
   readonly data: LedgerData
 
   constructor(dir: string, eventId: string) {
-    this.file = path.join(dir, 'events', eventId, 'ledger.json')
+    this.file = Ledger.path(dir, eventId)
     let data: LedgerData = {eventId, teams: {}}
+    let text: string | undefined
     try {
-      data = JSON.parse(fs.readFileSync(this.file, 'utf8')) as LedgerData
+      text = fs.readFileSync(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`The ledger ${this.file} is unreadable: ${(error as Error).message}`, {cause: error})
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw badLedger(this.file, (error as Error).message)
+    }
+    if (text !== undefined) {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch (error) {
+        throw badLedger(this.file, (error as Error).message)
+      }
+      const parsed = ledgerSchema.safeParse(json)
+      if (!parsed.success) throw badLedger(this.file, parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; '))
+      if (parsed.data.eventId !== eventId) throw badLedger(this.file, `it belongs to event "${parsed.data.eventId}"`)
+      data = parsed.data
     }
     this.data = data
   }
 
-  team(id: string, init: Omit<TeamEntry, 'status' | 'created' | 'updatedAt'>): TeamEntry {
-    this.data.teams[id] ??= {...init, created: {}, status: 'pending', updatedAt: new Date().toISOString()}
+  /** The bundle folder an earlier run used, read without taking the ledger (it is re-read under the event lock). */
+  static peekOutDir(dir: string, eventId: string): string | undefined {
+    return new Ledger(dir, eventId).data.outDir
+  }
+
+  static path(dir: string, eventId: string): string {
+    return path.join(dir, 'events', eventId, 'ledger.json')
+  }
+
+  team(id: string, init: Pick<TeamEntry, 'projectName' | 'clusterName' | 'username'>): TeamEntry {
+    this.data.teams[id] ??= {...init, status: 'pending', updatedAt: new Date().toISOString()}
     return this.data.teams[id]
   }
 
   update(id: string, patch: Partial<TeamEntry>): void {
-    const t = this.data.teams[id]
-    const created = {...t.created, ...patch.created}
-    Object.assign(t, patch, {created, updatedAt: new Date().toISOString()})
+    Object.assign(this.data.teams[id], patch, {updatedAt: new Date().toISOString()})
+    this.save()
+  }
+
+  setOutDir(dir: string): void {
+    this.data.outDir = dir
+    this.save()
+  }
+
+  private save(): void {
     // Synchronous and atomic: concurrent teams never interleave a write.
     writeSecretFile(this.file, `${JSON.stringify(this.data, null, 1)}\n`)
   }
+}
+
+function badLedger(file: string, why: string): UsageError {
+  return new UsageError(`The event ledger ${file} is damaged (${why}); it was left as it is.`, {
+    code: 'BAD_LEDGER',
+    hint: `Move it aside (mv ${file} ${file}.bak) and re-run: provisioning finds the existing teams by their Atlas tags, and re-reads the bundles in --out.`,
+    details: {file},
+  })
 }

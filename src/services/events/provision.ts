@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
+import {z} from 'zod'
 import type {AtlasClient, Group} from '../../atlas/client.js'
 import {AtlasApiError} from '../../atlas/errors.js'
 import {NetworkError} from '../../atlas/transport.js'
-import {AtlasCtlError, ConflictError, TimeoutError} from '../../lib/errors.js'
+import {AtlasCtlError, ConflictError, ExitCode, TimeoutError} from '../../lib/errors.js'
 import {generatePassword, withCredentials} from '../../lib/password.js'
 import {redactor} from '../../lib/secrets.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
@@ -13,7 +14,7 @@ import {type ClusterSummary, createCluster, getCluster, waitForCluster} from '..
 import {summarizeProject, type ProjectSummary} from '../projects.js'
 import {type AdaptiveLimit, pool} from '../pool.js'
 import {clusterNameFor, endsAtTag, type EventFile, projectNameFor, type Team, userNameFor} from './event-file.js'
-import type {Ledger, TeamEntry} from './ledger.js'
+import type {Ledger} from './ledger.js'
 import {teardownProject} from './teardown.js'
 
 export interface ProvisionInput {
@@ -34,12 +35,15 @@ export interface TeamReport {
   username: string
   status: 'done' | 'failed' | 'rolled-back'
   reused: boolean
+  /** The user existed but its password could not be shown (no bundle), so a new one was set. */
+  passwordRotated?: boolean
   bundle?: string
   error?: string
 }
 
 export interface ProvisionReport {
   event: string
+  outDir: string
   teams: TeamReport[]
   done: number
   failed: number
@@ -47,14 +51,23 @@ export interface ProvisionReport {
   maxConcurrency: number
 }
 
-interface Bundle {
-  event: string
-  team: string
-  project: string
-  cluster: string
-  username: string
-  password: string
-  connectionString?: string
+const bundleSchema = z.object({
+  event: z.string(),
+  team: z.string(),
+  project: z.string(),
+  cluster: z.string(),
+  username: z.string(),
+  password: z.string().min(1),
+  connectionString: z.string().optional(),
+})
+type Bundle = z.infer<typeof bundleSchema>
+
+/** What this run made for a team: the only things its rollback may remove. */
+interface Made {
+  project?: boolean
+  cluster?: boolean
+  user?: boolean
+  bundle?: boolean
 }
 
 const transient = (e: unknown) =>
@@ -83,16 +96,37 @@ async function findProject(client: AtlasClient, name: string): Promise<Group | u
 
 const tagOf = (g: {tags?: Array<{key: string; value: string}>}, key: string) => g.tags?.find((t) => t.key === key)?.value
 
-function readBundle(file: string): Bundle | undefined {
+/** A team's bundle, if the file exists. A file that is not this team's bundle is never overwritten. */
+function readBundle(file: string, team: Team): Bundle | undefined {
+  let text: string
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle
-  } catch {
-    return undefined
+    text = fs.readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new AtlasCtlError(`Cannot read the bundle ${file}: ${(error as Error).message}`, ExitCode.failure, {code: 'BUNDLE_UNREADABLE'})
   }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  const parsed = bundleSchema.safeParse(json)
+  if (!parsed.success || parsed.data.team !== team.id) {
+    throw new ConflictError(`${file} exists but is not the credential bundle of team ${team.id}; it was left alone.`, {code: 'BUNDLE_NOT_OURS', hint: 'Move it away, or pass another --out.'})
+  }
+  return parsed.data
+}
+
+function checkOurs(g: Group, name: string, event: EventFile, team: Team): Group {
+  if (tagOf(g, 'event') !== event.id || tagOf(g, 'team') !== team.id) {
+    throw new ConflictError(`Project ${name} exists but is not tagged event=${event.id}, team=${team.id}; it was left alone.`, {code: 'PROJECT_NOT_OURS'})
+  }
+  return g
 }
 
 /** One team as a small transaction: project → cluster → user → access, each step find-or-create. */
-async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: Team): Promise<{entry: TeamEntry; project: ProjectSummary; reused: boolean}> {
+async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: Team, made: Made): Promise<{project: ProjectSummary; reused: boolean; passwordRotated: boolean}> {
   const {event, ledger} = input
   const entry = ledger.team(team.id, {projectName: projectNameFor(event.id, team.id), clusterName: clusterNameFor(team.id), username: userNameFor(team.id)})
   const tags = [{key: 'event', value: event.id}, {key: 'team', value: team.id}]
@@ -100,20 +134,18 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
 
   const group = await step('project', async () => {
     const found = await findProject(client, entry.projectName)
-    if (found) {
-      if (tagOf(found, 'event') !== event.id || tagOf(found, 'team') !== team.id) {
-        throw new ConflictError(`Project ${entry.projectName} exists but is not tagged event=${event.id}, team=${team.id}; it was left alone.`, {code: 'PROJECT_NOT_OURS'})
-      }
-      return found
-    }
+    if (found) return checkOurs(found, entry.projectName, event, team)
     reused = false
     try {
       const g = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]} as Group}), 'createGroup')
-      ledger.update(team.id, {projectId: g.id, created: {project: true}})
+      made.project = true
+      ledger.update(team.id, {projectId: g.id})
       return g
     } catch (error) {
-      if (error instanceof AtlasApiError && error.errorCode === 'GROUP_ALREADY_EXISTS') return (await findProject(client, entry.projectName))!
-      throw error
+      if (!(error instanceof AtlasApiError && error.errorCode === 'GROUP_ALREADY_EXISTS')) throw error
+      const raced = await findProject(client, entry.projectName)
+      if (!raced) throw error
+      return checkOurs(raced, entry.projectName, event, team)
     }
   })
   const project = summarizeProject(group)
@@ -124,61 +156,95 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     reused = false
     try {
       await createCluster(client, project.id, {name: entry.clusterName, provider: event.defaults.provider, region: event.defaults.region, tier: event.defaults.tier, tags})
-      ledger.update(team.id, {created: {cluster: true}})
+      made.cluster = true
     } catch (error) {
       if (!(error instanceof AtlasApiError && error.errorCode === 'DUPLICATE_CLUSTER_NAME')) throw error
     }
   })
 
-  // The password goes to the bundle before the user exists, so a crash can never lose it.
-  const bundleFile = path.join(input.outDir, `${team.id}.json`)
-  const bundle: Bundle = readBundle(bundleFile) ?? {event: event.id, team: team.id, project: project.name, cluster: entry.clusterName, username: entry.username, password: generatePassword()}
-  redactor.add(bundle.password)
-  writeSecretFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`)
-  ledger.update(team.id, {bundle: bundleFile})
-  await step('user', async () => {
-    const path_ = {groupId: project.id, databaseName: 'admin', username: entry.username}
-    const body = {databaseName: 'admin', groupId: project.id, username: entry.username, password: bundle.password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
-    const exists = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: path_}}), 'getDatabaseUser').then(() => true, (e: unknown) => {
+  const userPath = {groupId: project.id, databaseName: 'admin', username: entry.username}
+  const userExists = () =>
+    client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}}), 'getDatabaseUser').then(() => true, (e: unknown) => {
       if (e instanceof AtlasApiError && e.status === 404) return false
       throw e
     })
-    if (exists) {
-      // Make sure the password is the bundle's: an earlier attempt may have died before or after its write.
-      if (!entry.created.user) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: path_}, body: body as never}), 'updateDatabaseUser')
-      return
+  // A bundle moved with --out, or from the folder an earlier run wrote to.
+  const bundleFile = path.join(input.outDir, `${team.id}.json`)
+  let bundle = readBundle(bundleFile, team) ?? (entry.bundle && entry.bundle !== bundleFile && fs.existsSync(entry.bundle) ? readBundle(entry.bundle, team) : undefined)
+  let passwordRotated = false
+  if (!bundle) {
+    // Atlas never shows a password: an existing user whose bundle is gone gets a new one, and the report says so.
+    passwordRotated = await step('user', userExists)
+    bundle = {event: event.id, team: team.id, project: project.name, cluster: entry.clusterName, username: entry.username, password: generatePassword()}
+    made.bundle = true
+    ledger.update(team.id, {passwordInSync: false})
+  }
+  bundle = {...bundle, project: project.name}
+  redactor.add(bundle.password)
+  // The password goes to the bundle before Atlas gets it, so a crash can never lose it.
+  writeSecretFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`)
+  ledger.update(team.id, {bundle: bundleFile})
+  const password = bundle.password
+  await step('user', async () => {
+    const body = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
+    if (await userExists()) {
+      // The ledger says whether Atlas already holds this password; when unsure, set it, so the bundle always works.
+      if (!ledger.data.teams[team.id].passwordInSync) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
+    } else {
+      reused = false
+      try {
+        await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: project.id}}, body: body as never}), 'createDatabaseUser')
+        made.user = true
+      } catch (error) {
+        if (!(error instanceof AtlasApiError && error.errorCode === 'USER_ALREADY_EXISTS')) throw error
+        await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
+      }
     }
-    reused = false
-    try {
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: project.id}}, body: body as never}), 'createDatabaseUser')
-    } catch (error) {
-      if (!(error instanceof AtlasApiError && error.errorCode === 'USER_ALREADY_EXISTS')) throw error
-      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: path_}, body: body as never}), 'updateDatabaseUser')
-    }
-    ledger.update(team.id, {created: {user: true}})
+    ledger.update(team.id, {passwordInSync: true})
   })
 
   const entries = [...(event.defaults.openNetworkAccess ? ['0.0.0.0/0'] : []), ...event.defaults.accessList].map(parseEntry)
   if (entries.length > 0) await step('access list', () => addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}))
-  return {entry, project, reused}
+  return {project, reused, passwordRotated}
 }
 
-async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, entry: TeamEntry): Promise<void> {
-  if (!entry.projectId) return
-  if (entry.created.project) {
+/** Undoes only what this run made; what an earlier run or a person made is never deleted. Returns what it removed. */
+async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, made: Made): Promise<string[]> {
+  const entry = input.ledger.data.teams[team.id]
+  const undone: string[] = []
+  if (entry?.projectId && made.project) {
     await teardownProject(client, entry.projectId, {timeoutMs: input.waitTimeoutMs, pollMs: input.pollMs, deleteProject: true, log: () => {}})
-  } else {
-    if (entry.created.user) await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: entry.projectId, databaseName: 'admin', username: entry.username}}}), 'deleteDatabaseUser').catch(() => {})
-    if (entry.created.cluster) await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: entry.projectId, clusterName: entry.clusterName}}}), 'deleteCluster').catch(() => {})
+    undone.push('project')
+  } else if (entry?.projectId) {
+    if (made.user) {
+      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: entry.projectId, databaseName: 'admin', username: entry.username}}}), 'deleteDatabaseUser')
+      undone.push('user')
+    }
+    if (made.cluster) {
+      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: entry.projectId, clusterName: entry.clusterName}}}), 'deleteCluster')
+      undone.push('cluster')
+    }
   }
-  if (entry.bundle) fs.rmSync(entry.bundle, {force: true})
-  input.ledger.update(team.id, {status: 'rolled-back', created: {project: false, cluster: false, user: false}, projectId: undefined, bundle: undefined})
+  // A new bundle is removed only with the user it was made for; a rotated user keeps the bundle that now works.
+  const bundleGone = made.bundle && entry?.bundle && (made.project || made.user || !entry.passwordInSync)
+  if (bundleGone) {
+    fs.rmSync(entry.bundle!, {force: true})
+    undone.push('bundle')
+  }
+  if (entry) {
+    input.ledger.update(team.id, {
+      status: undone.length > 0 ? 'rolled-back' : 'failed',
+      ...(made.project ? {projectId: undefined} : {}),
+      ...(bundleGone ? {bundle: undefined, passwordInSync: undefined} : {}),
+    })
+  }
+  return undone
 }
 
 /**
  * Provisions every team: a bounded, rate-limit-adaptive pool runs the teams' transactions; then the
  * clusters are awaited together and each bundle gets its connection string. A failed team is rolled
- * back alone; the others go on.
+ * back alone (what this run made for it); the others go on.
  */
 export async function provisionEvent(client: AtlasClient, input: ProvisionInput): Promise<ProvisionReport> {
   const {event, ledger} = input
@@ -187,6 +253,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   let failed = 0
   let maxConcurrency = input.limit.current
   const reports = new Map<string, TeamReport>()
+  const made = new Map(event.teams.map((t): [string, Made] => [t.id, {}]))
   const report = (team: Team, r: Partial<TeamReport>) => {
     const entry = ledger.data.teams[team.id]
     reports.set(team.id, {team: team.id, project: entry?.projectName ?? projectNameFor(event.id, team.id), cluster: entry?.clusterName ?? clusterNameFor(team.id), username: entry?.username ?? userNameFor(team.id), status: 'done', reused: false, ...reports.get(team.id), ...r})
@@ -194,11 +261,11 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   const fail = async (team: Team, error: unknown) => {
     failed++
     const message = error instanceof AtlasCtlError ? error.message : String((error as Error)?.message ?? error)
-    ledger.update(team.id, {status: 'failed', error: message})
-    input.onProgress({done, failed, total, message: `${team.id}: failed (${message}); rolling back this team`})
+    if (ledger.data.teams[team.id]) ledger.update(team.id, {status: 'failed', error: message})
     try {
-      await rollback(client, input, team, ledger.data.teams[team.id])
-      report(team, {status: 'rolled-back', error: message})
+      const undone = await rollback(client, input, team, made.get(team.id)!)
+      input.onProgress({done, failed, total, message: `${team.id}: failed (${message}); ${undone.length ? `rolled back the ${undone.join(', ')} this run made` : 'nothing this run made to undo; what existed was left alone'}`})
+      report(team, {status: undone.length ? 'rolled-back' : 'failed', error: message, bundle: undefined})
     } catch (rollbackError) {
       report(team, {status: 'failed', error: `${message}; rollback failed: ${(rollbackError as Error).message}`})
     }
@@ -208,11 +275,11 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   await pool(event.teams, () => input.limit.current, async (team) => {
     maxConcurrency = Math.max(maxConcurrency, input.limit.current)
     try {
-      const r = await provisionTeam(client, input, team)
+      const r = await provisionTeam(client, input, team, made.get(team.id)!)
       input.limit.succeeded()
       created.push({team, project: r.project})
-      report(team, {reused: r.reused})
-      input.onProgress({done, failed, total, message: `${team.id}: resources ${r.reused ? 'already there' : 'created'}`})
+      report(team, {reused: r.reused, passwordRotated: r.passwordRotated || undefined})
+      input.onProgress({done, failed, total, message: `${team.id}: resources ${r.reused ? 'already there' : 'created'}${r.passwordRotated ? '; its bundle was not found, so the user got a new password' : ''}`})
     } catch (error) {
       await fail(team, error)
     }
@@ -226,7 +293,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
       if (cluster?.state !== 'IDLE' || !cluster.connectionString) {
         cluster = (await step('wait', () => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs}))).state
       }
-      const bundle = readBundle(entry.bundle!)!
+      const bundle = readBundle(entry.bundle!, team)!
       bundle.connectionString = cluster?.connectionString ? withCredentials(cluster.connectionString, bundle.username, bundle.password) : undefined
       writeSecretFile(entry.bundle!, `${JSON.stringify(bundle, null, 2)}\n`)
       ledger.update(team.id, {status: 'done', error: undefined})
@@ -239,5 +306,5 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   })
 
   const teams = event.teams.map((t) => reports.get(t.id)!).filter(Boolean)
-  return {event: event.id, teams, done, failed, rateLimited: client.stats.rateLimited, maxConcurrency}
+  return {event: event.id, outDir: input.outDir, teams, done, failed, rateLimited: client.stats.rateLimited, maxConcurrency}
 }

@@ -24,8 +24,16 @@ export async function eventProjects(client: AtlasClient, eventId: string): Promi
   return (await listProjects(client)).filter((p) => tag(p, 'event') === eventId)
 }
 
+/** A team whose project was found but could not be read: never silently dropped. */
+export interface UnreadableTeam {
+  team: string
+  project: string
+  projectId: string
+  error: string
+}
+
 /** Every team's project, clusters, users and access entries, read from Atlas (not from the local ledger). */
-export async function eventStatus(client: AtlasClient, eventId: string, team?: string): Promise<TeamStatus[]> {
+export async function eventStatus(client: AtlasClient, eventId: string, team?: string): Promise<{teams: TeamStatus[]; unreadable: UnreadableTeam[]}> {
   const projects = (await eventProjects(client, eventId)).filter((p) => !team || tag(p, 'team') === team)
   const settled = await pool(projects, 4, async (p) => {
     const [clusters, users, entries] = await Promise.all([listClusters(client, p.id), listUsers(client, p.id), listEntries(client, p.id)])
@@ -41,5 +49,12 @@ export async function eventStatus(client: AtlasClient, eventId: string, team?: s
       accessEntries: entries.length,
     }
   })
-  return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])).sort((a, b) => a.team.localeCompare(b.team))
+  const teams: TeamStatus[] = []
+  const unreadable: UnreadableTeam[] = []
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') teams.push(s.value)
+    else unreadable.push({team: tag(projects[i], 'team') ?? '?', project: projects[i].name, projectId: projects[i].id, error: (s.reason as Error)?.message ?? String(s.reason)})
+  })
+  const byTeam = (a: {team: string}, b: {team: string}) => a.team.localeCompare(b.team)
+  return {teams: teams.sort(byTeam), unreadable: unreadable.sort(byTeam)}
 }

@@ -1,0 +1,34 @@
+import {afterAll, describe, expect, it} from 'vitest'
+import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../support/replay.js'
+
+// How many recorded Atlas answers the emulator must reproduce. A ratchet: raise it as the emulator gets closer to
+// Atlas; never lower it to let a change through.
+const MATCH_FLOOR = 26
+
+describe('the emulator, held to recorded real Atlas traffic', () => {
+  const emulators: TestEmulator[] = []
+  afterAll(async () => {
+    for (const e of emulators) await e.close()
+  })
+
+  it('the comparison tells a real deviation from a difference in values', () => {
+    const real = {status: 200, body: {id: 'a1', stateName: 'IDLE', paused: false, tags: []}}
+    expect(compareAnswer(real, 200, {id: 'b2', stateName: 'IDLE', paused: true, tags: [{key: 'k', value: 'v'}]})).toEqual([])
+    expect(compareAnswer(real, 201, {id: 'b2', stateName: 'CREATING', tags: {}, extra: 1})).toEqual(['status 201, Atlas 200', 'missing paused', 'extra extra', 'types differ: tags object≠array', 'stateName CREATING, Atlas IDLE'])
+  })
+
+  it('replays every vendored exchange and reports how many match', async () => {
+    const results: StepResult[] = []
+    for (const scenario of loadScenarios()) {
+      const emu = await startTestEmulator()
+      emulators.push(emu)
+      results.push(...(await replayScenario(emu.url, emu.credentials, scenario)))
+    }
+    const matched = results.filter((r) => r.match).length
+    const lines = results.filter((r) => !r.match).map((r) => `  ${r.scenario} ${r.request}: ${r.problems.join('; ')}`)
+    console.log(`replay: ${matched} of ${results.length} recorded Atlas answers match\n${lines.join('\n')}`)
+    expect(results.length).toBeGreaterThan(100)
+    expect(matched).toBeGreaterThanOrEqual(MATCH_FLOOR)
+  }, 240_000)
+})

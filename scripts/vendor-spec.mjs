@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const shared = path.resolve(process.env.ATLASCTL_SHARED_DIR ?? path.join(root, '..', 'shared'), 'atlas-openapi')
 const outDir = path.join(root, 'src', 'atlas', 'spec')
 
-const EXTRA_OPERATIONS = ['getGroupByName', 'updateGroup', 'tenantGroupFlexClusterUpgrade']
+const EXTRA_OPERATIONS = ['getGroupByName', 'updateGroup', 'tenantGroupFlexClusterUpgrade', 'getOrg']
 
 const readJson = (f) => JSON.parse(fs.readFileSync(path.join(shared, f), 'utf8'))
 const full = parse(fs.readFileSync(path.join(shared, 'atlas-admin-v2-full.yaml'), 'utf8'), {maxAliasCount: -1})
@@ -81,14 +81,68 @@ function relaxErrorParameters(spec) {
   return spec
 }
 
+// Where real Atlas (recorded, test/fixtures/atlas-recordings) answers with another status than the spec, the
+// validator-friendly copy follows Atlas; each edit is recorded in its info.
+const RECORDED_STATUSES = [
+  ['/api/atlas/v2/groups', 'post', '200', '201', 'TestAtlasProjects: POST /groups answered 201 Created with a Location header'],
+  ['/api/atlas/v2/groups/{groupId}/accessList', 'post', '200', '201', 'TestAccessList: POST …/accessList answered 201'],
+  ['/api/atlas/v2/groups/{groupId}', 'delete', '204', '202', 'TestAtlasProjects: DELETE /groups/{id} answered 202 with {}'],
+]
+function recordedAtlas(spec) {
+  for (const [p, method, from, to, evidence] of RECORDED_STATUSES) {
+    const responses = spec.paths[p][method].responses
+    responses[to] = responses[from]
+    delete responses[from]
+    spec.info['x-subset-of']['validator-friendly-changes'].push(`${method.toUpperCase()} ${p}: ${from} -> ${to} (${evidence}) [atlasctl, recorded]`)
+  }
+  // A 202 delete carries {} with its versioned content type (recorded for clusters and projects).
+  for (const [p, method] of [['/api/atlas/v2/groups/{groupId}', 'delete'], ['/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', 'delete']]) {
+    for (const c of Object.values(spec.paths[p][method].responses['202'].content)) c.schema = {type: 'object', maxProperties: 0}
+    spec.info['x-subset-of']['validator-friendly-changes'].push(`DELETE ${p} 202: body {} [atlasctl, recorded]`)
+  }
+  // Atlas sends null for a nullable enum (adaptiveCapacity) and lower-case BI Connector read preferences (recorded).
+  const nullable = (node) => {
+    if (Array.isArray(node)) return node.forEach(nullable)
+    if (!node || typeof node !== 'object') return
+    if (node.nullable === true && Array.isArray(node.enum) && !node.enum.includes(null)) node.enum.push(null)
+    Object.values(node).forEach(nullable)
+  }
+  nullable(spec.components.schemas)
+  spec.info['x-subset-of']['validator-friendly-changes'].push('nullable enums also allow null (Atlas sends adaptiveCapacity: null) [atlasctl, recorded]')
+  spec.components.schemas.BiConnector.properties.readPreference.enum.push('primary', 'secondary', 'analytics')
+  spec.info['x-subset-of']['validator-friendly-changes'].push('BiConnector.readPreference: also lower case (Atlas sends "secondary") [atlasctl, recorded]')
+  // A flex cluster read through the cluster API is a 400 (recorded in TestFlexCluster), which getGroupCluster's spec lacks.
+  const cluster = spec.paths['/api/atlas/v2/groups/{groupId}/clusters/{clusterName}'].get.responses
+  cluster['400'] = spec.paths['/api/atlas/v2/groups/{groupId}/clusters'].post.responses['400']
+  spec.info['x-subset-of']['validator-friendly-changes'].push('getGroupCluster: 400 added (CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API, TestFlexCluster) [atlasctl, recorded]')
+  return spec
+}
+
 fs.mkdirSync(outDir, {recursive: true})
 for (const [from, to, edit] of [
   ['atlas-admin-v2-subset.json', 'atlas-admin-v2.json', (s) => s],
-  ['atlas-admin-v2-subset.validator-friendly.json', 'atlas-admin-v2.validator-friendly.json', relaxErrorParameters],
+  ['atlas-admin-v2-subset.validator-friendly.json', 'atlas-admin-v2.validator-friendly.json', (x) => recordedAtlas(relaxErrorParameters(x))],
 ]) {
   const spec = edit(addExtras(readJson(from)))
   fs.writeFileSync(path.join(outDir, to), JSON.stringify(spec, null, 1) + '\n')
   console.error(`vendor-spec: wrote src/atlas/spec/${to} (${spec.info['x-subset-of'].operations.length} operations)`)
+}
+
+// Every version the full spec lists for an operation, with its sunset date: the emulator serves each of them.
+function allVersions(operationId) {
+  for (const item of Object.values(full.paths)) {
+    for (const op of Object.values(item)) {
+      if (op?.operationId !== operationId) continue
+      const found = new Map()
+      const contents = [op.requestBody?.content, ...Object.entries(op.responses ?? {}).filter(([c]) => c.startsWith('2')).map(([, r]) => r.content)]
+      for (const [type, c] of contents.flatMap((x) => Object.entries(x ?? {}))) {
+        const v = /^application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$/.exec(type)?.[1]
+        if (v) found.set(v, found.get(v) ?? c['x-sunset'])
+      }
+      return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([version, sunset]) => (sunset ? {version, sunset} : {version}))
+    }
+  }
+  throw new Error(`vendor-spec: ${operationId} not found in the full spec`)
 }
 
 // The per-operation version table, shared by the client (Accept headers) and the emulator (406s).
@@ -102,7 +156,7 @@ for (const [p, item] of Object.entries(vendored.paths)) {
     const version = /(\d{4}-\d{2}-\d{2})/.exec(type ?? '')?.[1]
     if (!version) throw new Error(`vendor-spec: no version for ${op.operationId}`)
     const success = Number(Object.keys(op.responses).find((c) => c.startsWith('2')))
-    rows.push({operationId: op.operationId, method: method.toUpperCase(), path: p, version, success})
+    rows.push({operationId: op.operationId, method: method.toUpperCase(), path: p, version, versions: allVersions(op.operationId), success})
   }
 }
 rows.sort((a, b) => a.operationId.localeCompare(b.operationId))

@@ -5,6 +5,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -12,6 +17,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/accessList',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -19,6 +29,23 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/clusters',
     version: '2024-10-23',
+    versions: [
+      {
+        version: '2023-01-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2023-02-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2024-08-05',
+        sunset: '2027-03-01'
+      },
+      {
+        version: '2024-10-23'
+      }
+    ],
     success: 201
   },
   {
@@ -26,6 +53,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/databaseUsers',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 201
   },
   {
@@ -33,6 +65,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/flexClusters',
     version: '2024-11-13',
+    versions: [
+      {
+        version: '2024-11-13'
+      }
+    ],
     success: 201
   },
   {
@@ -40,6 +77,11 @@ export const OPERATIONS = [
     method: 'DELETE',
     path: '/api/atlas/v2/groups/{groupId}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 204
   },
   {
@@ -47,6 +89,11 @@ export const OPERATIONS = [
     method: 'DELETE',
     path: '/api/atlas/v2/groups/{groupId}/accessList/{entryValue}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 204
   },
   {
@@ -54,6 +101,15 @@ export const OPERATIONS = [
     method: 'DELETE',
     path: '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}',
     version: '2023-02-01',
+    versions: [
+      {
+        version: '2023-01-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2023-02-01'
+      }
+    ],
     success: 202
   },
   {
@@ -61,6 +117,11 @@ export const OPERATIONS = [
     method: 'DELETE',
     path: '/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 204
   },
   {
@@ -68,6 +129,11 @@ export const OPERATIONS = [
     method: 'DELETE',
     path: '/api/atlas/v2/groups/{groupId}/flexClusters/{name}',
     version: '2024-11-13',
+    versions: [
+      {
+        version: '2024-11-13'
+      }
+    ],
     success: 204
   },
   {
@@ -75,6 +141,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -82,6 +153,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/accessList/{entryValue}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -89,6 +165,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -96,6 +177,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/byName/{groupName}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -103,6 +189,19 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}',
     version: '2024-08-05',
+    versions: [
+      {
+        version: '2023-01-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2023-02-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2024-08-05'
+      }
+    ],
     success: 200
   },
   {
@@ -110,6 +209,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -117,6 +221,23 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/flexClusters/{name}',
     version: '2024-11-13',
+    versions: [
+      {
+        version: '2024-11-13'
+      }
+    ],
+    success: 200
+  },
+  {
+    operationId: 'getOrg',
+    method: 'GET',
+    path: '/api/atlas/v2/orgs/{orgId}',
+    version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -124,6 +245,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/accessList',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -131,6 +257,19 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/clusters',
     version: '2024-08-05',
+    versions: [
+      {
+        version: '2023-01-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2023-02-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2024-08-05'
+      }
+    ],
     success: 200
   },
   {
@@ -138,6 +277,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/databaseUsers',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -145,6 +289,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/flexClusters',
     version: '2024-11-13',
+    versions: [
+      {
+        version: '2024-11-13'
+      }
+    ],
     success: 200
   },
   {
@@ -152,6 +301,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/groups',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -159,6 +313,11 @@ export const OPERATIONS = [
     method: 'GET',
     path: '/api/atlas/v2/orgs',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -166,6 +325,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade',
     version: '2024-11-13',
+    versions: [
+      {
+        version: '2024-11-13'
+      }
+    ],
     success: 200
   },
   {
@@ -173,6 +337,11 @@ export const OPERATIONS = [
     method: 'PATCH',
     path: '/api/atlas/v2/groups/{groupId}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -180,6 +349,23 @@ export const OPERATIONS = [
     method: 'PATCH',
     path: '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}',
     version: '2024-10-23',
+    versions: [
+      {
+        version: '2023-01-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2023-02-01',
+        sunset: '2027-07-01'
+      },
+      {
+        version: '2024-08-05',
+        sunset: '2027-03-01'
+      },
+      {
+        version: '2024-10-23'
+      }
+    ],
     success: 200
   },
   {
@@ -187,6 +373,11 @@ export const OPERATIONS = [
     method: 'PATCH',
     path: '/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   },
   {
@@ -194,6 +385,11 @@ export const OPERATIONS = [
     method: 'POST',
     path: '/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade',
     version: '2023-01-01',
+    versions: [
+      {
+        version: '2023-01-01'
+      }
+    ],
     success: 200
   }
 ] as const

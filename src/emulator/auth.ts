@@ -91,7 +91,8 @@ export class Authenticator {
   }
 
   private unauthorized(detail: string, stale: boolean): ApiProblem {
-    return new ApiProblem(401, 'UNAUTHORIZED', detail, [], {'www-authenticate': this.challenge(stale)})
+    // Atlas answers every failed authentication alike: UNEXPECTED_ERROR, and no parameters (recorded).
+    return new ApiProblem(401, 'UNEXPECTED_ERROR', detail, null, {'www-authenticate': this.challenge(stale)})
   }
 
   /** POST /api/oauth/token with Basic client credentials. */

@@ -6,7 +6,8 @@ export class ApiProblem extends Error {
     readonly status: number,
     readonly errorCode: string,
     readonly detail: string,
-    readonly parameters: unknown[] = [],
+    /** null: the answer has no parameters at all, as Atlas's 401. */
+    readonly parameters: unknown[] | null = [],
     readonly headers: Record<string, string> = {},
   ) {
     super(detail)
@@ -19,7 +20,7 @@ const REASONS: Record<number, string> = {
 }
 
 export function sendProblem(res: ServerResponse, p: ApiProblem, extraHeaders: Record<string, string> = {}): void {
-  const body = JSON.stringify({detail: p.detail, error: p.status, errorCode: p.errorCode, parameters: p.parameters, reason: REASONS[p.status] ?? 'Error'})
+  const body = JSON.stringify({detail: p.detail, error: p.status, errorCode: p.errorCode, ...(p.parameters ? {parameters: p.parameters} : {}), reason: REASONS[p.status] ?? 'Error'})
   res.writeHead(p.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extraHeaders, ...p.headers})
   res.end(body)
 }

@@ -20,6 +20,7 @@ export const REALISTIC_DELAYS: Delays = {clusterCreateMs: 8000, clusterUpdateMs:
 export interface Reply {
   status: number
   body?: unknown
+  headers?: Record<string, string>
 }
 
 export interface Call {
@@ -28,6 +29,8 @@ export interface Call {
   query: URLSearchParams
   body: unknown
   baseUrl: string
+  /** The API version the caller asked for: older versions answer in their own shape. */
+  version: string
 }
 
 const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
@@ -124,15 +127,11 @@ export class AtlasModel {
     return srv ? {standard: this.backingUri, standardSrv: this.backingUri} : {standard: this.backingUri}
   }
 
-  /** `mismatchStatus`: getGroupCluster's spec has no 400, so it answers a flex cluster with 409. */
-  private cluster(call: Call, name: string, kind: 'cluster' | 'flex', mismatchStatus = 400): ClusterRecord {
+  /** A missing cluster is CLUSTER_NOT_FOUND through either API, and a flex cluster is a 400 in the cluster API (recorded). */
+  private cluster(call: Call, name: string, kind: 'cluster' | 'flex'): ClusterRecord {
     const c = this.settle(call.params.groupId)[name]
-    if (!c) {
-      throw kind === 'cluster'
-        ? new ApiProblem(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${call.params.groupId}.`, [name, call.params.groupId])
-        : new ApiProblem(404, 'FLEX_CLUSTER_NOT_FOUND', `Flex cluster ${name} cannot be found.`, [name])
-    }
-    if (c.kind === 'flex' && kind === 'cluster') throw new ApiProblem(mismatchStatus, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', `Cluster ${name} is a flex cluster; use the flex cluster API.`, [name])
+    if (!c) throw new ApiProblem(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${call.params.groupId}.`, [name, call.params.groupId])
+    if (c.kind === 'flex' && kind === 'cluster') throw bad(`Flex cluster ${name} cannot be used in the Cluster API.`, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', [name])
     if (c.kind === 'cluster' && kind === 'flex') throw bad(`Cluster ${name} is not a flex cluster; use the cluster API.`, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API', [name])
     return c
   }
@@ -145,6 +144,13 @@ export class AtlasModel {
   listOrgs(call: Call): Reply {
     const orgs = this.state.orgs.filter((o) => o.id === call.principal.orgId).map((o) => ({id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: []}))
     return {status: 200, body: page(orgs, call.query, `${call.baseUrl}/api/atlas/v2/orgs`)}
+  }
+
+  getOrg(call: Call): Reply {
+    const o = this.state.orgs.find((x) => x.id === call.params.orgId)
+    if (!o) throw new ApiProblem(404, 'ORG_NOT_FOUND', `No organization with ID ${call.params.orgId} exists.`, [call.params.orgId])
+    if (o.id !== call.principal.orgId) throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
+    return {status: 200, body: {id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: [{href: `${call.baseUrl}/api/atlas/v2/orgs/${o.id}`, rel: 'self'}]}}
   }
 
   private groupView(g: Json): Json {
@@ -178,7 +184,9 @@ export class AtlasModel {
     }
     const g = {id: newId(), name: b.name, orgId: b.orgId, created: new Date(this.now()).toISOString(), tags: validTags(b.tags), withDefaultAlertsSettings: b.withDefaultAlertsSettings ?? true}
     this.state.groups[g.id] = g
-    return {status: 200, body: this.groupView(g)}
+    // Atlas: 201 with a Location header, and no tags key when none were given (recorded).
+    const {tags, ...view} = this.groupView(g)
+    return {status: 201, body: tags.length > 0 ? {...view, tags} : view, headers: {location: `${call.baseUrl}/api/atlas/v2/groups/${g.id}`}}
   }
 
   updateGroup(call: Call): Reply {
@@ -201,23 +209,44 @@ export class AtlasModel {
     delete this.state.clusters[g.id]
     delete this.state.users[g.id]
     delete this.state.access[g.id]
-    return {status: 204}
+    return {status: 202, body: {}}
   }
 
   // ---- clusters ----
-  private clusterView(c: ClusterRecord): Json {
+  private flexView(c: ClusterRecord): Json {
     return {...c.doc, connectionStrings: this.connectionStrings(c)}
+  }
+
+  /** A cluster as Atlas answers it: every key Atlas always returns, in the shape of the requested version. */
+  private clusterView(c: ClusterRecord, call: Call): Json {
+    const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
+    const specs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
+    const doc: Json = {
+      ...clusterDefaults(tenant),
+      ...c.doc,
+      connectionStrings: this.connectionStrings(c),
+      replicationSpecs: specs,
+      links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${c.doc.groupId}/clusters/${c.doc.name}`, rel: 'self'}],
+    }
+    if (call.version >= '2024-08-05') return {...doc, ...CURRENT_CLUSTER_DEFAULTS, featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+    // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
+    const first = specs[0].regionConfigs[0]
+    return {
+      ...doc,
+      diskSizeGB: first.electableSpecs.diskSizeGB,
+      replicationSpecs: specs.map((rs: Json) => ({...withoutEffective(rs), numShards: 1, regionConfigs: withoutEffective(rs).regionConfigs.map(withoutDiskSize)})),
+    }
   }
 
   listGroupClusters(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'cluster').map((c) => this.clusterView(c))
+    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'cluster').map((c) => this.clusterView(c, call))
     return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/clusters`)}
   }
 
   getGroupCluster(call: Call): Reply {
     this.group(call)
-    return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster', 409))}
+    return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster'), call)}
   }
 
   private checkRegionConfig(rc: Json, where: string): void {
@@ -237,6 +266,11 @@ export class AtlasModel {
     const size = rc.electableSpecs?.instanceSize
     if (!INSTANCE_SIZES[provider as Provider].includes(size)) throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
     if (rc.priority !== undefined && (!Number.isInteger(rc.priority) || rc.priority < 0 || rc.priority > 7)) throw bad(`${where}.priority must be 0-7.`, 'INVALID_ATTRIBUTE', [`${where}.priority`])
+    for (const k of ['readOnlySpecs', 'analyticsSpecs']) {
+      if (rc[k]?.instanceSize !== undefined && rc[k].instanceSize !== size) {
+        throw bad(`${where}: the instance sizes of electableSpecs (${size}) and ${k} (${rc[k].instanceSize}) must match.`, 'INSTANCE_SIZE_MUST_MATCH_IN_REGION_CONFIGS', [])
+      }
+    }
   }
 
   private normalizeSpecs(specs: unknown): Json[] {
@@ -250,7 +284,7 @@ export class AtlasModel {
         id: s.id ?? newId(),
         zoneId: s.zoneId ?? newId(),
         zoneName: s.zoneName ?? 'Zone 1',
-        regionConfigs: s.regionConfigs.map((rc: Json) =>
+        regionConfigs: s.regionConfigs.map(({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) =>
           rc.providerName === 'TENANT'
             ? {providerName: 'TENANT', backingProviderName: rc.backingProviderName, regionName: rc.regionName, priority: rc.priority ?? 7, electableSpecs: {instanceSize: 'M0'}}
             : {...rc, priority: rc.priority ?? 7, electableSpecs: {nodeCount: 3, ...rc.electableSpecs}},
@@ -266,11 +300,13 @@ export class AtlasModel {
       throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid: use 1-64 letters, digits and hyphens, starting with a letter or digit.`, 'INVALID_CLUSTER_NAME', [b.name])
     }
     const clusters = this.settle(g.id)
-    if (clusters[b.name]) throw new ApiProblem(409, 'DUPLICATE_CLUSTER_NAME', `Cluster ${b.name} already exists in group ${g.id}.`, [b.name, g.id])
+    checkNameFree(clusters, b.name, g.id)
     const clusterType = b.clusterType ?? 'REPLICASET'
     if (!['REPLICASET', 'SHARDED', 'GEOSHARDED'].includes(clusterType)) throw bad(`clusterType ${clusterType} is invalid.`, 'INVALID_ATTRIBUTE', ['clusterType'])
     const replicationSpecs = this.normalizeSpecs(b.replicationSpecs)
     const tenant = replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
+    // The 2023-02-01 shape gives one disk size for the whole cluster.
+    if (b.diskSizeGB !== undefined && !tenant) for (const rs of replicationSpecs) for (const rc of rs.regionConfigs) rc.electableSpecs = {...rc.electableSpecs, diskSizeGB: b.diskSizeGB}
     if (tenant) {
       if (clusterType !== 'REPLICASET') throw bad('M0 clusters are replica sets.', 'INVALID_ATTRIBUTE', ['clusterType'])
       const other = Object.values(clusters).find((c) => c.doc.replicationSpecs?.[0]?.regionConfigs?.[0]?.providerName === 'TENANT')
@@ -300,7 +336,7 @@ export class AtlasModel {
     }
     const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.clusterView(record)}
+    return {status: 201, body: this.clusterView(record, call)}
   }
 
   updateGroupCluster(call: Call): Reply {
@@ -313,10 +349,16 @@ export class AtlasModel {
     }
     const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     let changesHardware = false
+    if (b.diskSizeGB !== undefined && b.replicationSpecs === undefined) {
+      // The 2023-02-01 shape: one disk size for every spec of the cluster.
+      if (tenant) throw bad('The disk size of an M0 is fixed.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
+      b.replicationSpecs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
+    }
     if (b.replicationSpecs !== undefined) {
       const next = this.normalizeSpecs(structuredClone(b.replicationSpecs))
+      if (b.diskSizeGB !== undefined) for (const rs of next) for (const rc of rs.regionConfigs) for (const k of HARDWARE_SPECS) rc[k] = {...wholeRegionConfig(rc)[k], diskSizeGB: b.diskSizeGB}
       const nextTenant = next[0].regionConfigs[0].providerName === 'TENANT'
-      const sizes = (specs: Json[]) => JSON.stringify(specs.map((s) => s.regionConfigs.map((rc: Json) => [rc.providerName, rc.regionName, rc.electableSpecs?.instanceSize, rc.electableSpecs?.nodeCount])))
+      const sizes = (specs: Json[]) => JSON.stringify(specs.map((s) => s.regionConfigs.map((rc: Json) => [rc.providerName, rc.regionName, ...HARDWARE_SPECS.map((k) => [wholeRegionConfig(rc)[k]?.instanceSize, wholeRegionConfig(rc)[k]?.nodeCount, wholeRegionConfig(rc)[k]?.diskSizeGB])])))
       changesHardware = sizes(next) !== sizes(c.doc.replicationSpecs)
       if (changesHardware && (tenant || nextTenant)) {
         throw bad(
@@ -346,7 +388,7 @@ export class AtlasModel {
       c.doc.stateName = 'UPDATING'
       c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
     }
-    return {status: 200, body: this.clusterView(c)}
+    return {status: 200, body: this.clusterView(c, call)}
   }
 
   private startDelete(c: ClusterRecord): void {
@@ -361,7 +403,7 @@ export class AtlasModel {
   deleteGroupCluster(call: Call): Reply {
     this.group(call)
     this.startDelete(this.cluster(call, call.params.clusterName, 'cluster'))
-    return {status: 202}
+    return {status: 202, body: {}}
   }
 
   /** Legacy tenant upgrade: M0 → FLEX or M0 → dedicated. */
@@ -418,13 +460,13 @@ export class AtlasModel {
 
   listGroupFlexClusters(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'flex').map((c) => this.clusterView(c))
+    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'flex').map((c) => this.flexView(c))
     return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/flexClusters`)}
   }
 
   getGroupFlexCluster(call: Call): Reply {
     this.group(call)
-    return {status: 200, body: this.clusterView(this.cluster(call, call.params.name, 'flex'))}
+    return {status: 200, body: this.flexView(this.cluster(call, call.params.name, 'flex'))}
   }
 
   createGroupFlexCluster(call: Call): Reply {
@@ -435,11 +477,11 @@ export class AtlasModel {
     if (!PROVIDERS.includes(ps.backingProviderName)) throw bad('providerSettings.backingProviderName must be AWS, AZURE or GCP.', 'INVALID_ATTRIBUTE', ['providerSettings.backingProviderName'])
     if (!REGIONS[ps.backingProviderName as Provider].includes(ps.regionName)) throw bad(`providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`, 'INVALID_ATTRIBUTE', ['providerSettings.regionName'])
     const clusters = this.settle(g.id)
-    if (clusters[b.name]) throw new ApiProblem(409, 'DUPLICATE_CLUSTER_NAME', `Cluster ${b.name} already exists in group ${g.id}.`, [b.name, g.id])
+    checkNameFree(clusters, b.name, g.id)
     const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
     const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.clusterView(record)}
+    return {status: 201, body: this.flexView(record)}
   }
 
   deleteGroupFlexCluster(call: Call): Reply {
@@ -456,7 +498,7 @@ export class AtlasModel {
     if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
     const specs = this.normalizeSpecs(b.replicationSpecs)
     if (specs[0].regionConfigs[0].providerName === 'TENANT') throw bad('A flex cluster upgrades to a dedicated tier (M10 and up).', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
-    const flexView = this.clusterView(c)
+    const flexView = this.flexView(c)
     c.kind = 'cluster'
     c.doc = {
       id: c.doc.id, groupId: c.doc.groupId, name: c.doc.name, clusterType: 'REPLICASET', createDate: c.doc.createDate,
@@ -606,7 +648,7 @@ export class AtlasModel {
     }
     // All or nothing: the entries are validated before any is written.
     for (const [k, v] of staged) entries[k] = v
-    return this.listGroupAccessListEntries(call)
+    return {...this.listGroupAccessListEntries(call), status: 201}
   }
 
   private accessEntry(call: Call): AccessRecord {
@@ -631,4 +673,74 @@ export class AtlasModel {
     delete this.access(call.params.groupId)[call.params.entryValue]
     return {status: 204}
   }
+}
+
+const HARDWARE_SPECS = ['electableSpecs', 'readOnlySpecs', 'analyticsSpecs'] as const
+const DISK_GB: Record<string, number> = {M10: 10, M20: 20, M30: 40, M40: 80, M50: 160, M60: 320, M80: 750}
+
+/** Keys Atlas returns on every cluster document (recorded, August 2026). */
+function clusterDefaults(tenant: boolean): Json {
+  return {
+    biConnector: {enabled: false, readPreference: 'secondary'},
+    diskWarmingMode: 'FULLY_WARMED',
+    encryptionAtRestProvider: 'NONE',
+    globalClusterSelfManagedSharding: false,
+    labels: [],
+    rootCertType: 'ISRGROOTX1',
+    ...(tenant ? {} : {advancedConfiguration: {customOpensslCipherConfigTls12: [], customOpensslCipherConfigTls13: [], minimumEnabledTlsProtocol: 'TLS1_2', tlsCipherConfigMode: 'DEFAULT'}}),
+  }
+}
+
+/** Keys the 2024-08-05 shape adds. */
+const CURRENT_CLUSTER_DEFAULTS = {
+  adaptiveCapacity: null,
+  effectiveDatabaseEdition: 'CORE',
+  internalClusterRole: 'NONE',
+  redactClientLogData: false,
+  retainBackups: false,
+  useAwsTimeBasedSnapshotCopyForFastInitialSync: false,
+}
+
+/** A region config with Atlas's defaults: all three hardware specs (unused ones at node count 0), auto-scaling, and the effective specs. */
+function wholeRegionConfig(rc: Json): Json {
+  if (rc.providerName === 'TENANT') return {...rc, electableSpecs: {effectiveInstanceSize: rc.electableSpecs?.instanceSize ?? 'M0', instanceSize: 'M0', diskSizeGB: 0.5, ...rc.electableSpecs}}
+  const size = rc.electableSpecs?.instanceSize
+  const aws = rc.providerName === 'AWS'
+  const hardware = (nodeCount: number, given?: Json): Json => ({
+    instanceSize: size,
+    diskSizeGB: rc.electableSpecs?.diskSizeGB ?? DISK_GB[size] ?? 10,
+    ...(aws ? {diskIOPS: 3000, ebsVolumeType: 'STANDARD'} : {}),
+    nodeCount,
+    ...given,
+  })
+  const specs = {electableSpecs: hardware(3, rc.electableSpecs), readOnlySpecs: hardware(0, rc.readOnlySpecs), analyticsSpecs: hardware(0, rc.analyticsSpecs)}
+  return {
+    ...rc,
+    ...specs,
+    autoScaling: rc.autoScaling ?? {compute: {enabled: false, scaleDownEnabled: false}, diskGB: {enabled: false}},
+    effectiveElectableSpecs: specs.electableSpecs,
+    effectiveReadOnlySpecs: specs.readOnlySpecs,
+    effectiveAnalyticsSpecs: specs.analyticsSpecs,
+  }
+}
+
+function withoutEffective(rs: Json): Json {
+  return {...rs, regionConfigs: rs.regionConfigs.map(({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) => rc)}
+}
+
+function withoutDiskSize(rc: Json): Json {
+  const out: Json = {...rc}
+  for (const k of HARDWARE_SPECS) {
+    if (!out[k]) continue
+    const {diskSizeGB: _d, ...spec} = out[k]
+    out[k] = spec
+  }
+  return out
+}
+
+/** Cluster names in a project must differ, and differ in their first 23 characters (Atlas derives host names from them). */
+function checkNameFree(clusters: Record<string, ClusterRecord>, name: string, groupId: string): void {
+  const clash = Object.keys(clusters).find((n) => n === name || n.slice(0, 23).toLowerCase() === name.slice(0, 23).toLowerCase())
+  if (clash === name) throw bad(`A cluster or serverless instance named ${name} is already present in group ${groupId}.`, 'DUPLICATE_CLUSTER_NAME', [name, groupId])
+  if (clash) throw bad(`Cluster ${name} and ${clash} share their first 23 characters; cluster names in one project must differ within them.`, 'CLUSTER_NAME_PREFIX_INVALID', [name])
 }

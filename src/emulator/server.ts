@@ -57,6 +57,18 @@ const VERSION_RE = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/
 
 type Handler = (call: Call) => Reply
 
+const httpDate = (iso: string) => {
+  const d = new Date(`${iso}T00:00:00Z`)
+  return `${d.toUTCString().slice(0, 5)}${d.getUTCDate()} ${d.toUTCString().slice(8)}`
+}
+
+/** A sunset version answers with Deprecation (the day its successor appeared) and Sunset, as Atlas does. */
+function deprecationHeaders(versions: ReadonlyArray<{version: string; sunset?: string}>, served: {version: string; sunset?: string}): Record<string, string> {
+  if (!served.sunset) return {}
+  const next = versions.find((v) => v.version > served.version)
+  return {...(next ? {deprecation: httpDate(next.version)} : {}), sunset: httpDate(served.sunset)}
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const file = options.dataDir ? new StateFile(options.dataDir) : undefined
   const state = file?.load() ?? freshState()
@@ -89,13 +101,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
     const {op, params} = matched
     const requested = VERSION_RE.exec(req.headers.accept ?? '')?.[1]
-    if (!requested || Number.isNaN(Date.parse(requested)) || requested < op.version) {
-      throw new ApiProblem(406, 'INVALID_VERSION_DATE', `${op.operationId} needs Accept: ${mediaType(op.version)}${requested ? ` (got version ${requested})` : ' (no API version in Accept)'}.`, [op.version])
+    // Atlas serves every version the spec lists for an operation, each in its own body shape, and no other.
+    const served = op.versions.find((v) => v.version === requested)
+    if (!served) {
+      throw new ApiProblem(406, 'INVALID_VERSION_DATE', `${op.operationId} is served at ${op.versions.map((v) => v.version).join(', ')}${requested ? ` (got version ${requested})` : ' (no API version in Accept)'}.`, [op.version])
     }
+    const versionHeaders = deprecationHeaders(op.versions, served)
 
     const verdict = limiter.take(url.pathname, {USER: principal.id, GROUP: params.groupId ?? principal.id, ORGANIZATION: principal.orgId, IP: req.socket.remoteAddress ?? ''})
     if (verdict.set) stats.bySet[verdict.set.name] = (stats.bySet[verdict.set.name] ?? 0) + 1
     const rateHeaders: Record<string, string> = verdict.set ? {'ratelimit-limit': String(verdict.set.spec.capacity), 'ratelimit-remaining': String(verdict.remaining)} : {}
+    // Error answers carry the rate-limit headers too (recorded).
+    Object.assign(common, rateHeaders)
     if (!verdict.allowed && verdict.set) {
       stats.rateLimited++
       const s = verdict.set.spec
@@ -117,7 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const body = bodyText ? parseJson(bodyText) : undefined
     const handler = (model as unknown as Record<string, Handler>)[op.operationId]
-    const reply = handler.call(model, {principal, params, query: url.searchParams, body, baseUrl})
+    const reply = handler.call(model, {principal, params, query: url.searchParams, body, baseUrl, version: served.version})
     if (method !== 'GET') file?.save(state)
     if (fault.kind === 'drop') {
       // The write happened; the client never hears about it, as when a connection dies in flight.
@@ -125,11 +142,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       req.socket.destroy()
       return
     }
-    const headers = {...common, ...rateHeaders}
-    sendJson(res, reply.status, reply.body, mediaType(op.version), headers)
+    const headers = {...common, ...rateHeaders, ...versionHeaders, ...reply.headers}
+    sendJson(res, reply.status, reply.body, mediaType(served.version), headers)
     options.onExchange?.({
       operationId: op.operationId, method, path: url.pathname, requestHeaders: req.headers, requestBody: body,
-      status: reply.status, responseHeaders: {'content-type': mediaType(op.version), ...headers}, responseBody: reply.body,
+      status: reply.status, responseHeaders: {'content-type': mediaType(served.version), ...headers}, responseBody: reply.body,
     })
   }
 

@@ -53,8 +53,9 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
     regionConfigs: rs.regionConfigs.map((rc: Json) => {
       const {effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rest} = rc
       const next: Json = {...rest, electableSpecs: {...rc.electableSpecs, instanceSize: to}}
-      if (rc.readOnlySpecs?.nodeCount) next.readOnlySpecs = {...rc.readOnlySpecs, instanceSize: to}
-      if (rc.analyticsSpecs?.nodeCount) next.analyticsSpecs = {...rc.analyticsSpecs, instanceSize: to}
+      // Atlas requires one instance size across a region config's specs, unused ones (node count 0) included.
+      if (rc.readOnlySpecs) next.readOnlySpecs = {...rc.readOnlySpecs, instanceSize: to}
+      if (rc.analyticsSpecs) next.analyticsSpecs = {...rc.analyticsSpecs, instanceSize: to}
       const compute = rc.autoScaling?.compute
       if (compute?.enabled && (compute.minInstanceSize || compute.maxInstanceSize)) {
         const sizes = INSTANCE_SIZES[provider]

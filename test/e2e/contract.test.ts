@@ -3,6 +3,8 @@ import {AtlasClient} from '../../src/atlas/client.js'
 import {AtlasApiError} from '../../src/atlas/errors.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
 
+type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+
 // Drives every vendored operation through the real client against the emulator; each request and
 // response is validated against the official spec (validator-friendly copy).
 describe('emulator contract', () => {
@@ -31,6 +33,7 @@ describe('emulator contract', () => {
     const orgs = await ok(api.GET('/api/atlas/v2/orgs'), 'listOrgs')
     expect(orgs.results).toHaveLength(1)
     const orgId = orgs.results![0].id!
+    expect((await ok(api.GET('/api/atlas/v2/orgs/{orgId}', {params: {path: {orgId}}}), 'getOrg')).id).toBe(orgId)
 
     const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId, tags: [{key: 'event', value: 'e1'}]} as never}), 'createGroup')
     const groupId = g.id!
@@ -46,7 +49,7 @@ describe('emulator contract', () => {
     const created = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster')
     expect(created.stateName).toBe('CREATING')
     await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...m0, name: 'free2'} as never}), 'createCluster'), 400, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster'), 409, 'DUPLICATE_CLUSTER_NAME')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster'), 400, 'DUPLICATE_CLUSTER_NAME')
     const dedicated = {name: 'big', clusterType: 'REPLICASET', terminationProtectionEnabled: true, replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]}
     await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: dedicated as never}), 'createCluster')
     await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...dedicated, name: 'bad', replicationSpecs: [{regionConfigs: [{...dedicated.replicationSpecs[0].regionConfigs[0], regionName: 'MARS_1'}]}]} as never}), 'createCluster'), 400, 'INVALID_ATTRIBUTE')
@@ -56,7 +59,7 @@ describe('emulator contract', () => {
     const list = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}}), 'listClusters')
     expect(list.results!.map((c) => [c.name, c.stateName])).toEqual([['free', 'IDLE'], ['big', 'IDLE']])
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'getCluster')).connectionStrings?.standard).toMatch(/^mongodb:\/\//)
-    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'flexy'}}}), 'getCluster'), 409, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'flexy'}}}), 'getCluster'), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}}), 'listFlex')).results).toHaveLength(1)
     expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}), 'getFlex')).stateName).toBe('IDLE')
 
@@ -112,20 +115,34 @@ describe('emulator contract', () => {
 
     expect(emu.contract.violations).toEqual([])
     const operations = new Set([...emu.contract.seen].map((s) => s.split(' ')[0]))
-    expect(operations.size).toBe(28)
+    expect(operations.size).toBe(29)
   })
 
-  it('answers 406 to a missing or too-old API version', async () => {
+  it('serves every version the spec lists, with Deprecation and Sunset on old ones, and 406 for any other', async () => {
     const c = emu.credentials
     const {DigestClient} = await import('digest-fetch')
     const digest = new DigestClient(c.publicKey, c.privateKey)
     const plain = (await digest.fetch(`${emu.url}/api/atlas/v2/groups`, {headers: {accept: 'application/json'}})) as Response
     expect(plain.status).toBe(406)
-    const old = (await digest.fetch(`${emu.url}/api/atlas/v2/groups/x/clusters`, {headers: {accept: 'application/vnd.atlas.2023-01-01+json'}})) as Response
-    expect(old.status).toBe(406)
-    expect(await old.json()).toMatchObject({error: 406, errorCode: 'INVALID_VERSION_DATE'})
+    const unlisted = (await digest.fetch(`${emu.url}/api/atlas/v2/groups/x/clusters`, {headers: {accept: 'application/vnd.atlas.2022-01-01+json'}})) as Response
+    expect(unlisted.status).toBe(406)
+    expect(await unlisted.json()).toMatchObject({error: 406, errorCode: 'INVALID_VERSION_DATE'})
     const later = (await digest.fetch(`${emu.url}/api/atlas/v2/groups`, {headers: {accept: 'application/vnd.atlas.2025-03-12+json'}})) as Response
-    expect(later.status).toBe(200)
-    expect(later.headers.get('content-type')).toBe('application/vnd.atlas.2023-01-01+json')
+    expect(later.status).toBe(406)
+    // Clusters at 2023-02-01: its own shape (one diskSizeGB, numShards per zone) and the headers Atlas sends.
+    const groupId = ((await ((await digest.fetch(`${emu.url}/api/atlas/v2/groups`, {method: 'POST', headers: {accept: 'application/vnd.atlas.2023-01-01+json', 'content-type': 'application/json'}, body: JSON.stringify({name: 'versions', orgId: c.orgId})})) as Response).json()) as Json).id
+    const body = {name: 'old', clusterType: 'REPLICASET', diskSizeGB: 30, replicationSpecs: [{numShards: 1, regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]}
+    const v2023 = (await digest.fetch(`${emu.url}/api/atlas/v2/groups/${groupId}/clusters`, {method: 'POST', headers: {accept: 'application/vnd.atlas.2023-02-01+json', 'content-type': 'application/vnd.atlas.2023-02-01+json'}, body: JSON.stringify(body)})) as Response
+    expect(v2023.status).toBe(201)
+    expect(v2023.headers.get('content-type')).toBe('application/vnd.atlas.2023-02-01+json')
+    expect(v2023.headers.get('deprecation')).toBe('Mon, 5 Aug 2024 00:00:00 GMT')
+    expect(v2023.headers.get('sunset')).toBe('Thu, 1 Jul 2027 00:00:00 GMT')
+    const doc = (await v2023.json()) as Json
+    expect(doc.diskSizeGB).toBe(30)
+    expect(doc.replicationSpecs[0].numShards).toBe(1)
+    expect(doc.effectiveReplicationSpecs).toBeUndefined()
+    const now = (await ((await digest.fetch(`${emu.url}/api/atlas/v2/groups/${groupId}/clusters/old`, {headers: {accept: 'application/vnd.atlas.2024-08-05+json'}})) as Response).json()) as Json
+    expect(now.diskSizeGB).toBeUndefined()
+    expect(now.replicationSpecs[0].regionConfigs[0]).toMatchObject({electableSpecs: {instanceSize: 'M10', diskSizeGB: 30, nodeCount: 3}, readOnlySpecs: {instanceSize: 'M10', nodeCount: 0}, analyticsSpecs: {instanceSize: 'M10', nodeCount: 0}})
   })
 })

@@ -4,7 +4,7 @@ import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../
 
 // How many recorded Atlas answers the emulator must reproduce. A ratchet: raise it as the emulator gets closer to
 // Atlas; never lower it to let a change through.
-const MATCH_FLOOR = 26
+const MATCH_FLOOR = 87
 
 describe('the emulator, held to recorded real Atlas traffic', () => {
   const emulators: TestEmulator[] = []

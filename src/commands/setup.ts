@@ -10,7 +10,7 @@ import {describePrice} from '../lib/prices.js'
 import {currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
-import {existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
+import {existingUserConflict, existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
 import {DEFAULT_ROLE, parseRole} from '../services/users.js'
 import {checkPasswordDestination, keepOrShowPassword, passwordLines, shownCredentials} from '../ui/credentials.js'
 import {reportWait, startProgress} from '../ui/spinner.js'
@@ -77,7 +77,11 @@ export default class Setup extends AtlasCommand<Result> {
     const client = await this.atlas(settings)
     const entries = flags['current-ip'] ? [...given, await currentAddress(client)] : flags.ip || flags['no-ip'] ? given : await this.askEntries(client)
     if (entries.some((e) => e.anywhere)) this.out.warn('0.0.0.0/0 lets any address reach the cluster (the password still applies).')
-    const existingUser = flags['rotate-password'] ? 'rotate' : (await existingUserWithoutPassword(client, {projectName, username, dotenv: flags.dotenv})) ? await this.askRotate(username, projectName) : 'refuse'
+    const userInput = {projectName, username, dotenv: flags.dotenv}
+    const unknownPassword = !flags['rotate-password'] && (await existingUserWithoutPassword(client, userInput))
+    const existingUser: ExistingUserChoice = flags['rotate-password'] ? 'rotate' : unknownPassword ? await this.askRotate(username, projectName) : 'refuse'
+    // Before the spinner, whose failure line says "run the same command again": that would not help here.
+    if (unknownPassword && existingUser === 'refuse') throw existingUserConflict(userInput)
 
     const progress = await startProgress(`Setting up ${projectName}/${name}`, {json: this.jsonEnabled()})
     try {
@@ -122,7 +126,7 @@ export default class Setup extends AtlasCommand<Result> {
   /** The user exists and its password is unknown: a terminal may choose a new one; elsewhere --rotate-password must. */
   private async askRotate(username: string, projectName: string): Promise<ExistingUserChoice> {
     if (!this.prompt.interactive) return 'refuse'
-    const yes = await this.prompt.confirm({message: `Database user ${username} already exists in ${projectName} and its password is not known here. Give it a new password? (apps using the current one must then get the new one)`, default: false})
+    const yes = await this.prompt.confirm({message: `User ${username} exists in ${projectName}; its password is not known here. Give it a new one? (apps using the old one will need the new one)`, default: false})
     return yes ? 'rotate' : 'keep'
   }
 

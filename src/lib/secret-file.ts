@@ -45,12 +45,17 @@ export function checkSecretDestination(file: string, flag: string): void {
   if (stat?.isDirectory()) throw refuse('it is a folder')
   if (stat && !stat.isFile()) throw refuse('it is not a regular file')
   if (!fs.existsSync(dir)) throw refuse(`the folder ${dir} does not exist`)
+  // The temporary file and the rename need the folder; a read-only file stays as its owner made it.
+  if (!allowed(dir, fs.constants.W_OK | fs.constants.X_OK)) throw refuse(`the folder ${dir} is not writable`)
+  if (stat && !allowed(file, fs.constants.R_OK | fs.constants.W_OK)) throw refuse('the file is not readable and writable')
+}
+
+function allowed(file: string, mode: number): boolean {
   try {
-    // The temporary file and the rename need the folder; keeping a read-only file read-only respects its owner.
-    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK)
-    if (stat) fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK)
+    fs.accessSync(file, mode)
+    return true
   } catch {
-    throw refuse(stat ? 'it or its folder is not writable' : `the folder ${dir} is not writable`)
+    return false
   }
 }
 
@@ -69,7 +74,7 @@ export function reportedWrite(report: WriteReport | undefined, action: string, f
   report?.(action, target, `ok (user ${user})`)
 }
 
-const ENV_LINE = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=)/
+const ENV_LINE = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*=/
 
 /**
  * Sets KEY=value lines in a .env file, keeping every other line as it was. Every line that sets a

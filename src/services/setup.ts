@@ -76,7 +76,7 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   let project = await findProjectByName(client, input.projectName)
   const exists = project ? (await listUsers(client, project.id)).some((u) => u.username === input.username) : false
   const kept = exists ? passwordFromDotenv(input.dotenv, input.username) : undefined
-  if (exists && !kept && input.existingUser === 'refuse') refuse(input)
+  if (exists && !kept && input.existingUser === 'refuse') throw existingUserConflict(input)
 
   steps.project = project ? 'reused' : 'created'
   project ??= await createProject(client, {name: input.projectName, orgId: await input.orgId()})
@@ -130,8 +130,9 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   }
 }
 
-function refuse(input: SetupInput): never {
-  throw new ConflictError(
+/** Exit 6: the user exists, its password is unknown here, and nobody asked for a new one. */
+export function existingUserConflict(input: Pick<SetupInput, 'username' | 'projectName' | 'dotenv'>): ConflictError {
+  return new ConflictError(
     `Database user ${input.username} already exists in project ${input.projectName}, and atlasctl does not know its password (Atlas never returns one${input.dotenv ? `, and ${input.dotenv} does not hold it` : ''}). Nothing was changed.`,
     {code: 'USER_EXISTS', hint: 'Pass --rotate-password to give it a new password (apps using the current one must then get the new one), or --username NAME for a new user.', details: {flag: 'rotate-password', username: input.username}},
   )

@@ -168,6 +168,33 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(await usernames(env)).not.toContain('eve')
   })
 
+  it('a read-only folder or file is exit 2 before anything changes (run as an unprivileged user)', async () => {
+    // Root writes through any mode bits, so as root the CLI runs as nobody, with a home it may use.
+    const root = process.getuid?.() === 0
+    const dir = fs.mkdtempSync(path.join(home, 'ro-'))
+    const h = root ? {dir, env: {...env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'cache')}} : {dir, env}
+    fs.chmodSync(home, 0o755)
+    fs.chmodSync(dir, 0o777)
+    const folder = path.join(dir, 'locked')
+    fs.mkdirSync(folder, {mode: 0o555})
+    fs.chmodSync(folder, 0o555)
+    const file = path.join(dir, 'readonly.json')
+    fs.writeFileSync(file, '')
+    fs.chmodSync(file, 0o444)
+    const user = root ? {uid: 65534, gid: 65534} : undefined
+    const before = writes.length
+    for (const [args, needle] of [
+      [['user', 'add', 'gus', '--credentials-file', path.join(folder, 'gus.json')], `the folder ${folder} is not writable`],
+      [['user', 'add', 'gus', '--credentials-file', file], 'not readable and writable'],
+      [['setup', '--project', 'never', '--no-ip', '--dotenv', path.join(folder, '.env')], `the folder ${folder} is not writable`],
+    ] as const) {
+      const r = await runCli([...args, '--json'], {env: h.env, user})
+      expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2)
+      expect(r.json.error.message).toContain(needle)
+    }
+    expect(writes.length).toBe(before)
+  })
+
   it('a write that fails after the change undoes a new user, and a rotation says plainly the password was not kept; no temporary file is left', async () => {
     const dir = fs.mkdtempSync(path.join(home, 'late-'))
     const file = path.join(dir, 'frank.json')
@@ -197,7 +224,7 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect((await runCli(['setup', '--project', 'tty', '--no-ip', '--show-password'], {env: e})).code).toBe(0)
     const r = await runInPty(['setup', '--project', 'tty', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--dotenv', dotenv], [
       {expect: "Allow connections from this machine's address 127\\.0\\.0\\.1\\?", send: `y${ENTER}`},
-      {expect: 'Give it a new password\\?', send: `n${ENTER}`},
+      {expect: 'Give it a new one\\?', send: `n${ENTER}`},
     ], e)
     expect(r.failedStep, r.output).toBeNull()
     expect(r.code, r.output).toBe(0)
@@ -206,5 +233,12 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(fs.existsSync(dotenv)).toBe(false)
     const list = await runCli(['ip', 'list', '--project', 'tty', '--json'], {env: e})
     expect(list.json.result.map((x: {entry: string}) => x.entry)).toEqual(['127.0.0.1'])
+
+    // Under a live spinner the empty access list is said after the spinner stops, so it stays on the screen.
+    const closed = await runInPty(['setup', '--project', 'tty-closed', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--no-ip', '--show-password'], [], e)
+    expect(closed.code, closed.output).toBe(0)
+    const ready = closed.output.lastIndexOf('Ready: Cluster0')
+    expect(ready, closed.output).toBeGreaterThan(-1)
+    expect(closed.output.indexOf('The access list of tty-closed is empty', ready)).toBeGreaterThan(ready)
   })
 })

@@ -10,7 +10,7 @@ import {describePrice} from '../lib/prices.js'
 import {currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
-import {existingUserConflict, existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
+import {checkDotenvOwner, existingUserConflict, existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
 import {DEFAULT_ROLE, parseRole} from '../services/users.js'
 import {checkPasswordDestination, keepOrShowPassword, passwordLines, shownCredentials} from '../ui/credentials.js'
 import {reportWait, startProgress} from '../ui/spinner.js'
@@ -72,6 +72,8 @@ export default class Setup extends AtlasCommand<Result> {
     const defaultRegion = {AWS: 'US_EAST_1', GCP: 'CENTRAL_US', AZURE: 'US_EAST_2'}[provider]
     const region = await ask(flags.region, defaultRegion, () => p.select({flag: 'region', message: `${provider} region`, choices: REGIONS[provider].map((r) => ({name: r, value: r})), default: defaultRegion}))
     const username = await ask(flags.username, 'app', () => p.input({flag: 'username', message: 'Database user:', default: 'app'}))
+
+    if (flags.dotenv) checkDotenvOwner(flags.dotenv, username)
 
     const settings = await this.settings({orgId: flags['org-id']})
     const client = await this.atlas(settings)

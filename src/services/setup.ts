@@ -1,5 +1,5 @@
 import type {AtlasClient} from '../atlas/client.js'
-import {ConflictError} from '../lib/errors.js'
+import {ConflictError, UsageError} from '../lib/errors.js'
 import {mergeEnvFile, readEnvFile, reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {addEntries, type EntrySpec, listEntries} from './access-list.js'
 import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
@@ -55,6 +55,20 @@ function passwordFromDotenv(file: string | undefined, username: string): string 
 }
 
 /**
+ * Before any change: a dotenv file that holds another user's password is not overwritten (exit 2),
+ * since that password would be lost.
+ */
+export function checkDotenvOwner(file: string, username: string): void {
+  const env = readEnvFile(file)
+  if (!env.MONGODB_PASSWORD || !env.MONGODB_USERNAME || env.MONGODB_USERNAME === username) return
+  throw new UsageError(`${file} holds the password of database user ${env.MONGODB_USERNAME}; setup for user ${username} would replace it, and it would be lost. Nothing was changed.`, {
+    code: 'DOTENV_HOLDS_OTHER_USER',
+    hint: `Use another --dotenv file, or --username ${env.MONGODB_USERNAME}.`,
+    details: {flag: 'dotenv', file, username: env.MONGODB_USERNAME},
+  })
+}
+
+/**
  * Whether the user exists and whose password we lack: then the command asks (or --rotate-password
  * decides) before setup changes anything.
  */
@@ -98,19 +112,19 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   const p = project
   const files = [input.dotenv, input.credentialsFile].filter(Boolean).join(' and ')
   // Written at once, so an interruption from here on never loses the password; a failed write undoes a new user.
-  const save = async (undo?: () => Promise<unknown>) => {
-    const creds = credentialsFor(input.username, password!, p.name, [cluster])
+  const save = async (pw: string, undo?: () => Promise<unknown>) => {
+    const creds = credentialsFor(input.username, pw, p.name, [cluster])
     if (files) await input.keep(creds, files, () => writeFiles(input, creds), undo)
     saved = creds
+    return pw
   }
   if (!exists) {
-    password = (await addUser(client, {project, username: input.username, roles: input.roles, clusters: [spec.name], maxUsers: input.maxUsers})).credentials.password
+    const created = await addUser(client, {project, username: input.username, roles: input.roles, clusters: [spec.name], maxUsers: input.maxUsers})
     steps.user = 'created'
-    await save(() => deleteUser(client, p, input.username))
+    password = await save(created.credentials.password, () => deleteUser(client, p, input.username))
   } else if (input.existingUser === 'rotate') {
-    password = (await rotatePassword(client, project, input.username)).credentials.password
+    password = await save((await rotatePassword(client, project, input.username)).credentials.password)
     steps.user = 'rotated'
-    await save()
   } else {
     password = kept
     steps.user = 'reused'

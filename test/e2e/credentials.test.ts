@@ -86,6 +86,13 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(reuse.code, reuse.stdout).toBe(0)
     expect(reuse.json.result.steps.user).toBe('reused')
     expect(fs.readFileSync(dotenv, 'utf8')).toBe(kept)
+    // Another user's setup into that file would lose web's password: refused before anything changes.
+    const before2 = writes.length
+    const other = await runCli(['setup', '--project', 'studymaster', '--username', 'api', '--no-ip', '--dotenv', dotenv, '--json'], {env})
+    expect(other.code, other.stdout).toBe(2)
+    expect(other.json.error.message).toContain('holds the password of database user web')
+    expect(writes.length).toBe(before2)
+    expect(fs.readFileSync(dotenv, 'utf8')).toBe(kept)
   })
 
   it('without a terminal setup needs --ip, --current-ip or --no-ip before anything is created; --no-ip warns after the spinner; --current-ip asks Atlas', async () => {
@@ -198,6 +205,7 @@ describe('credentials files, dotenv files and setup re-runs', () => {
   it('a write that fails after the change undoes a new user, and a rotation says plainly the password was not kept; no temporary file is left', async () => {
     const dir = fs.mkdtempSync(path.join(home, 'late-'))
     const file = path.join(dir, 'frank.json')
+    expect((await runCli(['user', 'add', 'hank', '--show-password'], {env})).code).toBe(0)
     // The path turns into a folder while Atlas creates the user: the check passed, the write fails.
     emu.contract.onCheck = (x) => x.method !== 'GET' && x.status < 300 && /databaseUsers/.test(x.path) && fs.mkdirSync(file, {recursive: true})
     const added = await runCli(['user', 'add', 'frank', '--credentials-file', file, '--json'], {env})
@@ -208,13 +216,35 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(strays(dir, ['frank.json'])).toEqual([])
 
     fs.rmSync(file, {recursive: true})
-    const rotated = await runCli(['user', 'rotate-password', 'bob2', '--credentials-file', file, '--json'], {env})
+    const rotated = await runCli(['user', 'rotate-password', 'hank', '--credentials-file', file, '--json'], {env})
     emu.contract.onCheck = undefined
     expect(rotated.code, rotated.stdout).toBe(7)
     expect(rotated.json.error.code).toBe('PASSWORD_NOT_SAVED')
-    expect(rotated.json.error.hint).toContain('atlasctl user rotate-password bob2')
+    expect(rotated.json.error.hint).toContain('atlasctl user rotate-password hank')
     expect(strays(dir, ['frank.json'])).toEqual([])
-    expect(auditOf(env)).toContain(`"action":"write credentials file","target":"${file}","result":"failed EISDIR (user bob2)"`)
+    expect(auditOf(env)).toContain(`"action":"write credentials file","target":"${file}","result":"failed EISDIR (user hank)"`)
+    // On a terminal the new password is shown once, so the rotation does not lock everyone out.
+    fs.rmSync(file, {recursive: true})
+    emu.contract.onCheck = (x) => x.method === 'PATCH' && fs.mkdirSync(file, {recursive: true})
+    const tty = await runInPty(['user', 'rotate-password', 'hank', '--credentials-file', file], [], env)
+    emu.contract.onCheck = undefined
+    expect(tty.code, tty.output).toBe(7)
+    expect(tty.output).toMatch(/Password of hank \(shown once, stored nowhere\): [A-Za-z0-9]{32}/)
+    fs.rmSync(file, {recursive: true})
+
+    // setup's dotenv: the user it just created is deleted again, and a re-run with a good path completes.
+    const dotenv = path.join(dir, '.env')
+    emu.contract.onCheck = (x) => x.method === 'POST' && /databaseUsers/.test(x.path) && fs.mkdirSync(dotenv, {recursive: true})
+    const setup = await runCli(['setup', '--project', 'late', '--no-ip', '--dotenv', dotenv, '--json'], {env})
+    emu.contract.onCheck = undefined
+    expect(setup.code, setup.stdout).toBe(1)
+    expect(setup.json.error.code).toBe('CREDENTIALS_NOT_WRITTEN')
+    expect(await usernames(env, 'late')).toEqual([])
+    fs.rmSync(dotenv, {recursive: true})
+    expect(strays(dir, ['frank.json'])).toEqual([])
+    const again = await runCli(['setup', '--project', 'late', '--no-ip', '--dotenv', dotenv, '--json'], {env})
+    expect(again.code, again.stdout).toBe(0)
+    expect(again.json.result.steps).toMatchObject({project: 'reused', cluster: 'reused', user: 'created'})
   })
 
   it('on a terminal, setup offers the current address and asks before rotating an existing user', async () => {

@@ -39,14 +39,19 @@ export function readCredentialsEntries(file: string, flag = 'credentials-file'):
   return entries
 }
 
-/** The one user of the file, or the one `dbUser` names; several without a name is exit 2 listing them. */
-export function pickCredentials(file: string, dbUser?: string): CredentialsEntry {
+/**
+ * The one user of the file, or the one `dbUser` names (the same name in several projects: the one of
+ * `project`); several without a name is exit 2 listing them.
+ */
+export function pickCredentials(file: string, dbUser?: string, project?: string): CredentialsEntry {
   const entries = readCredentialsEntries(file)
   if (entries.length === 0) throw new UsageError(`Cannot read the credentials file ${file}: no such file.`, {code: 'BAD_CREDENTIALS_FILE', details: {flag: 'credentials-file', file}})
-  const names = entries.map((e) => e.username)
+  const names = entries.map((e) => (entries.filter((x) => x.username === e.username).length > 1 && e.project ? `${e.username} (${e.project})` : e.username))
   if (dbUser !== undefined) {
-    const found = entries.find((e) => e.username === dbUser)
+    const named = entries.filter((e) => e.username === dbUser)
+    const found = named.length > 1 ? named.find((e) => e.project === project) : named[0]
     if (found) return found
+    if (named.length > 1) throw new UsageError(`The credentials file ${file} holds user "${dbUser}" for projects ${named.map((e) => e.project).join(', ')}, none of them ${project ?? 'this one'}.`, {code: 'UNKNOWN_DB_USER', details: {flag: 'project', users: names}})
     throw new UsageError(`The credentials file ${file} has no user "${dbUser}"; it holds: ${names.join(', ')}.`, {code: 'UNKNOWN_DB_USER', details: {flag: 'db-user', users: names}})
   }
   if (entries.length === 1) return entries[0]

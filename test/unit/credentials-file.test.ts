@@ -22,6 +22,12 @@ describe('credentials files', () => {
     // The same name in the same project is replaced where it stands.
     mergeCredentialsFile(f, {username: 'team1', password: 'new', project: undefined})
     expect(readCredentialsEntries(f).map((e) => [e.username, e.password])).toEqual([['team1', 'new'], ['team2', 'pw-team2']])
+    // The same name in two projects: the target's project decides.
+    mergeCredentialsFile(f, {username: 'team2', password: 'pw-other', project: 'q'})
+    expect(pickCredentials(f, 'team2', 'q').password).toBe('pw-other')
+    expect(pickCredentials(f, 'team2', 'p').password).toBe('pw-team2')
+    expect(() => pickCredentials(f, 'team2', 'r')).toThrow('holds user "team2" for projects p, q')
+    expect(() => pickCredentials(f)).toThrow('(team1, team2 (p), team2 (q))')
     expect(fs.readdirSync(dir)).toEqual(['old.json'])
   })
 

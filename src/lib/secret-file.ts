@@ -8,8 +8,9 @@ import {UsageError} from './errors.js'
  * first byte, written to a temporary file and renamed, so nobody ever reads a half-written or open file.
  * A failed write removes its temporary file: no copy of the secret is left behind.
  */
-export function writeSecretFile(file: string, content: string): void {
-  const dir = path.dirname(path.resolve(file))
+export function writeSecretFile(given: string, content: string): void {
+  const file = realTarget(given)
+  const dir = path.dirname(file)
   fs.mkdirSync(dir, {recursive: true, mode: 0o700})
   // A fresh name opened exclusively: never an older file whose mode we did not choose.
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
@@ -33,9 +34,10 @@ export function writeSecretFile(file: string, content: string): void {
  * Checks, before anything changes in Atlas, that a secret can be written to `file`: its folder exists
  * and is writable, and the path is not a folder or a read-only file. Exit 2 naming the path otherwise.
  */
-export function checkSecretDestination(file: string, flag: string): void {
-  const dir = path.dirname(path.resolve(file))
-  const refuse = (why: string) => new UsageError(`Cannot write --${flag} ${file}: ${why}; nothing was changed.`, {code: 'UNWRITABLE_DESTINATION', details: {flag, file}})
+export function checkSecretDestination(given: string, flag: string): void {
+  const file = realTarget(given)
+  const dir = path.dirname(file)
+  const refuse = (why: string) => new UsageError(`Cannot write --${flag} ${given}: ${why}; nothing was changed.`, {code: 'UNWRITABLE_DESTINATION', details: {flag, file: given}})
   let stat: fs.Stats | undefined
   try {
     stat = fs.statSync(file)
@@ -48,6 +50,15 @@ export function checkSecretDestination(file: string, flag: string): void {
   // The temporary file and the rename need the folder; a read-only file stays as its owner made it.
   if (!allowed(dir, fs.constants.W_OK | fs.constants.X_OK)) throw refuse(`the folder ${dir} is not writable`)
   if (stat && !allowed(file, fs.constants.R_OK | fs.constants.W_OK)) throw refuse('the file is not readable and writable')
+}
+
+/** A symlinked file (a .env kept elsewhere) is written where it points, so the link survives. */
+function realTarget(file: string): string {
+  try {
+    return fs.realpathSync(file)
+  } catch {
+    return path.resolve(file)
+  }
 }
 
 function allowed(file: string, mode: number): boolean {

@@ -50,5 +50,13 @@ describe('dotenv files', () => {
     expect(fs.readFileSync(f, 'utf8')).toBe('export A="x\\"y\\$z"\nB=2\n  export A="x\\"y\\$z"\nC=c\n')
     expect(readEnvFile(f)).toEqual({A: 'x"y$z', B: '2', C: 'c'})
     expect(fs.statSync(f).mode & 0o777).toBe(0o600)
+    // A symlinked .env is written where it points; the link stays a link.
+    const real = path.join(tmp(), 'shared.env')
+    fs.writeFileSync(real, 'KEEP=1\n')
+    const link = path.join(path.dirname(f), 'linked.env')
+    fs.symlinkSync(real, link)
+    mergeEnvFile(link, {A: 'b'})
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(fs.readFileSync(real, 'utf8')).toBe('KEEP=1\nA=b\n')
   })
 })

@@ -57,7 +57,6 @@ export default class Setup extends AtlasCommand<Result> {
       throw new UsageError('Missing the access list: pass --ip ADDRESS, --current-ip, or --no-ip (no terminal to ask on). Without an entry nothing can connect to the cluster. Nothing was created.', {code: 'MISSING_FLAG', details: {flag: 'ip', flags: ['ip', 'current-ip', 'no-ip']}})
     }
     const given = (flags.ip ?? []).map(parseEntry)
-    if (given.some((e) => e.anywhere) && !flags['allow-anywhere']) throw new UsageError('Refusing 0.0.0.0/0: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.', {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
     const timeoutMs = parseDuration(flags.timeout, 'timeout')
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'] || Boolean(flags.dotenv), json: this.jsonEnabled()}
@@ -78,6 +77,8 @@ export default class Setup extends AtlasCommand<Result> {
     const settings = await this.settings({orgId: flags['org-id']})
     const client = await this.atlas(settings)
     const entries = flags['current-ip'] ? [...given, await currentAddress(client)] : flags.ip || flags['no-ip'] ? given : await this.askEntries(client)
+    // Typed at the prompt or given as a flag; either way before anything is created.
+    if (entries.some((e) => e.anywhere) && !flags['allow-anywhere']) throw new UsageError('Refusing 0.0.0.0/0: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.', {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
     if (entries.some((e) => e.anywhere)) this.out.warn('0.0.0.0/0 lets any address reach the cluster (the password still applies).')
     const userInput = {projectName, username, dotenv: flags.dotenv}
     const unknownPassword = !flags['rotate-password'] && (await existingUserWithoutPassword(client, userInput))
@@ -94,7 +95,7 @@ export default class Setup extends AtlasCommand<Result> {
         maxUsers: settings.limits.maxDbUsers, maxEntries: settings.limits.maxAccessEntries,
         log: (line) => progress.update(line),
         report: (...a) => this.audit(...a),
-        keep: (...a) => keepOrShowPassword(this.jsonEnabled(), ...a),
+        keep: (...a) => keepOrShowPassword({json: this.jsonEnabled(), progress}, ...a),
       })
       progress.succeed(`Ready: ${r.cluster.name} (${r.cluster.tier}) in ${r.project.name}.`)
       // After the spinner has stopped, so the warning stays on the screen (and is in --json's warnings).

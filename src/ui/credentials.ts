@@ -1,6 +1,7 @@
 import {checkCredentialsDestination} from '../lib/credentials-file.js'
 import {UsageError} from '../lib/errors.js'
 import {type Credentials, keepPassword, UnsavedPasswordError} from '../services/users.js'
+import type {Progress} from './spinner.js'
 
 export interface CredentialOutput {
   credentialsFile?: string
@@ -36,13 +37,17 @@ export function passwordLines(creds: Credentials, o: CredentialOutput): string[]
 }
 
 /** keepPassword; a password that Atlas holds and no file could keep is shown once on a terminal, never in a pipe or log. */
-export async function keepOrShowPassword(json: boolean, ...keep: Parameters<typeof keepPassword>): Promise<void> {
+export async function keepOrShowPassword(o: {json: boolean; progress?: Progress}, ...keep: Parameters<typeof keepPassword>): Promise<void> {
   try {
     await keepPassword(...keep)
   } catch (error) {
     // Under --json stdout holds only the JSON document, so the terminal is reached through stderr.
-    const terminal = !json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
-    if (error instanceof UnsavedPasswordError) terminal?.write(`Password of ${error.credentials.username} (shown once, stored nowhere): ${error.credentials.password}\n`)
+    const terminal = !o.json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
+    if (error instanceof UnsavedPasswordError) {
+      // A spinner redrawing its line could erase the only copy of the password.
+      o.progress?.stop()
+      terminal?.write(`Password of ${error.credentials.username} (shown once, stored nowhere): ${error.credentials.password}\n`)
+    }
     throw error
   }
 }

@@ -264,6 +264,15 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     const list = await runCli(['ip', 'list', '--project', 'tty', '--json'], {env: e})
     expect(list.json.result.map((x: {entry: string}) => x.entry)).toEqual(['127.0.0.1'])
 
+    // 0.0.0.0/0 typed at the prompt is refused like the flag, before anything is created.
+    const anywhere = await runInPty(['setup', '--project', 'tty-open', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--show-password'], [
+      {expect: 'Allow connections from', send: `n${ENTER}`},
+      {expect: 'IP addresses or CIDR blocks', send: `0.0.0.0/0${ENTER}`},
+    ], e)
+    expect(anywhere.code, anywhere.output).toBe(2)
+    expect(anywhere.output).toContain('Refusing 0.0.0.0/0')
+    expect((await runCli(['project', 'list', '--json'], {env: e})).json.result.map((x: {name: string}) => x.name)).not.toContain('tty-open')
+
     // Under a live spinner the empty access list is said after the spinner stops, so it stays on the screen.
     const closed = await runInPty(['setup', '--project', 'tty-closed', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--no-ip', '--show-password'], [], e)
     expect(closed.code, closed.output).toBe(0)

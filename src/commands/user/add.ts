@@ -48,7 +48,7 @@ export default class UserAdd extends AtlasCommand<Result> {
       maxUsers: flags['max-users'] ?? settings.limits.maxDbUsers,
     })
     const file = output.credentialsFile
-    if (file) await keepOrShowPassword(this.jsonEnabled(), r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username))
+    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username))
     this.shownOnce = passwordLines(r.credentials, output)
     return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
   }

@@ -21,7 +21,7 @@ export default class UserRotatePassword extends AtlasCommand<Result> {
     const project = await this.project(flags.project)
     const r = await rotatePassword(await this.atlas(), project, args.username)
     const file = output.credentialsFile
-    if (file) await keepOrShowPassword(this.jsonEnabled(), r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)))
+    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)))
     this.shownOnce = passwordLines(r.credentials, output)
     return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
   }

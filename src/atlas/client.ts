@@ -1,4 +1,5 @@
 import createClient, {type Client} from 'openapi-fetch'
+import {z} from 'zod'
 import type {Credentials} from '../config/settings.js'
 import {AuthError} from '../lib/errors.js'
 import {AtlasApiError, type AtlasErrorBody} from './errors.js'
@@ -13,6 +14,9 @@ export type Org = Schemas['AtlasOrganization']
 export type DatabaseUser = Schemas['CloudDatabaseUser']
 export type AccessEntry = Schemas['NetworkPermissionEntry']
 
+const ipInfo = z.object({currentIpv4Address: z.string().min(1)})
+const ipInfoError = z.looseObject({detail: z.string().optional(), errorCode: z.string().optional()})
+
 interface Outcome<D> {
   data?: D
   error?: unknown
@@ -24,10 +28,26 @@ export class AtlasClient {
   readonly api: Client<paths>
   readonly stats: TransportStats
 
+  private readonly send: (input: Request) => Promise<Response>
+
   constructor(readonly options: TransportOptions) {
     const transport = createTransport(options)
     this.stats = transport.stats
+    this.send = transport.fetch
     this.api = createClient<paths>({baseUrl: options.baseUrl, fetch: transport.fetch})
+  }
+
+  /**
+   * The caller's public address as Atlas sees it: `GET /api/private/ipinfo`, outside the published spec
+   * (the official CLI's --currentIp uses it), with the same auth and retries as every other request.
+   */
+  async currentIpv4(): Promise<string> {
+    const response = await this.send(new Request(`${this.options.baseUrl}/api/private/ipinfo`, {headers: {accept: 'application/json'}}))
+    const body: unknown = await response.json().catch(() => undefined)
+    if (!response.ok) throw new AtlasApiError(response.status, ipInfoError.safeParse(body).data ?? {}, 'getIpInfo', 0, response.headers.get('x-request-id') ?? undefined)
+    const parsed = ipInfo.safeParse(body)
+    if (!parsed.success) throw new AtlasApiError(response.status, {detail: 'The ipinfo answer has no currentIpv4Address.'}, 'getIpInfo', 0, response.headers.get('x-request-id') ?? undefined)
+    return parsed.data.currentIpv4Address
   }
 
   /** The response data, or a typed AtlasApiError. */

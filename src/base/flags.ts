@@ -10,7 +10,7 @@ export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until A
 export const timeoutFlag = Flags.string({default: '30m', description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h.'})
 
 export const credentialFlags = {
-  'credentials-file': Flags.string({description: 'Write the user name, password and connection string to this file (mode 0600).'}),
+  'credentials-file': Flags.string({description: 'Write the user name, password and connection string to this file (mode 0600; other users in it are kept).'}),
   'show-password': Flags.boolean({description: 'Print the password (and include it in --json).'}),
 }
 
@@ -20,6 +20,7 @@ export const targetFlags = {
   cluster: Flags.string({description: 'Atlas cluster name: its connection string comes from the Atlas API.'}),
   project: projectFlag,
   'credentials-file': Flags.string({description: 'With --cluster: the user and password (as written by "user add --credentials-file").'}),
+  'db-user': Flags.string({description: 'With --cluster: the database user to connect as, when --credentials-file holds several.'}),
 }
 
 /** mongorestore's namespace flags. */

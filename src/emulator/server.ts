@@ -90,6 +90,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (url.pathname === '/api/oauth/token' && method === 'POST') {
       return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {...common, 'cache-control': 'no-store'})
     }
+    if (url.pathname === '/api/private/ipinfo' && method === 'GET') {
+      auth.authenticate(req)
+      // Atlas answers with the address the request comes from (digest-protected, outside the v2 spec).
+      return sendJson(res, 200, {currentIpv4Address: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}, 'application/json', common)
+    }
     if (!url.pathname.startsWith('/api/atlas/v2')) throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
 
     const principal: Principal = auth.authenticate(req)

@@ -1,26 +1,96 @@
+import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import {UsageError} from './errors.js'
 
 /**
  * The one writer of files that hold secrets (credential bundles, .env files): mode 0600 from the
  * first byte, written to a temporary file and renamed, so nobody ever reads a half-written or open file.
+ * A failed write removes its temporary file: no copy of the secret is left behind.
  */
-export function writeSecretFile(file: string, content: string): void {
-  const dir = path.dirname(path.resolve(file))
+export function writeSecretFile(given: string, content: string): void {
+  const file = realTarget(given)
+  const dir = path.dirname(file)
   fs.mkdirSync(dir, {recursive: true, mode: 0o700})
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`)
-  const fd = fs.openSync(tmp, 'w', 0o600)
+  // A fresh name opened exclusively: never an older file whose mode we did not choose.
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const fd = fs.openSync(tmp, 'wx', 0o600)
   try {
-    fs.writeSync(fd, content)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
+    try {
+      fs.writeSync(fd, content)
+      fs.fsyncSync(fd)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.chmodSync(tmp, 0o600)
+    fs.renameSync(tmp, file)
+  } catch (error) {
+    fs.rmSync(tmp, {force: true})
+    throw error
   }
-  fs.chmodSync(tmp, 0o600)
-  fs.renameSync(tmp, file)
 }
 
-/** Sets KEY=value lines in a .env file, keeping every other line as it was. */
+/**
+ * Checks, before anything changes in Atlas, that a secret can be written to `file`: its folder exists
+ * and is writable, and the path is not a folder or a read-only file. Exit 2 naming the path otherwise.
+ */
+export function checkSecretDestination(given: string, flag: string): void {
+  const file = realTarget(given)
+  const dir = path.dirname(file)
+  const refuse = (why: string) => new UsageError(`Cannot write --${flag} ${given}: ${why}; nothing was changed.`, {code: 'UNWRITABLE_DESTINATION', details: {flag, file: given}})
+  let stat: fs.Stats | undefined
+  try {
+    stat = fs.statSync(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw refuse((error as Error).message)
+  }
+  if (stat?.isDirectory()) throw refuse('it is a folder')
+  if (stat && !stat.isFile()) throw refuse('it is not a regular file')
+  if (!fs.existsSync(dir)) throw refuse(`the folder ${dir} does not exist`)
+  // The temporary file and the rename need the folder; a read-only file stays as its owner made it.
+  if (!allowed(dir, fs.constants.W_OK | fs.constants.X_OK)) throw refuse(`the folder ${dir} is not writable`)
+  if (stat && !allowed(file, fs.constants.R_OK | fs.constants.W_OK)) throw refuse('the file is not readable and writable')
+}
+
+/** A symlinked file (a .env kept elsewhere) is written where it points, so the link survives. */
+function realTarget(file: string): string {
+  try {
+    return fs.realpathSync(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+function allowed(file: string, mode: number): boolean {
+  try {
+    fs.accessSync(file, mode)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Told of each local write of secrets (never their content), so the command can audit it. */
+export type WriteReport = (action: string, target: string, result: string) => void
+
+/** Runs one local write of a secret and reports it: ok, or the error code. */
+export function reportedWrite(report: WriteReport | undefined, action: string, file: string, user: string, write: () => void): void {
+  const target = path.resolve(file)
+  try {
+    write()
+  } catch (error) {
+    report?.(action, target, `failed ${(error as NodeJS.ErrnoException).code ?? 'error'} (user ${user})`)
+    throw error
+  }
+  report?.(action, target, `ok (user ${user})`)
+}
+
+const ENV_LINE = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)\s*=/
+
+/**
+ * Sets KEY=value lines in a .env file, keeping every other line as it was. Every line that sets a
+ * key is replaced (keeping its `export` prefix), so no stale duplicate survives whichever one a loader reads.
+ */
 export function mergeEnvFile(file: string, values: Record<string, string>): void {
   let lines: string[] = []
   try {
@@ -29,17 +99,14 @@ export function mergeEnvFile(file: string, values: Record<string, string>): void
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
   }
-  const pending = new Map(Object.entries(values))
+  const seen = new Set<string>()
   const out = lines.map((line) => {
-    const key = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1]
-    if (key && pending.has(key)) {
-      const v = pending.get(key)!
-      pending.delete(key)
-      return `${key}=${quoteEnv(v)}`
-    }
-    return line
+    const m = ENV_LINE.exec(line)
+    if (!m || !(m[2] in values)) return line
+    seen.add(m[2])
+    return `${m[1]}${m[2]}=${quoteEnv(values[m[2]])}`
   })
-  for (const [k, v] of pending) out.push(`${k}=${quoteEnv(v)}`)
+  for (const [k, v] of Object.entries(values)) if (!seen.has(k)) out.push(`${k}=${quoteEnv(v)}`)
   writeSecretFile(file, `${out.join('\n')}\n`)
 }
 
@@ -53,7 +120,7 @@ export function readEnvFile(file: string): Record<string, string> {
   }
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
-    if (m) out[m[1]] = m[2].replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1')
+    if (m) out[m[1]] = m[2].replace(/^"(.*)"$/, (_, v: string) => v.replace(/\\(["\\$`])/g, '$1')).replace(/^'(.*)'$/, '$1')
   }
   return out
 }

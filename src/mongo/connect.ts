@@ -1,32 +1,27 @@
-import fs from 'node:fs'
 import type {Db, MongoClient, MongoClientOptions} from 'mongodb'
 import type {AtlasClient} from '../atlas/client.js'
+import {pickCredentials} from '../lib/credentials-file.js'
 import {AtlasCtlError, AuthError, ExitCode, UsageError} from '../lib/errors.js'
 import {withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
 import {resolveCluster} from '../services/clusters.js'
 
-export type Target = {uri: string} | {cluster: string; project: {id: string; name: string}; atlas: AtlasClient; credentialsFile?: string; password?: () => Promise<{username: string; password: string}>}
+export type Target = {uri: string} | {cluster: string; project: {id: string; name: string}; atlas: AtlasClient; credentialsFile?: string; dbUser?: string; password?: () => Promise<{username: string; password: string}>}
 
-/** Reads a credential bundle written by `user add --credentials-file` (or an event bundle). */
-export function readCredentialsFile(file: string): {username: string; password: string} {
-  let data: {username?: unknown; password?: unknown}
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new UsageError(`Cannot read the credentials file ${file}: ${(error as Error).message}`, {details: {flag: 'credentials-file'}})
-  }
-  if (typeof data.username !== 'string' || typeof data.password !== 'string') throw new UsageError(`The credentials file ${file} has no username and password.`, {details: {flag: 'credentials-file'}})
-  redactor.add(data.password)
-  return {username: data.username, password: data.password}
+/** Reads a credentials file written by `user add --credentials-file` (or an event bundle): its one user, or the one `dbUser` names. */
+export function readCredentialsFile(file: string, dbUser?: string, project?: string): {username: string; password: string} {
+  const {username, password} = pickCredentials(file, dbUser, project)
+  return {username, password}
 }
 
 /** The connection string for a target: as given, or the cluster's, resolved through the Atlas API, with credentials. */
 export async function targetUri(t: Target): Promise<string> {
   if ('uri' in t) return t.uri
+  // The file is read first: a bad file or a missing --db-user is exit 2 before any request.
+  const fromFile = t.credentialsFile ? readCredentialsFile(t.credentialsFile, t.dbUser, t.project.name) : undefined
   const cluster = await resolveCluster(t.atlas, t.project, t.cluster)
   if (!cluster.connectionString) throw new UsageError(`Cluster ${cluster.name} has no connection string yet (${cluster.state}).`, {details: {flag: 'cluster'}})
-  const creds = t.credentialsFile ? readCredentialsFile(t.credentialsFile) : t.password ? await t.password() : undefined
+  const creds = fromFile ?? (t.password ? await t.password() : undefined)
   return creds ? withCredentials(cluster.connectionString, creds.username, creds.password) : cluster.connectionString
 }
 

@@ -24,6 +24,11 @@ export function parseEntry(value: string): EntrySpec {
   return {value: bits === undefined ? ip : cidr, kind: bits === undefined ? 'ipAddress' : 'cidrBlock', cidr, anywhere: bits !== undefined && Number(bits) === 0}
 }
 
+/** This machine's public address as Atlas sees it, as an access list entry. */
+export async function currentAddress(client: AtlasClient): Promise<EntrySpec> {
+  return parseEntry(await client.currentIpv4())
+}
+
 export interface EntrySummary {
   entry: string
   cidrBlock?: string

@@ -1,9 +1,13 @@
 import type {AtlasClient} from '../atlas/client.js'
-import {mergeEnvFile, readEnvFile} from '../lib/secret-file.js'
-import {addEntries, type EntrySpec} from './access-list.js'
-import {type ClusterSpec, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
+import {ConflictError, UsageError} from '../lib/errors.js'
+import {mergeEnvFile, readEnvFile, reportedWrite, type WriteReport} from '../lib/secret-file.js'
+import {addEntries, type EntrySpec, listEntries} from './access-list.js'
+import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
 import {createProject, findProjectByName, type ProjectSummary} from './projects.js'
-import {addUser, type Credentials, credentialsFor, listUsers, type Role, rotatePassword} from './users.js'
+import {addUser, type Credentials, credentialsFor, deleteUser, keepPassword, listUsers, type Role, rotatePassword, writeCredentialsFile} from './users.js'
+
+/** What to do with a database user that exists already and whose password no file here holds. */
+export type ExistingUserChoice = 'rotate' | 'keep' | 'refuse'
 
 export interface SetupInput {
   projectName: string
@@ -12,11 +16,18 @@ export interface SetupInput {
   username: string
   roles: Role[]
   entries: EntrySpec[]
-  envFile?: string
+  dotenv?: string
+  credentialsFile?: string
+  /** --rotate-password (or a yes on the terminal) is 'rotate'; a no is 'keep'; without either, 'refuse'. */
+  existingUser: ExistingUserChoice
   wait: ClusterWaitOptions
   maxUsers?: number
   maxEntries?: number
   log: (line: string) => void
+  /** Each local write of the password (never its value), for the audit log. */
+  report?: WriteReport
+  /** Runs keepPassword: the command shows a password no file could keep on the terminal. */
+  keep: (...args: Parameters<typeof keepPassword>) => Promise<void>
 }
 
 export type StepStatus = 'created' | 'reused' | 'rotated' | 'updated' | 'skipped'
@@ -27,26 +38,60 @@ export interface SetupResult {
   user: string
   entries: {added: string[]; existing: string[]}
   steps: Record<'project' | 'cluster' | 'user' | 'accessList', StepStatus>
-  credentials: Credentials
-  envFile?: string
+  /** Absent when an existing user was kept: Atlas never returns a password. */
+  credentials?: Credentials
+  /** The cluster's connection string, without credentials. */
+  connectionString?: string
+  /** True when no address at all may connect to the project's clusters. */
+  accessListEmpty: boolean
+  dotenv?: string
 }
 
-/** The password an earlier run left in the env file for this user, if any. */
-function passwordFromEnvFile(file: string | undefined, username: string): string | undefined {
+/** The password an earlier run left in the dotenv file for this user, if any. */
+function passwordFromDotenv(file: string | undefined, username: string): string | undefined {
   if (!file) return undefined
   const env = readEnvFile(file)
   return env.MONGODB_USERNAME === username && env.MONGODB_PASSWORD ? env.MONGODB_PASSWORD : undefined
 }
 
 /**
+ * Before any change: a dotenv file that holds another user's password is not overwritten (exit 2),
+ * since that password would be lost.
+ */
+export function checkDotenvOwner(file: string, username: string): void {
+  const env = readEnvFile(file)
+  if (!env.MONGODB_PASSWORD || !env.MONGODB_USERNAME || env.MONGODB_USERNAME === username) return
+  throw new UsageError(`${file} holds the password of database user ${env.MONGODB_USERNAME}; setup for user ${username} would replace it, and it would be lost. Nothing was changed.`, {
+    code: 'DOTENV_HOLDS_OTHER_USER',
+    hint: `Use another --dotenv file, or --username ${env.MONGODB_USERNAME}.`,
+    details: {flag: 'dotenv', file, username: env.MONGODB_USERNAME},
+  })
+}
+
+/**
+ * Whether the user exists and whose password we lack: then the command asks (or --rotate-password
+ * decides) before setup changes anything.
+ */
+export async function existingUserWithoutPassword(client: AtlasClient, input: Pick<SetupInput, 'projectName' | 'username' | 'dotenv'>): Promise<boolean> {
+  const project = await findProjectByName(client, input.projectName)
+  if (!project || passwordFromDotenv(input.dotenv, input.username)) return false
+  return (await listUsers(client, project.id)).some((u) => u.username === input.username)
+}
+
+/**
  * The quick start: project → cluster → user → access list → wait → connection string.
  * Each step reuses what exists, so a re-run completes a half-finished setup without duplicates.
+ * An existing user's password is changed only when asked to ('rotate').
  */
 export async function runSetup(client: AtlasClient, input: SetupInput): Promise<SetupResult> {
   const spec = validateSpec(input.spec)
   const steps = {} as SetupResult['steps']
 
   let project = await findProjectByName(client, input.projectName)
+  const exists = project ? (await listUsers(client, project.id)).some((u) => u.username === input.username) : false
+  const kept = exists ? passwordFromDotenv(input.dotenv, input.username) : undefined
+  if (exists && !kept && input.existingUser === 'refuse') throw existingUserConflict(input)
+
   steps.project = project ? 'reused' : 'created'
   project ??= await createProject(client, {name: input.projectName, orgId: await input.orgId()})
   input.log(`Project ${project.name}: ${steps.project}.`)
@@ -62,32 +107,57 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   }
   input.log(`Cluster ${spec.name}: ${steps.cluster} (${cluster.tier}, ${cluster.state}).`)
 
-  const users = await listUsers(client, project.id)
-  let password: string
-  if (users.some((u) => u.username === input.username)) {
-    const kept = passwordFromEnvFile(input.envFile, input.username)
-    if (kept) {
-      password = kept
-      steps.user = 'reused'
-    } else {
-      // Atlas never returns a password, so an existing user gets a new one rather than an unknown one.
-      password = (await rotatePassword(client, project, input.username)).credentials.password
-      steps.user = 'rotated'
-    }
-  } else {
-    password = (await addUser(client, {project, username: input.username, roles: input.roles, clusters: [spec.name], maxUsers: input.maxUsers})).credentials.password
-    steps.user = 'created'
+  let password: string | undefined
+  let saved: Credentials | undefined
+  const p = project
+  const files = [input.dotenv, input.credentialsFile].filter(Boolean).join(' and ')
+  // Written at once, so an interruption from here on never loses the password; a failed write undoes a new user.
+  const save = async (pw: string, undo?: () => Promise<unknown>) => {
+    const creds = credentialsFor(input.username, pw, p.name, [cluster])
+    if (files) await input.keep(creds, files, () => writeFiles(input, creds), undo)
+    saved = creds
+    return pw
   }
-  input.log(`Database user ${input.username}: ${steps.user}.`)
-  // Written now, so an interruption from here on never loses the password.
-  if (input.envFile) mergeEnvFile(input.envFile, {MONGODB_USERNAME: input.username, MONGODB_PASSWORD: password})
+  if (!exists) {
+    const created = await addUser(client, {project, username: input.username, roles: input.roles, clusters: [spec.name], maxUsers: input.maxUsers})
+    steps.user = 'created'
+    password = await save(created.credentials.password, () => deleteUser(client, p, input.username))
+  } else if (input.existingUser === 'rotate') {
+    password = await save((await rotatePassword(client, project, input.username)).credentials.password)
+    steps.user = 'rotated'
+  } else {
+    password = kept
+    steps.user = 'reused'
+  }
+  input.log(`Database user ${input.username}: ${steps.user}${password ? '' : ' (its password is not known here)'}.`)
 
   const entries = input.entries.length > 0 ? await addEntries(client, {project, entries: input.entries, comment: 'atlasctl setup', maxEntries: input.maxEntries}) : {added: [], existing: []}
   steps.accessList = input.entries.length === 0 ? 'skipped' : entries.added.length > 0 ? 'updated' : 'reused'
-  if (input.entries.length === 0) input.log('Access list: no entries given (--ip); nothing can connect until you add one with "atlasctl ip add".')
+  const accessListEmpty = input.entries.length === 0 && (await listEntries(client, project.id)).length === 0
 
-  const ready = cluster.state === 'IDLE' && cluster.connectionString ? cluster : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
-  const credentials = credentialsFor(input.username, password, project.name, [ready])
-  if (input.envFile && credentials.connectionString) mergeEnvFile(input.envFile, {MONGODB_URI: credentials.connectionString, MONGODB_USERNAME: input.username, MONGODB_PASSWORD: password})
-  return {project, cluster: {name: ready.name, tier: ready.tier, state: ready.state}, user: input.username, entries, steps, credentials, envFile: input.envFile}
+  const ready: ClusterSummary = cluster.state === 'IDLE' && cluster.connectionString ? cluster : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
+  const credentials = password ? credentialsFor(input.username, password, project.name, [ready]) : undefined
+  if (credentials?.connectionString && credentials.connectionString !== saved?.connectionString) writeFiles(input, credentials)
+  return {
+    project, cluster: {name: ready.name, tier: ready.tier, state: ready.state}, user: input.username, entries, steps, credentials,
+    connectionString: ready.connectionString, accessListEmpty, dotenv: input.dotenv,
+  }
+}
+
+/** Exit 6: the user exists, its password is unknown here, and nobody asked for a new one. */
+export function existingUserConflict(input: Pick<SetupInput, 'username' | 'projectName' | 'dotenv'>): ConflictError {
+  return new ConflictError(
+    `Database user ${input.username} already exists in project ${input.projectName}, and atlasctl does not know its password (Atlas never returns one${input.dotenv ? `, and ${input.dotenv} does not hold it` : ''}). Nothing was changed.`,
+    {code: 'USER_EXISTS', hint: 'Pass --rotate-password to give it a new password (apps using the current one must then get the new one), or --username NAME for a new user.', details: {flag: 'rotate-password', username: input.username}},
+  )
+}
+
+/** The dotenv file and the credentials file, each merged and written 0600. */
+function writeFiles(input: SetupInput, creds: Credentials): void {
+  if (input.dotenv) {
+    const file = input.dotenv
+    const values = {...(creds.connectionString ? {MONGODB_URI: creds.connectionString} : {}), MONGODB_USERNAME: creds.username, MONGODB_PASSWORD: creds.password}
+    reportedWrite(input.report, 'write dotenv file', file, creds.username, () => mergeEnvFile(file, values))
+  }
+  if (input.credentialsFile) writeCredentialsFile(input.credentialsFile, creds, input.report)
 }

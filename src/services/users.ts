@@ -2,10 +2,11 @@ import type {AtlasClient, DatabaseUser} from '../atlas/client.js'
 import {AtlasApiError} from '../atlas/errors.js'
 import {ROLE_NAMES} from '../atlas/catalog.js'
 import {parseExpiry} from '../lib/duration.js'
-import {ConflictError, NotFoundError, UsageError} from '../lib/errors.js'
+import {mergeCredentialsFile} from '../lib/credentials-file.js'
+import {AtlasCtlError, ConflictError, type ErrorOptions, ExitCode, NotFoundError, PartialFailureError, UsageError} from '../lib/errors.js'
 import {generatePassword, withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
-import {writeSecretFile} from '../lib/secret-file.js'
+import {reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {closeMatches} from '../lib/text.js'
 import {type ClusterSummary, listClusters} from './clusters.js'
 
@@ -99,9 +100,43 @@ export function credentialsFor(username: string, password: string, project: stri
   return {username, password, project, connectionStrings, connectionString: Object.values(connectionStrings)[0]}
 }
 
-/** The credential bundle: JSON, mode 0600; `migrate --credentials-file` reads it back. */
-export function writeCredentialsFile(file: string, creds: Credentials): void {
-  writeSecretFile(file, `${JSON.stringify({...creds, createdAt: new Date().toISOString()}, null, 2)}\n`)
+/** The credential bundle: JSON, mode 0600, merged with the other users the file holds; `migrate --credentials-file` reads it back. */
+export function writeCredentialsFile(file: string, creds: Credentials, report?: WriteReport): void {
+  reportedWrite(report, 'write credentials file', file, creds.username, () => mergeCredentialsFile(file, {...creds, createdAt: new Date().toISOString()}))
+}
+
+/** A password Atlas now holds and no file does; the command shows it once on a terminal. */
+export class UnsavedPasswordError extends PartialFailureError {
+  constructor(
+    message: string,
+    readonly credentials: Credentials,
+    options?: ErrorOptions,
+  ) {
+    super(message, {code: 'PASSWORD_NOT_SAVED', ...options})
+  }
+}
+
+/**
+ * Runs the local write that keeps a new password. When it fails, a user this run created is deleted
+ * again, so no password is lost; a rotation cannot be undone (the old password is unknown), so it
+ * becomes an UnsavedPasswordError.
+ */
+export async function keepPassword(creds: Credentials, file: string, write: () => void, undo?: () => Promise<unknown>): Promise<void> {
+  try {
+    write()
+    return
+  } catch (error) {
+    const why = (error as Error).message
+    const rotate = `atlasctl user rotate-password ${creds.username} --project ${creds.project} --credentials-file PATH`
+    const shown = 'On a terminal the password is shown above, once; otherwise it is lost'
+    if (!undo) throw new UnsavedPasswordError(`The password of database user ${creds.username} was changed in Atlas, but could not be written to ${file} (${why}).`, creds, {hint: `${shown}: give it a new one with "${rotate}" and a writable PATH.`})
+    try {
+      await undo()
+    } catch (undoError) {
+      throw new UnsavedPasswordError(`Database user ${creds.username} was created, but its password could not be written to ${file} (${why}), and deleting the user again failed (${(undoError as Error).message}).`, creds, {hint: `${shown}: run "${rotate}" with a writable PATH, or delete the user.`})
+    }
+    throw new AtlasCtlError(`Could not write ${file} (${why}); database user ${creds.username} was deleted again, so no password was lost.`, ExitCode.failure, {code: 'CREDENTIALS_NOT_WRITTEN', hint: 'Choose a writable path and run the command again.', details: {file}})
+  }
 }
 
 export interface AddUserInput {

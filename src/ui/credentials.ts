@@ -1,6 +1,7 @@
+import {checkCredentialsDestination} from '../lib/credentials-file.js'
 import {UsageError} from '../lib/errors.js'
-import type {Credentials} from '../services/users.js'
-import {writeCredentialsFile} from '../services/users.js'
+import {type Credentials, keepPassword, UnsavedPasswordError} from '../services/users.js'
+import type {Progress} from './spinner.js'
 
 export interface CredentialOutput {
   credentialsFile?: string
@@ -8,8 +9,12 @@ export interface CredentialOutput {
   json: boolean
 }
 
-/** Where a new password may go: a 0600 file, the terminal once, or (asked for) the output. Never a log. */
+/**
+ * Where a new password may go: a 0600 file, the terminal once, or (asked for) the output. Never a log.
+ * Checked before anything changes in Atlas, including that the file can be written.
+ */
 export function checkPasswordDestination(o: CredentialOutput, generated: boolean): void {
+  if (o.credentialsFile) checkCredentialsDestination(o.credentialsFile)
   if (!generated || o.credentialsFile || o.showPassword) return
   if (!process.stdout.isTTY || o.json) {
     throw new UsageError('The generated password would be lost: pass --credentials-file FILE (written 0600), or --show-password to print it.', {
@@ -19,9 +24,8 @@ export function checkPasswordDestination(o: CredentialOutput, generated: boolean
   }
 }
 
-/** Writes the bundle if asked; returns the password for the result only when the user asked to see it. */
-export function deliverCredentials(creds: Credentials, o: CredentialOutput): {credentialsFile?: string; password?: string; connectionString?: string} {
-  if (o.credentialsFile) writeCredentialsFile(o.credentialsFile, creds)
+/** The result's view of the credentials: the password only when the user asked to see it. */
+export function shownCredentials(creds: Credentials, o: CredentialOutput): {credentialsFile?: string; password?: string; connectionString?: string} {
   const masked = creds.connectionString?.replace(`:${encodeURIComponent(creds.password)}@`, ':****@')
   return {credentialsFile: o.credentialsFile, connectionString: masked, ...(o.showPassword ? {password: creds.password, connectionString: creds.connectionString} : {})}
 }
@@ -30,6 +34,22 @@ export function deliverCredentials(creds: Credentials, o: CredentialOutput): {cr
 export function passwordLines(creds: Credentials, o: CredentialOutput): string[] {
   if (o.credentialsFile || o.showPassword || o.json || !process.stdout.isTTY) return []
   return [`Password (shown once, stored nowhere): ${creds.password}`, ...(creds.connectionString ? [`Connection string: ${creds.connectionString}`] : [])]
+}
+
+/** keepPassword; a password that Atlas holds and no file could keep is shown once on a terminal, never in a pipe or log. */
+export async function keepOrShowPassword(o: {json: boolean; progress?: Progress}, ...keep: Parameters<typeof keepPassword>): Promise<void> {
+  try {
+    await keepPassword(...keep)
+  } catch (error) {
+    // Under --json stdout holds only the JSON document, so the terminal is reached through stderr.
+    const terminal = !o.json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
+    if (error instanceof UnsavedPasswordError) {
+      // A spinner redrawing its line could erase the only copy of the password.
+      o.progress?.stop()
+      terminal?.write(`Password of ${error.credentials.username} (shown once, stored nowhere): ${error.credentials.password}\n`)
+    }
+    throw error
+  }
 }
 
 export function credentialReport(headline: string, r: {credentialsFile?: string; password?: string}, shownOnce: string[]): string {

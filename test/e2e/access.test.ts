@@ -111,7 +111,7 @@ describe('users, the IP access list and setup against the emulator', () => {
     const crash = new AbortController()
     const stop = (x: {operationId?: string; status: number}) => x.operationId === 'createGroupCluster' && x.status === 201 && crash.abort()
     emu.contract.onCheck = stop
-    const args = ['setup', '--project', 'quick', '--ip', '203.0.113.9', '--env-file', envFile, '--json']
+    const args = ['setup', '--project', 'quick', '--ip', '203.0.113.9', '--dotenv', envFile, '--json']
     const first = await runCli(args, {env: e, signal: crash.signal})
     emu.contract.onCheck = undefined
     expect(first.code).not.toBe(0)

@@ -25,9 +25,12 @@ const CLEAN_ENV = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(MONGODB_ATLAS_|ATLAS_|ATLASCTL_|NODE_ENV$|VITEST)/.test(k)),
 ) as Record<string, string>
 
-/** Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving. */
-/** `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. */
-export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string} = {}): Promise<CliResult> {
+/**
+ * Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving.
+ * `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. `user` runs it as
+ * another user (needs root): root writes through a read-only folder, anyone else does not.
+ */
+export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string; user?: {uid: number; gid: number}} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: {...CLEAN_ENV, CI: '1', NO_COLOR: '1', ATLASCTL_POLL_INTERVAL_MS: '50', ATLASCTL_RETRY_BASE_MS: '20', ...options.env},
@@ -35,6 +38,7 @@ export function runCli(args: string[], options: {env?: Record<string, string>; i
       cwd: options.cwd,
       signal: options.signal,
       killSignal: 'SIGKILL',
+      ...options.user,
     })
     let stdout = ''
     let stderr = ''

@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
 import {parseDuration, parseExpiry} from '../../lib/duration.js'
-import {UsageError} from '../../lib/errors.js'
-import {addEntries, type AddEntriesResult, parseEntry, waitActive} from '../../services/access-list.js'
+import {MissingValueError, UsageError} from '../../lib/errors.js'
+import {addEntries, type AddEntriesResult, currentAddress, parseEntry, waitActive} from '../../services/access-list.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 type Result = AddEntriesResult & {project: string; active: boolean}
@@ -11,9 +11,10 @@ type Result = AddEntriesResult & {project: string; active: boolean}
 export default class IpAdd extends AtlasCommand<Result> {
   static override summary = 'Add IP addresses or CIDR blocks to a project\'s access list (idempotent).'
   static override strict = false
-  static override args = {entry: Args.string({required: true, description: 'IPv4/IPv6 address or CIDR block; several may follow.'})}
+  static override args = {entry: Args.string({description: 'IPv4/IPv6 address or CIDR block; several may follow (or --current-ip).'})}
   static override flags = {
     project: projectFlag,
+    'current-ip': Flags.boolean({description: 'Add this machine\'s public address, as Atlas sees it.'}),
     comment: Flags.string({description: 'A comment on the entries (at most 80 characters).'}),
     expires: Flags.string({description: 'Atlas removes the entries after this: a duration (8h) or a date-time, at most 7 days.'}),
     'allow-anywhere': Flags.boolean({description: 'Allow 0.0.0.0/0 (or ::/0): the whole internet. Refused without it.'}),
@@ -21,15 +22,16 @@ export default class IpAdd extends AtlasCommand<Result> {
     wait: waitFlag,
     timeout: timeoutFlag,
   }
-  static override examples = ['<%= config.bin %> ip add 203.0.113.7 198.51.100.0/24 --comment office --wait', '<%= config.bin %> ip add 0.0.0.0/0 --allow-anywhere --expires 8h']
+  static override examples = ['<%= config.bin %> ip add 203.0.113.7 198.51.100.0/24 --comment office --wait', '<%= config.bin %> ip add --current-ip --expires 8h', '<%= config.bin %> ip add 0.0.0.0/0 --allow-anywhere --expires 8h']
 
   protected async execute(): Promise<Result> {
     const {argv, flags} = await this.parse(IpAdd)
-    const entries = (argv as string[]).map(parseEntry)
+    const given = (argv as string[]).map(parseEntry)
+    if (given.length === 0 && !flags['current-ip']) throw new MissingValueError('ENTRY', 'access list entry (an address, a CIDR block, or --current-ip)')
     const timeoutMs = parseDuration(flags.timeout, 'timeout')
     const expires = flags.expires ? parseExpiry(flags.expires, 'expires') : undefined
     if (expires && expires.getTime() - Date.now() > 7 * 86_400_000) throw new UsageError(`--expires ${flags.expires} is more than a week ahead; Atlas allows at most 7 days.`, {details: {flag: 'expires'}})
-    const open = entries.filter((e) => e.anywhere)
+    const open = given.filter((e) => e.anywhere)
     if (open.length > 0) {
       if (!flags['allow-anywhere']) throw new UsageError(`Refusing ${open.map((e) => e.value).join(', ')}: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.`, {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
       this.out.warn(`${open.map((e) => e.value).join(', ')} lets any address reach this project's clusters (passwords still apply)${expires ? '' : '; consider --expires'}.`)
@@ -37,6 +39,7 @@ export default class IpAdd extends AtlasCommand<Result> {
     const settings = await this.settings({projectId: flags.project})
     const project = await this.project(flags.project)
     const client = await this.atlas()
+    const entries = flags['current-ip'] ? [...given, await currentAddress(client)] : given
     const r = await addEntries(client, {project, entries, comment: flags.comment, deleteAfterDate: expires?.toISOString(), maxEntries: flags['max-entries'] ?? settings.limits.maxAccessEntries})
     let active = false
     if (this.shouldWait(flags.wait) && entries.length > 0) {

@@ -2,15 +2,15 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag} from '../../base/flags.js'
 import {UsageError} from '../../lib/errors.js'
-import {addUser, DEFAULT_ROLE, parseRole, parseUserExpiry, type UserSummary} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, deliverCredentials, passwordLines} from '../../ui/credentials.js'
+import {addUser, DEFAULT_ROLE, deleteUser, parseRole, parseUserExpiry, type UserSummary, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
 export default class UserAdd extends AtlasCommand<Result> {
   static override summary = 'Create a database user with a generated password.'
   static override description =
-    'The password is crypto-random (32 letters and digits) unless --password-stdin is given. It is shown once on a terminal, or written with --credentials-file (mode 0600, with a ready connection string); it never appears in logs or --debug traces. --show-password prints it (also in --json).'
+    'The password is crypto-random (32 letters and digits) unless --password-stdin is given. It is shown once on a terminal, or written with --credentials-file (mode 0600, with a ready connection string; other users in the file are kept); it never appears in logs or --debug traces. --show-password prints it (also in --json).'
   static override examples = [
     '<%= config.bin %> user add alice --project my-project --role readWrite@app --cluster main --credentials-file alice.json',
     '<%= config.bin %> user add ci-bot --role read@app.events --expires 48h --credentials-file bot.json',
@@ -42,12 +42,15 @@ export default class UserAdd extends AtlasCommand<Result> {
     const password = flags['password-stdin'] ? await readPassword() : undefined
     const settings = await this.settings({projectId: flags.project})
     const project = await this.project(flags.project)
-    const r = await addUser(await this.atlas(), {
+    const client = await this.atlas()
+    const r = await addUser(client, {
       project, username: args.username, roles, clusters: flags.cluster ?? [], expires, description: flags.description, password,
       maxUsers: flags['max-users'] ?? settings.limits.maxDbUsers,
     })
+    const file = output.credentialsFile
+    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username))
     this.shownOnce = passwordLines(r.credentials, output)
-    return {user: r.user, project: project.name, ...deliverCredentials(r.credentials, output)}
+    return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
   }
 
   protected override render(r: Result): void {

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag} from '../../base/flags.js'
-import {rotatePassword, type UserSummary} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, deliverCredentials, passwordLines} from '../../ui/credentials.js'
+import {rotatePassword, type UserSummary, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
@@ -20,8 +20,10 @@ export default class UserRotatePassword extends AtlasCommand<Result> {
     checkPasswordDestination(output, true)
     const project = await this.project(flags.project)
     const r = await rotatePassword(await this.atlas(), project, args.username)
+    const file = output.credentialsFile
+    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)))
     this.shownOnce = passwordLines(r.credentials, output)
-    return {user: r.user, project: project.name, ...deliverCredentials(r.credentials, output)}
+    return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
   }
 
   protected override render(r: Result): void {

@@ -139,6 +139,72 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     expect(count % 1000).toBe(0)
   })
 
+  it('export: a --db or --collection that matches nothing is exit 4 naming the filter and what exists; a bad --out is exit 2; nothing is written', async (ctx) => {
+    const mongo = requireMongo(testMongo, ctx)
+    const out = path.join(dir, 'nothing')
+    const noDb = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', 'nosuchdb', '--out', out, '--json'], {env})
+    expect(noDb.code).toBe(4)
+    expect(noDb.json.error.message).toContain('No database nosuchdb on the source (--db)')
+    expect(noDb.json.error.message).toContain(dbs.shop)
+    const noColl = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.shop, '--collection', 'nosuch', '--out', out], {env})
+    expect(noColl.code).toBe(4)
+    expect(noColl.stderr).toContain(`No collection nosuch in ${dbs.shop} (--collection). It has: a b+c, customers, orders.`)
+    const noArchive = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', 'nosuchdb', '--archive', path.join(out, 'a.archive')], {env})
+    expect(noArchive.code).toBe(4)
+    expect(fs.existsSync(out)).toBe(false)
+
+    const file = path.join(dir, 'a-file')
+    fs.writeFileSync(file, 'keep me')
+    const isFile = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.blog, '--out', file], {env})
+    expect(isFile.code).toBe(2)
+    expect(isFile.stderr).toContain(`--out ${file} is a file, not a directory`)
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep me')
+    const isDir = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.blog, '--archive', dir], {env})
+    expect(isDir.code).toBe(2)
+    expect(isDir.stderr).toContain('is a directory; give a file name')
+    const unwritable = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.blog, '--out', '/sys/atlasctl-dump'], {env})
+    expect(unwritable.code, unwritable.stderr).toBe(2)
+    expect(unwritable.stderr).toContain('Cannot write to --out /sys/atlasctl-dump')
+
+    // An --out that holds other files: they stay, the dump is written beside them and reads back.
+    const busy = path.join(dir, 'busy')
+    fs.mkdirSync(busy)
+    fs.writeFileSync(path.join(busy, 'notes.txt'), 'mine')
+    const e = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', dbs.blog, '--collection', 'a b+c', '--out', busy], {env})
+    expect(e.code, e.stderr).toBe(0)
+    expect(fs.readFileSync(path.join(busy, 'notes.txt'), 'utf8')).toBe('mine')
+    const back = unique('busycopy')
+    const imp = await runCli(['migrate', 'import', '--from', busy, '--uri', mongo.uri, ...rename(dbs.blog, back), '--json'], {env})
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(imp.json.result.inserted).toBe(10)
+  })
+
+  it('a collection name too long for a file name is shortened as mongodump does, and imports under its real name', async (ctx) => {
+    const mongo = requireMongo(testMongo, ctx)
+    const db = unique('long')
+    // 96 bytes, 277 once escaped: past mongodump's 238 while within FerretDB's name limit.
+    const name = `long/${'é'.repeat(45)}`
+    try {
+      await client.db(db).collection(name).insertMany([{_id: 1}, {_id: 2}])
+    } catch (error) {
+      const reason = `the server refuses a ${Buffer.byteLength(name)}-byte collection name (${(error as Error).message}); the file naming is unit-tested (migrate-format.test.ts)`
+      console.warn(`SKIP "${ctx.task.name}": ${reason}.`)
+      return ctx.skip(reason)
+    }
+    const out = path.join(dir, 'longdump')
+    const e = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', db, '--out', out], {env})
+    expect(e.code, e.stderr).toBe(0)
+    const files = fs.readdirSync(path.join(out, db)).sort()
+    expect(files).toHaveLength(2)
+    const prefix = `long%2F${'%C3%A9'.repeat(45)}`.slice(0, 208)
+    for (const f of files) expect(f.startsWith(`${prefix}%24`) && /^[^.]+%24[A-Za-z0-9_-]{27}\.(bson|metadata\.json)$/.test(f), f).toBe(true)
+    const target = unique('longcopy')
+    const imp = await runCli(['migrate', 'import', '--from', out, '--uri', mongo.uri, ...rename(db, target), '--json'], {env})
+    expect(imp.code, imp.stderr).toBe(0)
+    expect(imp.json.result.namespaces[0].target).toBe(`${target}.${name}`)
+    expect(await client.db(target).collection(name).countDocuments()).toBe(2)
+  })
+
   it('--drop needs a confirmation; --dry-run writes nothing; the M0 pre-flight refuses before any write', async (ctx) => {
     const mongo = requireMongo(testMongo, ctx)
     const out = path.join(dir, 'dump')

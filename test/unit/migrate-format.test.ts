@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {BsonSplitter, Crc64, escapeCollection, unescapeCollection} from '../../src/services/migrate/format.js'
+import {BsonSplitter, Crc64, dumpFileStem, escapeCollection, unescapeCollection} from '../../src/services/migrate/format.js'
 
 describe('dump formats', () => {
   it('escapes collection names as Go\'s url.QueryEscape does', () => {
@@ -7,6 +7,18 @@ describe('dump formats', () => {
     expect(escapeCollection('a.b-c_d~e')).toBe('a.b-c_d~e')
     expect(escapeCollection('é')).toBe('%C3%A9')
     expect(unescapeCollection('my+coll%2Fx%24y')).toBe('my coll/x$y')
+  })
+
+  it('shortens a collection file name past 238 bytes as mongodump does: 208 bytes, %24, base64url SHA-1 of the name', () => {
+    // Expected values from Python's hashlib and urllib.parse.quote_plus, independent of this code.
+    expect(dumpFileStem('a'.repeat(238))).toBe('a'.repeat(238))
+    expect(dumpFileStem('a'.repeat(300))).toBe(`${'a'.repeat(208)}%24AD7xup6p8vTas6IATlBcqKTn5aM`)
+    const cut = dumpFileStem(`${'é'.repeat(50)}/x`)
+    expect(cut).toHaveLength(238)
+    expect(cut.endsWith('%C3%A9%C3%%24LAcHlkczfypYpKZj5dRNKKnucFY')).toBe(true)
+    expect(Buffer.byteLength(`${cut}.metadata.json.gz`)).toBeLessThanOrEqual(255)
+    // A shortened stem (here cut inside an escape) is not an error when read back without metadata.
+    expect(unescapeCollection(cut)).toBe(cut)
   })
 
   it('computes CRC-64/ECMA like Go\'s hash/crc64 (check value of "123456789")', () => {

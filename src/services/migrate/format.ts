@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import {UsageError} from '../../lib/errors.js'
 
 export const MAX_BSON = 16 * 1024 * 1024
@@ -14,8 +15,24 @@ export function escapeCollection(name: string): string {
   return out
 }
 
+/**
+ * mongodump's file name for a collection (prepare.go: outputPath): the escaped name, or, past 238 bytes (so that
+ * `.metadata.json.gz` still fits 255), its first 208 bytes, `%24` and the base64url SHA-1 of the name. Readers
+ * take the real name from the metadata's collectionName.
+ */
+export function dumpFileStem(name: string): string {
+  const escaped = escapeCollection(name)
+  if (escaped.length <= 238) return escaped
+  return `${escaped.slice(0, 208)}%24${createHash('sha1').update(name, 'utf8').digest('base64url')}`
+}
+
+/** The collection name of a file stem without metadata; a shortened stem cannot be undone, so it is kept as is. */
 export function unescapeCollection(file: string): string {
-  return decodeURIComponent(file.replace(/\+/g, ' '))
+  try {
+    return decodeURIComponent(file.replace(/\+/g, ' '))
+  } catch {
+    return file
+  }
 }
 
 /**

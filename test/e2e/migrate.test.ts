@@ -185,7 +185,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     // 96 bytes, 277 once escaped: past mongodump's 238 while within FerretDB's name limit.
     const name = `long/${'é'.repeat(45)}`
     try {
-      await client.db(db).collection(name).insertMany([{_id: 1}, {_id: 2}])
+      await client.db(db).collection<{_id: number}>(name).insertMany([{_id: 1}, {_id: 2}])
     } catch (error) {
       const reason = `the server refuses a ${Buffer.byteLength(name)}-byte collection name (${(error as Error).message}); the file naming is unit-tested (migrate-format.test.ts)`
       console.warn(`SKIP "${ctx.task.name}": ${reason}.`)

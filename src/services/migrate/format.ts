@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {isUtf8} from 'node:buffer'
 import {UsageError} from '../../lib/errors.js'
 
 export const MAX_BSON = 16 * 1024 * 1024
@@ -118,4 +119,90 @@ export class Crc64 {
     const u = (BigInt((~this.hi) >>> 0) << 32n) | BigInt((~this.lo) >>> 0)
     return BigInt.asIntN(64, u)
   }
+}
+
+/** A document that is framed right but not valid BSON: exit 2 naming the file, the element's offset and the document's. */
+export function corruptDocument(file: string, docOffset: number, problem: BsonProblem): UsageError {
+  const offset = docOffset + problem.at
+  return new UsageError(`${file} is corrupt: ${problem.what} at byte offset ${offset} (in the document at byte offset ${docOffset}).`, {code: 'CORRUPT_DUMP', details: {file, offset, document: docOffset}})
+}
+
+export interface BsonProblem {
+  /** Offset of the bad element (or length) from the start of the document. */
+  at: number
+  what: string
+}
+
+// The server's nesting limit (BSONDepth::kDefaultMaxAllowableDepth); it also bounds this walker's recursion.
+const MAX_DEPTH = 200
+const FIXED: Record<number, number> = {0x01: 8, 0x06: 0, 0x07: 12, 0x09: 8, 0x0a: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7f: 0, 0xff: 0}
+
+/** True when bytes [from, to) are valid UTF-8; ASCII, the common case, is checked without a native call. */
+function utf8(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(from, to))
+  return true
+}
+
+/**
+ * Checks that one BSON document is well formed, element by element (types, lengths, terminators, UTF-8), without
+ * decoding it: what the server would refuse, found before anything is written. Undefined when it is valid.
+ */
+export function bsonProblem(doc: Uint8Array): BsonProblem | undefined {
+  const view = new DataView(doc.buffer, doc.byteOffset, doc.byteLength)
+  const int32 = (p: number) => (p + 4 <= doc.length ? view.getInt32(p, true) : -1)
+  const cstring = (p: number, stop: number) => {
+    const end = doc.indexOf(0, p)
+    return end < 0 || end >= stop ? -1 : end
+  }
+  const string = (p: number, stop: number, name: string): number | BsonProblem => {
+    const n = int32(p)
+    if (n < 1 || p + 4 + n > stop) return {at: p, what: `element "${name}" has a string length of ${n}`}
+    if (doc[p + 4 + n - 1] !== 0) return {at: p, what: `element "${name}" has a string that does not end in 0x00`}
+    if (!utf8(doc, p + 4, p + 3 + n)) return {at: p, what: `element "${name}" has a string that is not UTF-8`}
+    return p + 4 + n
+  }
+  const walk = (start: number, limit: number, depth: number): number | BsonProblem => {
+    const len = int32(start)
+    if (len < 5 || start + len > limit) return {at: start, what: `a document length of ${len}`}
+    if (depth > MAX_DEPTH) return {at: start, what: `documents nested deeper than ${MAX_DEPTH}`}
+    const stop = start + len - 1
+    if (doc[stop] !== 0) return {at: stop, what: 'a document that does not end in 0x00'}
+    let p = start + 4
+    while (p < stop) {
+      const at = p
+      const type = doc[p]
+      const nameEnd = cstring(p + 1, stop)
+      if (nameEnd < 0) return {at, what: 'an element name without its terminator'}
+      if (!utf8(doc, p + 1, nameEnd)) return {at, what: 'an element name that is not UTF-8'}
+      const name = Buffer.from(doc.buffer, doc.byteOffset + p + 1, nameEnd - p - 1).toString('utf8')
+      p = nameEnd + 1
+      let next: number | BsonProblem
+      if (FIXED[type] !== undefined) next = p + FIXED[type]
+      else if (type === 0x02 || type === 0x0d || type === 0x0e) next = string(p, stop, name)
+      else if (type === 0x03 || type === 0x04) next = walk(p, stop, depth + 1)
+      else if (type === 0x05) {
+        const n = int32(p)
+        next = n < 0 ? {at: p, what: `element "${name}" has a binary length of ${n}`} : p + 5 + n
+      } else if (type === 0x08) next = doc[p] <= 1 ? p + 1 : {at: p, what: `element "${name}" has a boolean byte of ${doc[p]}`}
+      else if (type === 0x0b) {
+        const pattern = cstring(p, stop)
+        const flags = pattern < 0 ? -1 : cstring(pattern + 1, stop)
+        next = flags < 0 ? {at: p, what: `element "${name}" has an unterminated regular expression`} : flags + 1
+      } else if (type === 0x0c) {
+        const s = string(p, stop, name)
+        next = typeof s === 'number' ? s + 12 : s
+      } else if (type === 0x0f) {
+        const total = int32(p)
+        const s = string(p + 4, stop, name)
+        const scope = typeof s === 'number' ? walk(s, stop, depth + 1) : s
+        next = typeof scope === 'number' && scope !== p + total ? {at: p, what: `element "${name}" has a code-with-scope length of ${total}`} : scope
+      } else return {at, what: `element "${name}" has an unknown type 0x${type.toString(16).padStart(2, '0')}`}
+      if (typeof next !== 'number') return next
+      if (next > stop) return {at, what: `element "${name}" runs past the end of its document`}
+      p = next
+    }
+    return start + len
+  }
+  const r = walk(0, doc.length, 0)
+  return typeof r === 'number' ? (r === doc.length ? undefined : {at: r, what: 'bytes after the end of the document'}) : r
 }

@@ -88,7 +88,7 @@ function dumpFingerprint(files: string[]): string {
   const h = createHash('sha256')
   for (const file of [...files].sort()) {
     const st = fs.statSync(file)
-    h.update(`${file}\0${st.size}\0${st.mtimeMs}\0`)
+    h.update(`${file}\0${st.size}\0${Math.trunc(st.mtimeMs)}\0`)
     const fd = fs.openSync(file, 'r')
     try {
       const n = Math.min(st.size, 1 << 16)

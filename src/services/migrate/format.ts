@@ -143,66 +143,95 @@ function utf8(buf: Uint8Array, from: number, to: number): boolean {
   return true
 }
 
+const int32At = (b: Uint8Array, p: number) => (p + 4 <= b.length ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24) : -1)
+
+/** The index of the 0x00 that ends a C string starting at p, or -1 when there is none before stop. */
+function cstringEnd(b: Uint8Array, p: number, stop: number): number {
+  for (let i = p; i < stop; i++) if (b[i] === 0) return i
+  return -1
+}
+
 /**
  * Checks that one BSON document is well formed, element by element (types, lengths, terminators, UTF-8), without
  * decoding it: what the server would refuse, found before anything is written. Undefined when it is valid.
  */
 export function bsonProblem(doc: Uint8Array): BsonProblem | undefined {
-  const view = new DataView(doc.buffer, doc.byteOffset, doc.byteLength)
-  const int32 = (p: number) => (p + 4 <= doc.length ? view.getInt32(p, true) : -1)
-  const cstring = (p: number, stop: number) => {
-    const end = doc.indexOf(0, p)
-    return end < 0 || end >= stop ? -1 : end
-  }
-  const string = (p: number, stop: number, name: string): number | BsonProblem => {
-    const n = int32(p)
-    if (n < 1 || p + 4 + n > stop) return {at: p, what: `element "${name}" has a string length of ${n}`}
-    if (doc[p + 4 + n - 1] !== 0) return {at: p, what: `element "${name}" has a string that does not end in 0x00`}
-    if (!utf8(doc, p + 4, p + 3 + n)) return {at: p, what: `element "${name}" has a string that is not UTF-8`}
-    return p + 4 + n
-  }
-  const walk = (start: number, limit: number, depth: number): number | BsonProblem => {
-    const len = int32(start)
-    if (len < 5 || start + len > limit) return {at: start, what: `a document length of ${len}`}
-    if (depth > MAX_DEPTH) return {at: start, what: `documents nested deeper than ${MAX_DEPTH}`}
-    const stop = start + len - 1
-    if (doc[stop] !== 0) return {at: stop, what: 'a document that does not end in 0x00'}
-    let p = start + 4
-    while (p < stop) {
-      const at = p
-      const type = doc[p]
-      const nameEnd = cstring(p + 1, stop)
-      if (nameEnd < 0) return {at, what: 'an element name without its terminator'}
-      if (!utf8(doc, p + 1, nameEnd)) return {at, what: 'an element name that is not UTF-8'}
-      const name = Buffer.from(doc.buffer, doc.byteOffset + p + 1, nameEnd - p - 1).toString('utf8')
-      p = nameEnd + 1
-      let next: number | BsonProblem
-      if (FIXED[type] !== undefined) next = p + FIXED[type]
-      else if (type === 0x02 || type === 0x0d || type === 0x0e) next = string(p, stop, name)
-      else if (type === 0x03 || type === 0x04) next = walk(p, stop, depth + 1)
-      else if (type === 0x05) {
-        const n = int32(p)
-        next = n < 0 ? {at: p, what: `element "${name}" has a binary length of ${n}`} : p + 5 + n
-      } else if (type === 0x08) next = doc[p] <= 1 ? p + 1 : {at: p, what: `element "${name}" has a boolean byte of ${doc[p]}`}
-      else if (type === 0x0b) {
-        const pattern = cstring(p, stop)
-        const flags = pattern < 0 ? -1 : cstring(pattern + 1, stop)
-        next = flags < 0 ? {at: p, what: `element "${name}" has an unterminated regular expression`} : flags + 1
-      } else if (type === 0x0c) {
-        const s = string(p, stop, name)
-        next = typeof s === 'number' ? s + 12 : s
-      } else if (type === 0x0f) {
-        const total = int32(p)
-        const s = string(p + 4, stop, name)
-        const scope = typeof s === 'number' ? walk(s, stop, depth + 1) : s
-        next = typeof scope === 'number' && scope !== p + total ? {at: p, what: `element "${name}" has a code-with-scope length of ${total}`} : scope
-      } else return {at, what: `element "${name}" has an unknown type 0x${type.toString(16).padStart(2, '0')}`}
-      if (typeof next !== 'number') return next
-      if (next > stop) return {at, what: `element "${name}" runs past the end of its document`}
-      p = next
+  const r = walkDocument(doc, 0, doc.length, 0)
+  if (typeof r !== 'number') return r
+  return r === doc.length ? undefined : {at: r, what: 'bytes after the end of the document'}
+}
+
+function walkDocument(doc: Uint8Array, start: number, limit: number, depth: number): number | BsonProblem {
+  const len = int32At(doc, start)
+  if (len < 5 || start + len > limit) return {at: start, what: `a document length of ${len}`}
+  if (depth > MAX_DEPTH) return {at: start, what: `documents nested deeper than ${MAX_DEPTH}`}
+  const stop = start + len - 1
+  if (doc[stop] !== 0) return {at: stop, what: 'a document that does not end in 0x00'}
+  let p = start + 4
+  while (p < stop) {
+    const at = p
+    const type = doc[p]
+    const nameEnd = cstringEnd(doc, p + 1, stop)
+    if (nameEnd < 0) return {at, what: 'an element name without its terminator'}
+    if (!utf8(doc, p + 1, nameEnd)) return {at, what: 'an element name that is not UTF-8'}
+    p = nameEnd + 1
+    const next = elementEnd(doc, type, p, stop, depth)
+    if (typeof next !== 'number' || next > stop) {
+      // Only a bad element pays for decoding its name.
+      const name = Buffer.from(doc.buffer, doc.byteOffset + at + 1, nameEnd - at - 1).toString('utf8')
+      if (typeof next !== 'number') return 'element' in next ? {at: next.at < 0 ? at : next.at, what: `element "${name}" ${next.what}`} : next
+      return {at, what: `element "${name}" runs past the end of its document`}
     }
-    return start + len
+    p = next
   }
-  const r = walk(0, doc.length, 0)
-  return typeof r === 'number' ? (r === doc.length ? undefined : {at: r, what: 'bytes after the end of the document'}) : r
+  return start + len
+}
+
+/** A problem of the element itself, named by the caller; at -1 is the element's own offset. */
+type ElementProblem = BsonProblem & {element: true}
+
+/** Where an element's value ends; a problem inside a nested document comes back as it is. */
+function elementEnd(doc: Uint8Array, type: number, p: number, stop: number, depth: number): number | BsonProblem | ElementProblem {
+  const fixed = FIXED[type]
+  if (fixed !== undefined) return p + fixed
+  switch (type) {
+    case 0x02:
+    case 0x0d:
+    case 0x0e:
+      return stringEnd(doc, p, stop)
+    case 0x03:
+    case 0x04:
+      return walkDocument(doc, p, stop, depth + 1)
+    case 0x05: {
+      const n = int32At(doc, p)
+      return n < 0 ? {at: p, what: `has a binary length of ${n}`, element: true} : p + 5 + n
+    }
+    case 0x08:
+      return doc[p] <= 1 ? p + 1 : {at: p, what: `has a boolean byte of ${doc[p]}`, element: true}
+    case 0x0b: {
+      const pattern = cstringEnd(doc, p, stop)
+      const flags = pattern < 0 ? -1 : cstringEnd(doc, pattern + 1, stop)
+      return flags < 0 ? {at: p, what: 'has an unterminated regular expression', element: true} : flags + 1
+    }
+    case 0x0c: {
+      const s = stringEnd(doc, p, stop)
+      return typeof s === 'number' ? s + 12 : s
+    }
+    case 0x0f: {
+      const total = int32At(doc, p)
+      const s = stringEnd(doc, p + 4, stop)
+      const scope = typeof s === 'number' ? walkDocument(doc, s, stop, depth + 1) : s
+      return typeof scope === 'number' && scope !== p + total ? {at: p, what: `has a code-with-scope length of ${total}`, element: true} : scope
+    }
+    default:
+      return {at: -1, what: `has an unknown type 0x${type.toString(16).padStart(2, '0')}`, element: true}
+  }
+}
+
+function stringEnd(doc: Uint8Array, p: number, stop: number): number | ElementProblem {
+  const n = int32At(doc, p)
+  if (n < 1 || p + 4 + n > stop) return {at: p, what: `has a string length of ${n}`, element: true}
+  if (doc[p + 4 + n - 1] !== 0) return {at: p, what: 'has a string that does not end in 0x00', element: true}
+  if (!utf8(doc, p + 4, p + 3 + n)) return {at: p, what: 'has a string that is not UTF-8', element: true}
+  return p + 4 + n
 }

@@ -190,7 +190,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
           }
         }
       }
-      for (const e of entries) if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
+      for (const e of entries.filter(selected)) if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
     } else {
       nss = (await readDumpDir(input.from!)).filter(selected)
       const settled = await pool(nss, input.parallel, async (ns) => {
@@ -223,7 +223,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   let resumedFrom: ImportReport['resumedFrom']
   if (previous && input.restart) {
     if (!input.dryRun) fs.rmSync(checkpointFile, {force: true})
-    input.warn(`--restart: discarded the checkpoint of the import interrupted at ${previous.savedAt} (${doneDocs(previous)} documents done); starting over (documents already in the target are counted as already there).`)
+    input.warn(`--restart: ${input.dryRun ? 'would discard' : 'discarded'} the checkpoint of the import interrupted at ${previous.savedAt} (${doneDocs(previous)} documents done); starting over (documents already in the target are counted as already there).`)
   } else if (previous && previous.fingerprint !== fingerprint) {
     input.warn(`The dump at ${identity.source} changed since the import interrupted at ${previous.savedAt}; its checkpoint does not apply. Starting over (documents already in the target are counted as already there).`)
   } else if (previous) {

@@ -347,6 +347,10 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     const imp = await runCli(['migrate', 'import', '--from', busy, '--uri', mongo.uri, ...rename(dbs.blog, back), '--json'], {env})
     expect(imp.code, imp.stderr).toBe(0)
     expect(imp.json.result.inserted).toBe(10)
+    // Twice in a row: the finished import left no checkpoint; everything is already there, nothing is refused.
+    const twice = await runCli(['migrate', 'import', '--from', busy, '--uri', mongo.uri, ...rename(dbs.blog, back), '--json'], {env})
+    expect(twice.code, twice.stderr).toBe(0)
+    expect(twice.json.result).toMatchObject({resumed: false, docs: 10, inserted: 0, alreadyThere: 10, failed: 0})
   })
 
   it('a collection name too long for a file name is shortened as mongodump does, and imports under its real name', async (ctx) => {

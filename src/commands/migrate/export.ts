@@ -50,7 +50,7 @@ export default class MigrateExport extends AtlasCommand<ExportReport> {
       }).catch((error: unknown) => {
         // A bad filter or --out (exit 2, 4) wrote nothing; a failure after that may have left part of a dump.
         const nothingWritten = error instanceof AtlasCtlError && (error.exitCode === ExitCode.usage || error.exitCode === ExitCode.notFound)
-        if (!nothingWritten) this.audit('migrate export', what, `failed: ${(error as Error).message}`)
+        if (!nothingWritten) this.audit('migrate export', what, `failed: ${error instanceof Error ? error.message : String(error)}`)
         throw error
       })
       progress.end()

@@ -11,7 +11,7 @@ import {MultiProgress} from '../../ui/multi-progress.js'
 export default class MigrateImport extends AtlasCommand<ImportReport> {
   static override summary = 'Import a mongodump directory or archive into MongoDB or an Atlas cluster; resumable.'
   static override description =
-    'Inserts in unordered batches, collections in parallel, retrying transient errors without duplicates (a replayed document is counted as already there); rebuilds indexes after the data (without v and ns; a refused index is reported by name). After a crash or Ctrl-C, the same command continues from its checkpoint. An M0 target is checked against M0\'s limits before any write.'
+    'Inserts in unordered batches, collections in parallel, retrying transient errors without duplicates (a replayed document is counted as already there); rebuilds indexes after the data (without v and ns; a refused index is reported by name). The whole dump is checked first (framing, every document, archive CRCs): a corrupt dump is exit 2 with nothing written. After a crash or Ctrl-C, the same command on the same dump continues from its checkpoint and says so; --restart starts over. An M0 target is checked against M0\'s limits before any write.'
   static override examples = [
     '<%= config.bin %> migrate import --from dump --uri mongodb://localhost:27018',
     '<%= config.bin %> migrate import --archive shop.archive.gz --gzip --cluster main --project shop --credentials-file app.json',
@@ -55,7 +55,7 @@ export default class MigrateImport extends AtlasCommand<ImportReport> {
         warn: (line) => this.out.warn(line),
       }).catch((error: unknown) => {
         // Exit 2 wrote nothing; anything else may have written part of the data, and is logged as such.
-        if (!(error instanceof UsageError) && !flags['dry-run']) this.audit('migrate import', `${target} from ${source}`, `failed: ${(error as Error).message}`)
+        if (!(error instanceof UsageError) && !flags['dry-run']) this.audit('migrate import', `${target} from ${source}`, `failed: ${error instanceof Error ? error.message : String(error)}`)
         throw error
       })
       progress.end()

@@ -110,7 +110,7 @@ function prepareOutput(input: ExportInput): void {
     if (input.archive) fs.closeSync(fs.openSync(target, 'w'))
     else fs.accessSync(target, fs.constants.W_OK)
   } catch (error) {
-    throw new UsageError(`Cannot write to --${flag} ${target}: ${(error as Error).message}.`, {code: 'BAD_OUTPUT', details: {flag}})
+    throw new UsageError(`Cannot write to --${flag} ${target}: ${error instanceof Error ? error.message : String(error)}.`, {code: 'BAD_OUTPUT', details: {flag}})
   }
 }
 

@@ -203,8 +203,8 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
           c.bytes += doc.length
         }
       })
-      const failed = settled.find((r) => r.status === 'rejected')
-      if (failed) throw (failed as PromiseRejectedResult).reason
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
     }
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`${error.message} This run wrote nothing.`, {code: error.code, hint: error.hint, details: error.details})
@@ -381,8 +381,8 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
         save()
         input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: true})
       })
-      const failed = settled.find((s) => s.status === 'rejected')
-      if (failed) throw (failed as PromiseRejectedResult).reason
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
       // Indexes after all the data, as mongorestore does.
       for (const {ns, ctx} of ctxs) await buildIndexes(ctx, ns.metadata)
     }
@@ -408,7 +408,7 @@ function parseMetadata(bson: Pick<typeof import('mongodb').BSON, 'EJSON'>, text:
   try {
     return bson.EJSON.parse(text, {relaxed: false}) as Document
   } catch (error) {
-    throw new UsageError(`${where} holds metadata that is not valid Extended JSON: ${(error as Error).message}.`, {code: 'CORRUPT_DUMP', details: {file: where}})
+    throw new UsageError(`${where} holds metadata that is not valid Extended JSON: ${error instanceof Error ? error.message : String(error)}.`, {code: 'CORRUPT_DUMP', details: {file: where}})
   }
 }
 

@@ -104,7 +104,7 @@ function dumpFingerprint(files: string[]): string {
   return h.digest('hex')
 }
 
-function readCheckpoint(file: string): Checkpoint | undefined {
+function readCheckpoint(file: string, warn: (line: string) => void): Checkpoint | undefined {
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
@@ -114,6 +114,7 @@ function readCheckpoint(file: string): Checkpoint | undefined {
   try {
     return checkpointSchema.parse(JSON.parse(text))
   } catch {
+    warn(`The checkpoint ${file} is unreadable; starting over (documents already in the target are counted as already there).`)
     return undefined
   }
 }
@@ -218,7 +219,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
   const checkpointFile = path.join(input.checkpointDir, `${key}.json`)
   const fingerprint = dumpFingerprint(input.archive ? [input.archive] : nss.flatMap((n) => [n.metadataFile, n.file].filter((f): f is string => f !== undefined)))
-  const previous = readCheckpoint(checkpointFile)
+  const previous = readCheckpoint(checkpointFile, input.warn)
   let checkpoint: Checkpoint = {identity, fingerprint, savedAt: new Date().toISOString(), namespaces: {}}
   let resumedFrom: ImportReport['resumedFrom']
   if (previous && input.restart) {

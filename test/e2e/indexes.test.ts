@@ -114,6 +114,36 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
     await client.close()
   })
 
+  it('writes one audit line per action taken, after its outcome, naming the server and the index', async (ctx) => {
+    const mongo = requireMongo(testMongo, ctx)
+    const db = dbName('audited')
+    const own = tempHome().env
+    const f = path.join(dir, `${db}.yaml`)
+    fs.writeFileSync(f, `database: ${db}\ncollections:\n  - name: calls\n    indexes:\n      - {keys: {a: 1}}\n`)
+    const r = await runCli(['db', 'init-indexes', '--spec', f, '--uri', mongo.uri, '--json'], {env: own})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.result.applied).toBe(2)
+    const audit = await runCli(['audit', 'list', '--json'], {env: own})
+    const host = mongo.uri.replace(/\/$/, '')
+    expect(audit.json.result.map((l: {action: string; target: string; result: string}) => [l.action, l.target, l.result])).toEqual([
+      ['mongo createCollection', `${host}/ ${db}.calls`, 'ok'],
+      ['mongo createIndex', `${host}/ ${db}.calls a_1`, 'ok'],
+    ])
+  })
+
+  it('a partial index filter with $where (or another operator an index cannot hold) is exit 2 naming the file, line and key; nothing is written', async (ctx) => {
+    const mongo = requireMongo(testMongo, ctx)
+    const db = dbName('where')
+    const f = path.join(dir, `${db}.yaml`)
+    fs.writeFileSync(f, `database: ${db}\ncollections:\n  - name: calls\n    indexes:\n      - keys: {a: 1}\n        partialFilterExpression:\n          $where: "this.a > 1"\n`)
+    const r = await runCli(['db', 'init-indexes', '--spec', f, '--uri', mongo.uri, '--json'], {env})
+    expect(r.code).toBe(2)
+    expect(r.json.error.message).toContain(`${f}:7:19: collections.0.indexes.0.partialFilterExpression.$where: "$where" is not allowed in a partial index filter`)
+    const client = await connect(mongo.uri)
+    expect(await client.db(db).listCollections().toArray()).toEqual([])
+    await client.close()
+  })
+
   it('sends the exact commands for validators, TTL and partial indexes (command monitoring)', async (ctx) => {
     const mongo = requireMongo(testMongo, ctx)
     const db = dbName('monitor')

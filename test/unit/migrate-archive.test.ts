@@ -4,7 +4,7 @@ import path from 'node:path'
 import {BSON} from 'mongodb'
 import {describe, expect, it} from 'vitest'
 import {ArchiveWriter, readArchive} from '../../src/services/migrate/archive.js'
-import {mapNamespace, nsMatcher, nsMapping, readDumpDir} from '../../src/services/migrate/source.js'
+import {mapNamespace, nsMatcher, nsMapping, readDumpDir, redactUri} from '../../src/services/migrate/source.js'
 import {ContentHash} from '../../src/services/migrate/verify.js'
 
 async function* chunked(buf: Buffer, size: number) {
@@ -72,6 +72,13 @@ describe('namespaces and hashes', () => {
     expect(mapNamespace('blog.drafts', m)).toBeUndefined()
     expect(nsMatcher('a.b+c').test('a.b+c')).toBe(true)
     expect(() => nsMapping({'ns-from': ['a.*'], 'ns-to': []})).toThrow('--ns-from and --ns-to come in pairs')
+  })
+
+  it('keeps the password of a connection string out of audit lines and checkpoints', () => {
+    expect(redactUri('mongodb+srv://app:p%40ss:w@cluster0.abcd.mongodb.net/?retryWrites=true')).toBe('mongodb+srv://app:****@cluster0.abcd.mongodb.net/?retryWrites=true')
+    expect(redactUri('mongodb://app:secret@h1:27017,h2/db')).toBe('mongodb://app:****@h1:27017,h2/db')
+    expect(redactUri('mongodb://h1:27017/')).toBe('mongodb://h1:27017/')
+    expect(redactUri('mongodb://user@h1/')).toBe('mongodb://user@h1/')
   })
 
   it('hashes content independently of order, and counts duplicates', () => {

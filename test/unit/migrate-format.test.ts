@@ -1,5 +1,6 @@
+import {BSON} from 'mongodb'
 import {describe, expect, it} from 'vitest'
-import {BsonSplitter, Crc64, escapeCollection, unescapeCollection} from '../../src/services/migrate/format.js'
+import {bsonProblem, BsonSplitter, Crc64, dumpFileStem, escapeCollection, unescapeCollection} from '../../src/services/migrate/format.js'
 
 describe('dump formats', () => {
   it('escapes collection names as Go\'s url.QueryEscape does', () => {
@@ -7,6 +8,18 @@ describe('dump formats', () => {
     expect(escapeCollection('a.b-c_d~e')).toBe('a.b-c_d~e')
     expect(escapeCollection('é')).toBe('%C3%A9')
     expect(unescapeCollection('my+coll%2Fx%24y')).toBe('my coll/x$y')
+  })
+
+  it('shortens a collection file name past 238 bytes as mongodump does: 208 bytes, %24, base64url SHA-1 of the name', () => {
+    // Expected values from Python's hashlib and urllib.parse.quote_plus, independent of this code.
+    expect(dumpFileStem('a'.repeat(238))).toBe('a'.repeat(238))
+    expect(dumpFileStem('a'.repeat(300))).toBe(`${'a'.repeat(208)}%24AD7xup6p8vTas6IATlBcqKTn5aM`)
+    const cut = dumpFileStem(`${'é'.repeat(50)}/x`)
+    expect(cut).toHaveLength(238)
+    expect(cut.endsWith('%C3%A9%C3%%24LAcHlkczfypYpKZj5dRNKKnucFY')).toBe(true)
+    expect(Buffer.byteLength(`${cut}.metadata.json.gz`)).toBeLessThanOrEqual(255)
+    // A shortened stem (here cut inside an escape) is not an error when read back without metadata.
+    expect(unescapeCollection(cut)).toBe(cut)
   })
 
   it('computes CRC-64/ECMA like Go\'s hash/crc64 (check value of "123456789")', () => {
@@ -35,5 +48,31 @@ describe('dump formats', () => {
     bad[13] = 1
     expect(() => [...new BsonSplitter('b.bson').push(bad)]).toThrow('b.bson is corrupt: a document that does not end in 0x00 at byte offset 5')
     expect(() => [...new BsonSplitter('z.bson').push(Buffer.from([1, 0, 0, 0, 0]))]).toThrow('a document length of 1 at byte offset 0')
+  })
+
+  it('checks each document element by element: the full type matrix passes, each kind of damage is named with its offset', () => {
+    const full = Buffer.from(BSON.serialize({
+      d: 1.5, s: 'é', o: {a: [1, {b: null}]}, bin: new BSON.Binary(Buffer.from([1, 2, 3]), 4), u: undefined, oid: new BSON.ObjectId(), t: true, date: new Date(0),
+      nil: null, re: new BSON.BSONRegExp('a.*', 'i'), js: new BSON.Code('x'), jss: new BSON.Code('x', {y: 1}), sym: new BSON.BSONSymbol('s'), i: new BSON.Int32(1),
+      ts: new BSON.Timestamp({t: 1, i: 2}), l: BSON.Long.fromNumber(5), dec: BSON.Decimal128.fromString('1.1'), min: new BSON.MinKey(), max: new BSON.MaxKey(),
+    }, {ignoreUndefined: false}))
+    expect(bsonProblem(full)).toBeUndefined()
+    expect(bsonProblem(Buffer.from(BSON.serialize({})))).toBeUndefined()
+
+    const doc = Buffer.from(BSON.serialize({a: 1, name: 'n5', flag: true}))
+    const at = (needle: string) => doc.indexOf(Buffer.from(needle))
+    const damaged = (pos: number, byte: number) => {
+      const b = Buffer.from(doc)
+      b[pos] = byte
+      return bsonProblem(b)
+    }
+    expect(damaged(4, 0x42)).toEqual({at: 4, what: 'element "a" has an unknown type 0x42'})
+    expect(damaged(at('n5'), 0xff)).toEqual({at: at('n5') - 4, what: 'element "name" has a string that is not UTF-8'})
+    expect(damaged(at('n5') - 4, 60)).toMatchObject({what: 'element "name" has a string length of 60'})
+    expect(damaged(at('flag') + 5, 7)).toEqual({at: at('flag') + 5, what: 'element "flag" has a boolean byte of 7'})
+    expect(damaged(doc.length - 1, 1)).toMatchObject({what: 'a document that does not end in 0x00'})
+    const nested = Buffer.from(BSON.serialize({o: {x: 'y'}}))
+    nested[4 + 3] = 200
+    expect(bsonProblem(nested)).toEqual({at: 7, what: 'a document length of 200'})
   })
 })

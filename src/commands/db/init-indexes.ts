@@ -6,6 +6,7 @@ import {readSpecFile} from '../../lib/spec-file.js'
 import {applyActions, applyFailure, describeAction, probeCapabilities, readServerState} from '../../services/indexes/apply.js'
 import {type Plan, planIndexes} from '../../services/indexes/plan.js'
 import {dbSpecSchema} from '../../services/indexes/spec.js'
+import {redactUri} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
 import {startProgress} from '../../ui/spinner.js'
 
@@ -55,7 +56,8 @@ export default class DbInitIndexes extends AtlasCommand<Result> {
       const progress = await startProgress(`Applying ${plan.actions.length} action(s) to ${spec.database}`, {json: this.jsonEnabled()})
       const applied = await applyActions(db, plan.actions, (a, phase) => {
         if (phase === 'start') progress.update(`${describeAction(a)}…`)
-        this.audit(`mongo ${a.type}`, `${spec.database}.${a.collection}${'name' in a ? ` ${a.name}` : ''}`, phase === 'failed' ? 'failed' : 'ok')
+        // One line per action taken, once its outcome is known.
+        if (phase !== 'start') this.audit(`mongo ${a.type}`, `${redactUri(uri)} ${spec.database}.${a.collection}${'name' in a ? ` ${a.name}` : ''}`, phase === 'failed' ? 'failed' : 'ok')
       })
       progress.stop()
       if (applied.failed.length > 0) throw applyFailure(applied)

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {UsageError} from '../../lib/errors.js'
+import {AtlasCtlError, ExitCode, UsageError} from '../../lib/errors.js'
 import {type ExportReport, exportDump} from '../../services/migrate/export.js'
+import {redactUri} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
 import {MultiProgress} from '../../ui/multi-progress.js'
 
@@ -39,13 +40,21 @@ export default class MigrateExport extends AtlasCommand<ExportReport> {
     const {connect} = await import('../../mongo/connect.js')
     const client = await connect(flags.uri)
     const progress = new MultiProgress(this.jsonEnabled())
+    const out = flags.archive ?? flags.out ?? 'dump'
+    const what = `${flags.archive ? 'archive ' : ''}${out} from ${redactUri(flags.uri)}${flags.db ? ` --db ${flags.db}` : ''}${flags.collection ? ` --collection ${flags.collection}` : ''}`
     try {
       const r = await exportDump({
-        client, out: flags.archive ? undefined : (flags.out ?? 'dump'), archive: flags.archive, gzip: flags.gzip, db: flags.db, collection: flags.collection, query,
+        client, out: flags.archive ? undefined : out, archive: flags.archive, gzip: flags.gzip, db: flags.db, collection: flags.collection, query,
         parallel: flags.parallel, toolVersion: `atlasctl-${this.config.version}`,
         onProgress: (p) => progress.update(p),
+      }).catch((error: unknown) => {
+        // A bad filter or --out (exit 2, 4) wrote nothing; a failure after that may have left part of a dump.
+        const nothingWritten = error instanceof AtlasCtlError && (error.exitCode === ExitCode.usage || error.exitCode === ExitCode.notFound)
+        if (!nothingWritten) this.audit('migrate export', what, `failed: ${error instanceof Error ? error.message : String(error)}`)
+        throw error
       })
       progress.end()
+      this.audit('migrate export', what, `ok: ${r.docs} documents from ${r.collections.length} collections`)
       this.out.info(`Exported ${r.docs} documents (${(r.bytes / 1048576).toFixed(1)} MB) from ${r.collections.length} collections in ${r.seconds.toFixed(1)} s.`)
       return r
     } finally {

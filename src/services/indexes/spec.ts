@@ -8,13 +8,42 @@ const keys = z
   .refine((k) => Object.keys(k).length > 0, 'keys must name at least one field')
   .refine((k) => Object.keys(k).every((f) => !f.includes('$**') || (Object.keys(k).length === 1 && (f === '$**' || f.endsWith('.$**')))), 'a wildcard key ($** or path.$**) stands alone')
 
+// What createIndexes accepts in partialFilterExpression ($in since MongoDB 6.0); anything else ($where, $ne, $regex, $expr…) the server refuses.
+const FIELD_OPERATORS = new Set(['$eq', '$exists', '$gt', '$gte', '$lt', '$lte', '$type', '$in'])
+
+/** The operators a partial index filter may hold: one issue per disallowed key, with its path. */
+export function partialFilterIssues(filter: unknown, path: Array<string | number>): Array<{path: Array<string | number>; message: string}> {
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) return [{path, message: 'a partial filter is an object'}]
+  const out: Array<{path: Array<string | number>; message: string}> = []
+  for (const [k, v] of Object.entries(filter)) {
+    const at = [...path, k]
+    if (k === '$and' || k === '$or') {
+      if (!Array.isArray(v) || v.length === 0) out.push({path: at, message: `${k} is a non-empty list of filters`})
+      else v.forEach((sub, i) => out.push(...partialFilterIssues(sub, [...at, i])))
+    } else if (k.startsWith('$')) {
+      out.push({path: at, message: `"${k}" is not allowed in a partial index filter (allowed: field equality, ${[...FIELD_OPERATORS].join(', ')}, $and, $or)`})
+    } else if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).some((o) => o.startsWith('$'))) {
+      for (const [op, arg] of Object.entries(v)) {
+        if (!FIELD_OPERATORS.has(op)) out.push({path: [...at, op], message: `"${op}" is not allowed in a partial index filter (allowed: field equality, ${[...FIELD_OPERATORS].join(', ')}, $and, $or)`})
+        else if (op === '$exists' && arg !== true) out.push({path: [...at, op], message: 'a partial index filter allows only $exists: true'})
+      }
+    }
+  }
+  return out
+}
+
 export const indexSchema = z
   .object({
     keys,
     name: z.string().min(1).max(127).optional(),
     unique: z.boolean().optional(),
     sparse: z.boolean().optional(),
-    partialFilterExpression: z.record(z.string(), z.unknown()).optional(),
+    partialFilterExpression: z
+      .record(z.string(), z.unknown())
+      .superRefine((f, ctx) => {
+        for (const issue of partialFilterIssues(f, [])) ctx.addIssue({code: 'custom', path: issue.path, message: issue.message})
+      })
+      .optional(),
     expireAfterSeconds: z.number().int().min(0).max(2_147_483_647).optional(),
     collation: z.record(z.string(), z.unknown()).optional(),
     hidden: z.boolean().optional(),

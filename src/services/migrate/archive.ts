@@ -57,7 +57,8 @@ export class ArchiveWriter {
 
 export type ArchiveEvent =
   | {kind: 'prelude'; serverVersion: string; entries: PreludeEntry[]}
-  | {kind: 'docs'; db: string; collection: string; docs: Buffer[]}
+  /** offset: where the block's first document starts in the (uncompressed) stream. */
+  | {kind: 'docs'; db: string; collection: string; docs: Buffer[]; offset: number}
   | {kind: 'eof'; db: string; collection: string}
 
 /** Reads an archive as a stream of events, checking structure and each namespace's CRC. */
@@ -70,6 +71,7 @@ export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, fi
   const open = new Set<string>()
   let current: {db: string; collection: string; eof: boolean; crc: bigint} | undefined
   let docs: Buffer[] = []
+  let docsAt = 0
   let offset = 0
   const bad = (what: string) => new UsageError(`${file} is not a valid archive: ${what} at byte offset ${offset}.`, {code: 'CORRUPT_DUMP', details: {file, offset}})
   for await (const chunk of chunks) {
@@ -99,7 +101,7 @@ export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, fi
             open.delete(key)
             yield {kind: 'eof', db: current.db, collection: current.collection}
           } else {
-            yield {kind: 'docs', db: current.db, collection: current.collection, docs}
+            yield {kind: 'docs', db: current.db, collection: current.collection, docs, offset: docsAt}
           }
           docs = []
           current = undefined
@@ -128,6 +130,7 @@ export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, fi
         const key = `${current!.db}.${current!.collection}`
         const crc = crcs.get(key) ?? new Crc64()
         crcs.set(key, crc.update(doc))
+        if (docs.length === 0) docsAt = offset - len
         docs.push(Buffer.from(doc))
       }
     }

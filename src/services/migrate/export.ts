@@ -4,10 +4,11 @@ import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
 import zlib from 'node:zlib'
 import type {Document, MongoClient} from 'mongodb'
+import {NotFoundError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
 import {pool} from '../pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
-import {escapeCollection} from './format.js'
+import {dumpFileStem} from './format.js'
 
 export interface Sink {
   write(b: Buffer): Promise<void>
@@ -62,11 +63,19 @@ const SYSTEM_DBS = new Set(['admin', 'local', 'config'])
 /** mongodump's metadata: listCollections options, listIndexes verbatim, uuid as hex; canonical Extended JSON. */
 async function namespaces(input: ExportInput): Promise<Namespace[]> {
   const {BSON} = await import('mongodb')
-  const dbs = input.db ? [input.db] : (await input.client.db('admin').admin().listDatabases({nameOnly: true})).databases.map((d) => d.name).filter((n) => !SYSTEM_DBS.has(n))
+  const all = (await input.client.db('admin').admin().listDatabases({nameOnly: true})).databases.map((d) => d.name)
+  // A filter that matches nothing is a mistake to name, not an empty dump.
+  if (input.db && !all.includes(input.db)) throw new NotFoundError(`No database ${input.db} on the source (--db). It has: ${listing(all.filter((n) => !SYSTEM_DBS.has(n)))}. Nothing was written.`, {code: 'DB_NOT_FOUND', details: {flag: 'db', databases: all}})
+  const dbs = input.db ? [input.db] : all.filter((n) => !SYSTEM_DBS.has(n))
   const out: Namespace[] = []
   for (const dbName of dbs.sort()) {
     const db = input.client.db(dbName)
-    for (const c of (await db.listCollections({}, {nameOnly: false}).toArray()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const infos = (await db.listCollections({}, {nameOnly: false}).toArray()).sort((a, b) => a.name.localeCompare(b.name))
+    if (input.collection && !infos.some((c) => c.name === input.collection)) {
+      const names = infos.map((c) => c.name).filter((n) => !n.startsWith('system.'))
+      throw new NotFoundError(`No collection ${input.collection} in ${dbName} (--collection). It has: ${listing(names)}. Nothing was written.`, {code: 'COLLECTION_NOT_FOUND', details: {flag: 'collection', collections: names}})
+    }
+    for (const c of infos) {
       if (c.name.startsWith('system.') || (input.collection && c.name !== input.collection)) continue
       const type = c.type ?? 'collection'
       const indexes = type === 'view' ? [] : await db.collection(c.name).listIndexes().toArray()
@@ -84,11 +93,33 @@ async function namespaces(input: ExportInput): Promise<Namespace[]> {
   return out
 }
 
+function listing(names: string[]): string {
+  if (names.length === 0) return 'nothing'
+  return names.length > 20 ? `${names.slice(0, 20).join(', ')} and ${names.length - 20} more` : names.join(', ')
+}
+
+/** The output path, checked and created before the first byte: a bad --out/--archive is exit 2 with nothing written. */
+function prepareOutput(input: ExportInput): void {
+  const target = input.archive ?? input.out!
+  const flag = input.archive ? 'archive' : 'out'
+  const stat = fs.statSync(target, {throwIfNoEntry: false})
+  if (input.archive && stat?.isDirectory()) throw new UsageError(`--archive ${target} is a directory; give a file name.`, {code: 'BAD_OUTPUT', details: {flag}})
+  if (!input.archive && stat && !stat.isDirectory()) throw new UsageError(`--out ${target} is a file, not a directory.`, {code: 'BAD_OUTPUT', details: {flag}})
+  try {
+    fs.mkdirSync(input.archive ? path.dirname(target) : target, {recursive: true})
+    if (input.archive) fs.closeSync(fs.openSync(target, 'w'))
+    else fs.accessSync(target, fs.constants.W_OK)
+  } catch (error) {
+    throw new UsageError(`Cannot write to --${flag} ${target}: ${error instanceof Error ? error.message : String(error)}.`, {code: 'BAD_OUTPUT', details: {flag}})
+  }
+}
+
 /** Streams every collection (constant memory), several at once, to a mongodump directory or archive. */
 export async function exportDump(input: ExportInput): Promise<ExportReport> {
   const started = Date.now()
   const {BSON} = await import('mongodb')
   const nss = await namespaces(input)
+  prepareOutput(input)
   const info = await input.client.db('admin').command({buildInfo: 1}).catch(() => ({version: '0.0.0'}))
   const serverVersion = String(info.version ?? '0.0.0').replace(/^(\d+\.\d+\.\d+).*/, '$1')
   const stats = new Map<string, {docs: number; bytes: number}>()
@@ -112,7 +143,7 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
     const s = {docs: 0, bytes: 0}
     stats.set(ns, s)
     const gz = input.gzip ? '.gz' : ''
-    const base = path.join(input.out ?? '', n.db, escapeCollection(n.collection))
+    const base = path.join(input.out ?? '', n.db, dumpFileStem(n.collection))
     if (!archive) {
       const meta = openSink(`${base}.metadata.json${gz}`, input.gzip)
       await meta.write(Buffer.from(n.metadata))

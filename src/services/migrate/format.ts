@@ -1,3 +1,5 @@
+import {createHash} from 'node:crypto'
+import {isUtf8} from 'node:buffer'
 import {UsageError} from '../../lib/errors.js'
 
 export const MAX_BSON = 16 * 1024 * 1024
@@ -14,8 +16,24 @@ export function escapeCollection(name: string): string {
   return out
 }
 
+/**
+ * mongodump's file name for a collection (prepare.go: outputPath): the escaped name, or, past 238 bytes (so that
+ * `.metadata.json.gz` still fits 255), its first 208 bytes, `%24` and the base64url SHA-1 of the name. Readers
+ * take the real name from the metadata's collectionName.
+ */
+export function dumpFileStem(name: string): string {
+  const escaped = escapeCollection(name)
+  if (escaped.length <= 238) return escaped
+  return `${escaped.slice(0, 208)}%24${createHash('sha1').update(name, 'utf8').digest('base64url')}`
+}
+
+/** The collection name of a file stem without metadata; a shortened stem cannot be undone, so it is kept as is. */
 export function unescapeCollection(file: string): string {
-  return decodeURIComponent(file.replace(/\+/g, ' '))
+  try {
+    return decodeURIComponent(file.replace(/\+/g, ' '))
+  } catch {
+    return file
+  }
 }
 
 /**
@@ -101,4 +119,119 @@ export class Crc64 {
     const u = (BigInt((~this.hi) >>> 0) << 32n) | BigInt((~this.lo) >>> 0)
     return BigInt.asIntN(64, u)
   }
+}
+
+/** A document that is framed right but not valid BSON: exit 2 naming the file, the element's offset and the document's. */
+export function corruptDocument(file: string, docOffset: number, problem: BsonProblem): UsageError {
+  const offset = docOffset + problem.at
+  return new UsageError(`${file} is corrupt: ${problem.what} at byte offset ${offset} (in the document at byte offset ${docOffset}).`, {code: 'CORRUPT_DUMP', details: {file, offset, document: docOffset}})
+}
+
+export interface BsonProblem {
+  /** Offset of the bad element (or length) from the start of the document. */
+  at: number
+  what: string
+}
+
+// The server's nesting limit (BSONDepth::kDefaultMaxAllowableDepth); it also bounds this walker's recursion.
+const MAX_DEPTH = 200
+const FIXED: Record<number, number> = {0x01: 8, 0x06: 0, 0x07: 12, 0x09: 8, 0x0a: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7f: 0, 0xff: 0}
+
+/** True when bytes [from, to) are valid UTF-8; ASCII, the common case, is checked without a native call. */
+function utf8(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(from, to))
+  return true
+}
+
+const int32At = (b: Uint8Array, p: number) => (p + 4 <= b.length ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24) : -1)
+
+/** The index of the 0x00 that ends a C string starting at p, or -1 when there is none before stop. */
+function cstringEnd(b: Uint8Array, p: number, stop: number): number {
+  for (let i = p; i < stop; i++) if (b[i] === 0) return i
+  return -1
+}
+
+/**
+ * Checks that one BSON document is well formed, element by element (types, lengths, terminators, UTF-8), without
+ * decoding it: what the server would refuse, found before anything is written. Undefined when it is valid.
+ */
+export function bsonProblem(doc: Uint8Array): BsonProblem | undefined {
+  const r = walkDocument(doc, 0, doc.length, 0)
+  if (typeof r !== 'number') return r
+  return r === doc.length ? undefined : {at: r, what: 'bytes after the end of the document'}
+}
+
+function walkDocument(doc: Uint8Array, start: number, limit: number, depth: number): number | BsonProblem {
+  const len = int32At(doc, start)
+  if (len < 5 || start + len > limit) return {at: start, what: `a document length of ${len}`}
+  if (depth > MAX_DEPTH) return {at: start, what: `documents nested deeper than ${MAX_DEPTH}`}
+  const stop = start + len - 1
+  if (doc[stop] !== 0) return {at: stop, what: 'a document that does not end in 0x00'}
+  let p = start + 4
+  while (p < stop) {
+    const at = p
+    const type = doc[p]
+    const nameEnd = cstringEnd(doc, p + 1, stop)
+    if (nameEnd < 0) return {at, what: 'an element name without its terminator'}
+    if (!utf8(doc, p + 1, nameEnd)) return {at, what: 'an element name that is not UTF-8'}
+    p = nameEnd + 1
+    const next = elementEnd(doc, type, p, stop, depth)
+    if (typeof next !== 'number' || next > stop) {
+      // Only a bad element pays for decoding its name.
+      const name = Buffer.from(doc.buffer, doc.byteOffset + at + 1, nameEnd - at - 1).toString('utf8')
+      if (typeof next !== 'number') return 'element' in next ? {at: next.at < 0 ? at : next.at, what: `element "${name}" ${next.what}`} : next
+      return {at, what: `element "${name}" runs past the end of its document`}
+    }
+    p = next
+  }
+  return start + len
+}
+
+/** A problem of the element itself, named by the caller; at -1 is the element's own offset. */
+type ElementProblem = BsonProblem & {element: true}
+
+/** Where an element's value ends; a problem inside a nested document comes back as it is. */
+function elementEnd(doc: Uint8Array, type: number, p: number, stop: number, depth: number): number | BsonProblem | ElementProblem {
+  const fixed = FIXED[type]
+  if (fixed !== undefined) return p + fixed
+  switch (type) {
+    case 0x02:
+    case 0x0d:
+    case 0x0e:
+      return stringEnd(doc, p, stop)
+    case 0x03:
+    case 0x04:
+      return walkDocument(doc, p, stop, depth + 1)
+    case 0x05: {
+      const n = int32At(doc, p)
+      return n < 0 ? {at: p, what: `has a binary length of ${n}`, element: true} : p + 5 + n
+    }
+    case 0x08:
+      return doc[p] <= 1 ? p + 1 : {at: p, what: `has a boolean byte of ${doc[p]}`, element: true}
+    case 0x0b: {
+      const pattern = cstringEnd(doc, p, stop)
+      const flags = pattern < 0 ? -1 : cstringEnd(doc, pattern + 1, stop)
+      return flags < 0 ? {at: p, what: 'has an unterminated regular expression', element: true} : flags + 1
+    }
+    case 0x0c: {
+      const s = stringEnd(doc, p, stop)
+      return typeof s === 'number' ? s + 12 : s
+    }
+    case 0x0f: {
+      const total = int32At(doc, p)
+      const s = stringEnd(doc, p + 4, stop)
+      const scope = typeof s === 'number' ? walkDocument(doc, s, stop, depth + 1) : s
+      return typeof scope === 'number' && scope !== p + total ? {at: p, what: `has a code-with-scope length of ${total}`, element: true} : scope
+    }
+    default:
+      return {at: -1, what: `has an unknown type 0x${type.toString(16).padStart(2, '0')}`, element: true}
+  }
+}
+
+function stringEnd(doc: Uint8Array, p: number, stop: number): number | ElementProblem {
+  const n = int32At(doc, p)
+  if (n < 1 || p + 4 + n > stop) return {at: p, what: `has a string length of ${n}`, element: true}
+  if (doc[p + 4 + n - 1] !== 0) return {at: p, what: 'has a string that does not end in 0x00', element: true}
+  if (!utf8(doc, p + 4, p + 3 + n)) return {at: p, what: 'has a string that is not UTF-8', element: true}
+  return p + 4 + n
 }

@@ -1,14 +1,17 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import zlib from 'node:zlib'
 import type {Collection, Document, MongoClient} from 'mongodb'
-import {UsageError} from '../../lib/errors.js'
+import {z} from 'zod'
+import {PartialFailureError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
 import {pool} from '../pool.js'
-import {readArchive} from './archive.js'
-import {type DumpNamespace, mapNamespace, type NsMapping, readBsonFile, readDumpDir} from './source.js'
+import {type PreludeEntry, readArchive} from './archive.js'
+import {bsonProblem, corruptDocument} from './format.js'
+import {type DumpNamespace, mapNamespace, type NsMapping, readBsonFile, readDumpDir, redactUri} from './source.js'
 
 export const M0_LIMITS = {bytes: 512 * 1024 * 1024, collections: 500, databases: 100}
 const BATCH_DOCS = 1000
@@ -16,6 +19,8 @@ const BATCH_BYTES = 8 * 1024 * 1024
 
 export interface ImportInput {
   client: MongoClient
+  /** The target's connection string: part of the checkpoint's identity (its password never is). */
+  target: string
   from?: string
   archive?: string
   gzip: boolean
@@ -23,7 +28,9 @@ export interface ImportInput {
   drop: boolean
   dryRun: boolean
   parallel: number
-  checkpointFile: string
+  /** Discard the checkpoint of an earlier run and start over. */
+  restart: boolean
+  checkpointDir: string
   /** Pre-flight against the Atlas M0 limits (the target is an M0 cluster). */
   m0: boolean
   onProgress: (p: {ns: string; docs: number; bytes: number; total?: {bytes?: number}; done: boolean}) => void
@@ -48,25 +55,71 @@ export interface ImportReport {
   failed: number
   indexesRefused: number
   resumed: boolean
+  /** When resumed: what the checkpoint of the interrupted run had done. */
+  resumedFrom?: {docs: number; savedAt: string}
   dryRun: boolean
   seconds: number
   bytes: number
 }
 
-interface Checkpoint {
-  source: string
-  namespaces: Record<string, {offset: number; docs: number; inserted: number; alreadyThere: number; failed: number; dataDone: boolean; indexesDone: boolean}>
+const nsStateSchema = z.object({offset: z.number(), docs: z.number(), inserted: z.number(), alreadyThere: z.number(), failed: z.number(), dataDone: z.boolean(), indexesDone: z.boolean()})
+const checkpointSchema = z.object({
+  identity: z.record(z.string(), z.unknown()),
+  fingerprint: z.string(),
+  savedAt: z.string(),
+  namespaces: z.record(z.string(), nsStateSchema),
+})
+type Checkpoint = z.infer<typeof checkpointSchema>
+
+/**
+ * Everything that changes what an import writes: the source, the target, the namespace mapping, --drop and
+ * --gzip. Another import (another target or mapping) never picks up this one's checkpoint.
+ */
+function checkpointIdentity(input: ImportInput): Record<string, unknown> {
+  const {include, exclude, from, to} = input.mapping
+  return {source: path.resolve(input.archive ?? input.from!), archive: Boolean(input.archive), target: redactUri(input.target), include, exclude, from, to, drop: input.drop, gzip: input.gzip}
 }
 
-function loadCheckpoint(file: string, source: string): Checkpoint {
-  try {
-    const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Checkpoint
-    if (c.source === source) return c
-  } catch {
-    // no checkpoint: a fresh import
+/**
+ * What the dump holds, cheaply: each file's name, size, mtime and first and last 64 KiB (metadata files whole).
+ * A dump re-exported to the same path differs, so an old checkpoint's offsets are never applied to it.
+ */
+function dumpFingerprint(files: string[]): string {
+  const h = createHash('sha256')
+  for (const file of [...files].sort()) {
+    const st = fs.statSync(file)
+    h.update(`${file}\0${st.size}\0${Math.trunc(st.mtimeMs)}\0`)
+    const fd = fs.openSync(file, 'r')
+    try {
+      const n = Math.min(st.size, 1 << 16)
+      const buf = Buffer.alloc(n)
+      fs.readSync(fd, buf, 0, n, 0)
+      h.update(buf)
+      fs.readSync(fd, buf, 0, n, st.size - n)
+      h.update(buf)
+    } finally {
+      fs.closeSync(fd)
+    }
   }
-  return {source, namespaces: {}}
+  return h.digest('hex')
 }
+
+function readCheckpoint(file: string, warn: (line: string) => void): Checkpoint | undefined {
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    return checkpointSchema.parse(JSON.parse(text))
+  } catch {
+    warn(`The checkpoint ${file} is unreadable; starting over (documents already in the target are counted as already there).`)
+    return undefined
+  }
+}
+
+const doneDocs = (c: Checkpoint) => Object.values(c.namespaces).reduce((a, n) => a + n.docs, 0)
 
 const TRANSIENT = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 16500])
 const transient = (e: unknown) => {
@@ -108,16 +161,82 @@ function indexSpecs(metadata: Document): Document[] {
 }
 
 /**
- * Imports a dump directory or archive: data first (batched, unordered, collections in parallel, a
- * checkpoint after every acknowledged batch), then indexes. A re-run resumes from the checkpoint.
+ * Imports a dump directory or archive. The whole input is checked first (framing, every document's BSON, the
+ * archive's CRCs), so a corrupt dump is exit 2 with nothing written. Then data (batched, unordered, collections in
+ * parallel, a checkpoint after every acknowledged batch), then indexes. A re-run of the same import resumes.
  */
 export async function importDump(input: ImportInput): Promise<ImportReport> {
   const started = Date.now()
-  const source = path.resolve(input.archive ?? input.from!)
-  const checkpoint = loadCheckpoint(input.checkpointFile, source)
-  const resumed = Object.keys(checkpoint.namespaces).length > 0
-  const save = () => writeSecretFile(input.checkpointFile, JSON.stringify(checkpoint))
   const {BSON} = await import('mongodb')
+  const selected = (ns: {db: string; collection: string; type: string}) => ns.type !== 'view' && mapNamespace(`${ns.db}.${ns.collection}`, input.mapping) !== undefined
+
+  // 1. Check everything before the first write.
+  const checked = new Map<string, {docs: number; bytes: number}>()
+  let nss: DumpNamespace[] = []
+  let entries: PreludeEntry[] = []
+  try {
+    if (input.archive) {
+      for await (const ev of readArchive(BSON, openArchive(input), input.archive)) {
+        if (ev.kind === 'prelude') entries = ev.entries
+        else if (ev.kind === 'docs' && selected({db: ev.db, collection: ev.collection, type: 'collection'})) {
+          const c = checked.get(`${ev.db}.${ev.collection}`) ?? {docs: 0, bytes: 0}
+          checked.set(`${ev.db}.${ev.collection}`, c)
+          let at = ev.offset
+          for (const doc of ev.docs) {
+            const bad = bsonProblem(doc)
+            if (bad) throw corruptDocument(input.archive, at, bad)
+            at += doc.length
+            c.docs++
+            c.bytes += doc.length
+          }
+        }
+      }
+      for (const e of entries.filter(selected)) if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
+    } else {
+      nss = (await readDumpDir(input.from!)).filter(selected)
+      const settled = await pool(nss, input.parallel, async (ns) => {
+        const c = {docs: 0, bytes: 0}
+        checked.set(`${ns.db}.${ns.collection}`, c)
+        for await (const {doc, end} of readBsonFile(ns)) {
+          const bad = bsonProblem(doc)
+          if (bad) throw corruptDocument(ns.file!, end - doc.length, bad)
+          c.docs++
+          c.bytes += doc.length
+        }
+      })
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`${error.message} This run wrote nothing.`, {code: error.code, hint: error.hint, details: error.details})
+    throw error
+  }
+  const namespaceList = input.archive ? entries.filter(selected) : nss
+  preflight(input, namespaceList.map((n) => ({db: n.db, size: checked.get(`${n.db}.${n.collection}`)?.bytes ?? 0})))
+
+  // 2. The checkpoint of this same import of this same dump, if any.
+  const identity = checkpointIdentity(input)
+  const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
+  const checkpointFile = path.join(input.checkpointDir, `${key}.json`)
+  const fingerprint = dumpFingerprint(input.archive ? [input.archive] : nss.flatMap((n) => [n.metadataFile, n.file].filter((f): f is string => f !== undefined)))
+  const previous = readCheckpoint(checkpointFile, input.warn)
+  let checkpoint: Checkpoint = {identity, fingerprint, savedAt: new Date().toISOString(), namespaces: {}}
+  let resumedFrom: ImportReport['resumedFrom']
+  if (previous && input.restart) {
+    if (!input.dryRun) fs.rmSync(checkpointFile, {force: true})
+    input.warn(`--restart: ${input.dryRun ? 'would discard' : 'discarded'} the checkpoint of the import interrupted at ${previous.savedAt} (${doneDocs(previous)} documents done); starting over (documents already in the target are counted as already there).`)
+  } else if (previous && previous.fingerprint !== fingerprint) {
+    input.warn(`The dump at ${identity.source} changed since the import interrupted at ${previous.savedAt}; its checkpoint does not apply. Starting over (documents already in the target are counted as already there).`)
+  } else if (previous) {
+    checkpoint = previous
+    resumedFrom = {docs: doneDocs(previous), savedAt: previous.savedAt}
+    input.warn(`Resuming the import interrupted at ${previous.savedAt}: ${resumedFrom.docs} documents were done (--restart starts over).`)
+  }
+  const save = () => {
+    checkpoint.savedAt = new Date().toISOString()
+    writeSecretFile(checkpointFile, JSON.stringify(checkpoint))
+  }
+
   const reports = new Map<string, NsReport>()
   const report = (src: string, target: string) => {
     let r = reports.get(src)
@@ -127,6 +246,23 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const state = (src: string) => (checkpoint.namespaces[src] ??= {offset: 0, docs: 0, inserted: 0, alreadyThere: 0, failed: 0, dataDone: false, indexesDone: false})
   let bytes = 0
   const heap = new HeapKeeper()
+  const summary = (namespaces: NsReport[]) => ({
+    namespaces,
+    docs: namespaces.reduce((a, n) => a + n.docs, 0),
+    inserted: namespaces.reduce((a, n) => a + n.inserted, 0),
+    alreadyThere: namespaces.reduce((a, n) => a + n.alreadyThere, 0),
+    failed: namespaces.reduce((a, n) => a + n.failed, 0),
+    indexesRefused: namespaces.reduce((a, n) => a + n.indexes.refused.length, 0),
+    resumed: resumedFrom !== undefined,
+    resumedFrom,
+    dryRun: input.dryRun,
+    seconds: (Date.now() - started) / 1000,
+  })
+
+  if (input.dryRun) {
+    for (const n of namespaceList) report(`${n.db}.${n.collection}`, mapNamespace(`${n.db}.${n.collection}`, input.mapping)!).docs = checked.get(`${n.db}.${n.collection}`)?.docs ?? 0
+    return {...summary([...reports.values()]), bytes: [...checked.values()].reduce((a, c) => a + c.bytes, 0)}
+  }
 
   const prepare = async (ns: {db: string; collection: string; type: string; metadata: Document}) => {
     const src = `${ns.db}.${ns.collection}`
@@ -137,7 +273,6 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     const st = state(src)
     const r = report(src, target)
     Object.assign(r, {docs: st.docs, inserted: st.inserted, alreadyThere: st.alreadyThere, failed: st.failed})
-    if (input.dryRun) return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined, seen: 0}
     const fresh = st.docs === 0 && !st.dataDone
     // A resumed import never drops what it already wrote.
     if (input.drop && fresh) await coll.drop().catch(() => false)
@@ -172,7 +307,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   }
 
   const buildIndexes = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, metadata: Document) => {
-    if (ctx.st.indexesDone || input.dryRun) return
+    if (ctx.st.indexesDone) return
     for (const spec of indexSpecs(metadata)) {
       try {
         await ctx.coll.createIndexes([spec as never])
@@ -185,99 +320,96 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     save()
   }
 
-  if (input.archive) {
-    const raw = fs.createReadStream(input.archive, {highWaterMark: 1 << 20})
-    const stream = input.gzip ? raw.pipe(zlib.createGunzip()) : raw
-    const ctxs = new Map<string, NonNullable<Awaited<ReturnType<typeof prepare>>>>()
-    const metas = new Map<string, Document>()
-    for await (const ev of readArchive(BSON, stream as AsyncIterable<Buffer>, input.archive)) {
-      if (ev.kind === 'prelude') {
-        preflight(input, ev.entries.map((e) => ({db: e.db, size: 0})))
-        for (const e of ev.entries) {
-          const metadata = e.metadata ? (BSON.EJSON.parse(e.metadata, {relaxed: false}) as Document) : {}
-          metas.set(`${e.db}.${e.collection}`, metadata)
-          const ctx = await prepare({db: e.db, collection: e.collection, type: e.type, metadata})
-          if (ctx) ctxs.set(ctx.src, ctx)
-        }
-      } else if (ev.kind === 'docs') {
-        const ctx = ctxs.get(`${ev.db}.${ev.collection}`)
-        if (!ctx || input.dryRun) {
-          if (ctx) ctx.r.docs += ev.docs.length
-          continue
-        }
-        // Archive positions count documents: skip what the checkpoint proves done.
-        const skip = Math.max(0, Math.min(ev.docs.length, ctx.st.docs - ctx.seen))
-        ctx.seen += ev.docs.length
-        const todo = ev.docs.slice(skip)
-        for (let i = 0; i < todo.length; i += BATCH_DOCS) {
-          const batch = todo.slice(i, i + BATCH_DOCS)
-          bytes += batch.reduce((a, d) => a + d.length, 0)
-          await flush(ctx, batch, 0)
-        }
-      } else {
-        const ctx = ctxs.get(`${ev.db}.${ev.collection}`)
-        if (ctx && !input.dryRun) {
-          ctx.st.dataDone = true
-          save()
+  // 3. Write. The input was checked; bad bytes now mean it changed under us, after writes began.
+  try {
+    if (input.archive) {
+      const ctxs = new Map<string, NonNullable<Awaited<ReturnType<typeof prepare>>>>()
+      const metas = new Map<string, Document>()
+      for await (const ev of readArchive(BSON, openArchive(input), input.archive)) {
+        if (ev.kind === 'prelude') {
+          for (const e of ev.entries) {
+            const metadata = e.metadata ? parseMetadata(BSON, e.metadata, input.archive) : {}
+            metas.set(`${e.db}.${e.collection}`, metadata)
+            const ctx = await prepare({db: e.db, collection: e.collection, type: e.type, metadata})
+            if (ctx) ctxs.set(ctx.src, ctx)
+          }
+        } else if (ev.kind === 'docs') {
+          const ctx = ctxs.get(`${ev.db}.${ev.collection}`)
+          if (!ctx) continue
+          // Archive positions count documents: skip what the checkpoint proves done.
+          const skip = Math.max(0, Math.min(ev.docs.length, ctx.st.docs - ctx.seen))
+          ctx.seen += ev.docs.length
+          const todo = ev.docs.slice(skip)
+          for (let i = 0; i < todo.length; i += BATCH_DOCS) {
+            const batch = todo.slice(i, i + BATCH_DOCS)
+            bytes += batch.reduce((a, d) => a + d.length, 0)
+            await flush(ctx, batch, 0)
+          }
+        } else {
+          const ctx = ctxs.get(`${ev.db}.${ev.collection}`)
+          if (ctx) {
+            ctx.st.dataDone = true
+            save()
+          }
         }
       }
+      for (const [src, ctx] of ctxs) await buildIndexes(ctx, metas.get(src) ?? {})
+    } else {
+      const ctxs: Array<{ns: DumpNamespace; ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>}> = []
+      for (const ns of nss) {
+        const ctx = await prepare(ns)
+        if (ctx) ctxs.push({ns, ctx})
+      }
+      const settled = await pool(ctxs, input.parallel, async ({ns, ctx}) => {
+        if (ctx.st.dataDone) return
+        if (!ns.gzip) ctx.total = {bytes: ns.size}
+        let batch: Buffer[] = []
+        let batchBytes = 0
+        let end = ctx.st.offset
+        for await (const {doc, end: e} of readBsonFile(ns, ctx.st.offset)) {
+          batch.push(doc)
+          batchBytes += doc.length
+          bytes += doc.length
+          end = e
+          if (batch.length >= BATCH_DOCS || batchBytes >= BATCH_BYTES) {
+            await flush(ctx, batch, end)
+            batch = []
+            batchBytes = 0
+          }
+        }
+        await flush(ctx, batch, end)
+        ctx.st.dataDone = true
+        save()
+        input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: true})
+      })
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
+      // Indexes after all the data, as mongorestore does.
+      for (const {ns, ctx} of ctxs) await buildIndexes(ctx, ns.metadata)
     }
-    for (const [src, ctx] of ctxs) await buildIndexes(ctx, metas.get(src) ?? {})
-  } else {
-    const nss = await readDumpDir(input.from!)
-    preflight(input, nss.map((n) => ({db: n.db, size: n.gzip ? n.size * 4 : n.size})))
-    const ctxs: Array<{ns: DumpNamespace; ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>}> = []
-    for (const ns of nss) {
-      const ctx = await prepare(ns)
-      if (ctx) ctxs.push({ns, ctx})
-    }
-    const settled = await pool(ctxs, input.parallel, async ({ns, ctx}) => {
-      if (ctx.st.dataDone) return
-      if (!ns.gzip) ctx.total = {bytes: ns.size}
-      if (input.dryRun) {
-        let n = 0
-        for await (const _ of readBsonFile(ns)) n++
-        ctx.r.docs = n
-        return
-      }
-      let batch: Buffer[] = []
-      let batchBytes = 0
-      let end = ctx.st.offset
-      for await (const {doc, end: e} of readBsonFile(ns, ctx.st.offset)) {
-        batch.push(doc)
-        batchBytes += doc.length
-        bytes += doc.length
-        end = e
-        if (batch.length >= BATCH_DOCS || batchBytes >= BATCH_BYTES) {
-          await flush(ctx, batch, end)
-          batch = []
-          batchBytes = 0
-        }
-      }
-      await flush(ctx, batch, end)
-      ctx.st.dataDone = true
-      save()
-      input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: true})
-    })
-    const failed = settled.find((s) => s.status === 'rejected')
-    if (failed) throw (failed as PromiseRejectedResult).reason
-    // Indexes after all the data, as mongorestore does.
-    for (const {ns, ctx} of ctxs) await buildIndexes(ctx, ns.metadata)
+  } catch (error) {
+    if (!(error instanceof UsageError && error.code === 'CORRUPT_DUMP')) throw error
+    const written = [...reports.values()].map((r) => ({target: r.target, inserted: r.inserted, alreadyThere: r.alreadyThere}))
+    throw new PartialFailureError(
+      `${error.message} The dump changed after it was checked and while it was being imported. Written so far: ${written.map((w) => `${w.target} ${w.inserted} inserted`).join(', ')}. The checkpoint is kept: the same command continues (documents already there are counted as such).`,
+      {hint: 'Restore the dump (or export it again), then re-run the same command.', details: {file: error.details?.file, offset: error.details?.offset, written}},
+    )
   }
 
-  const namespaces = [...reports.values()]
-  if (!input.dryRun) fs.rmSync(input.checkpointFile, {force: true})
-  return {
-    namespaces,
-    docs: namespaces.reduce((a, n) => a + n.docs, 0),
-    inserted: namespaces.reduce((a, n) => a + n.inserted, 0),
-    alreadyThere: namespaces.reduce((a, n) => a + n.alreadyThere, 0),
-    failed: namespaces.reduce((a, n) => a + n.failed, 0),
-    indexesRefused: namespaces.reduce((a, n) => a + n.indexes.refused.length, 0),
-    resumed,
-    dryRun: input.dryRun,
-    seconds: (Date.now() - started) / 1000,
-    bytes,
+  fs.rmSync(checkpointFile, {force: true})
+  return {...summary([...reports.values()]), bytes}
+}
+
+function openArchive(input: ImportInput): AsyncIterable<Buffer> {
+  const raw = fs.createReadStream(input.archive!, {highWaterMark: 1 << 20})
+  return (input.gzip ? raw.pipe(zlib.createGunzip()) : raw) as AsyncIterable<Buffer>
+}
+
+function parseMetadata(bson: Pick<typeof import('mongodb').BSON, 'EJSON'>, text: string, where: string): Document {
+  try {
+    return bson.EJSON.parse(text, {relaxed: false}) as Document
+  } catch (error) {
+    throw new UsageError(`${where} holds metadata that is not valid Extended JSON: ${error instanceof Error ? error.message : String(error)}.`, {code: 'CORRUPT_DUMP', details: {file: where}})
   }
 }
 

@@ -10,6 +10,7 @@ export interface DumpNamespace {
   collection: string
   type: string
   metadata: Document
+  metadataFile?: string
   /** The .bson[.gz] file, when the namespace has data. */
   file?: string
   gzip: boolean
@@ -47,6 +48,7 @@ export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
         collection: typeof metadata.collectionName === 'string' ? metadata.collectionName : unescapeCollection(stem),
         type: typeof metadata.type === 'string' ? metadata.type : 'collection',
         metadata,
+        metadataFile: metaFile ? path.join(dbDir, metaFile) : undefined,
         file,
         gzip: Boolean(dataFile?.endsWith('.gz')),
         size: file ? fs.statSync(file).size : 0,
@@ -80,6 +82,11 @@ export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGe
     throw error
   }
   splitter.end()
+}
+
+/** A connection string fit for logs and checkpoints: the password, if any, is replaced by ****. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^:@/]*):[^@/]*@/, '$1:****@')
 }
 
 /** mongorestore's namespace patterns: `*` matches anything; `$name$` captures for --ns-to. */

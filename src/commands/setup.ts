@@ -5,6 +5,7 @@ import {type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
 import {describePrice} from '../lib/prices.js'
+import {commandLine} from '../lib/text.js'
 import {parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
@@ -71,7 +72,8 @@ export default class Setup extends AtlasCommand<Result> {
       const r = await runSetup(client, {
         projectName, orgId: () => resolveOrgId(client, settings.orgId),
         spec: {name, provider, region, tier}, username, roles, entries, envFile: flags['env-file'],
-        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`)},
+        // A re-run reuses every step done and waits again.
+        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`), resume: commandLine(['atlasctl', 'setup', ...this.argv])},
         maxUsers: settings.limits.maxDbUsers, maxEntries: settings.limits.maxAccessEntries,
         log: (line) => progress.update(line),
       })

@@ -88,6 +88,36 @@ describe('cluster scale (cron) against the emulator', () => {
     expect(fs.readdirSync(locks)).toEqual([])
   })
 
+  it('an empty or garbled lock left by a crash is taken over once past the grace period; a fresh one is not stolen', async () => {
+    await runCli(['cluster', 'create', 'crashed', '--tier', 'M10', '--wait'], {env})
+    const projectId = Object.values(emu.state.groups).find((g) => g.name === 'cron')!.id
+    const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
+    const lock = path.join(locks, `scale-${projectId}-crashed.lock`)
+    fs.mkdirSync(locks, {recursive: true})
+    const before = patches()
+
+    // Just created and still empty: possibly a live writer between create and write.
+    fs.writeFileSync(lock, '')
+    const fresh = await runCli(['scale', 'crashed', '--tier', 'M20', '--json'], {env})
+    expect(fresh.code).toBe(6)
+    expect(fresh.json.error).toMatchObject({code: 'LOCKED', details: {lock}})
+    expect(patches()).toBe(before)
+
+    const minuteAgo = new Date(Date.now() - 60_000)
+    fs.utimesSync(lock, minuteAgo, minuteAgo)
+    const empty = await runCli(['scale', 'crashed', '--tier', 'M20', '--wait', '--json'], {env})
+    expect(empty.code, empty.stderr).toBe(0)
+    expect(empty.json.result).toMatchObject({from: 'M10', to: 'M20', changed: true})
+
+    fs.writeFileSync(lock, '{"pi')
+    fs.utimesSync(lock, minuteAgo, minuteAgo)
+    const garbled = await runCli(['scale', 'crashed', '--tier', 'M30', '--wait', '--json'], {env})
+    expect(garbled.code, garbled.stderr).toBe(0)
+    expect(garbled.json.result).toMatchObject({from: 'M20', to: 'M30', changed: true})
+    expect(patches() - before).toBe(2)
+    expect(fs.readdirSync(locks)).toEqual([])
+  })
+
   it('upgrades M0 → FLEX → M10 through the tenant upgrade endpoints', async () => {
     await runCli(['cluster', 'create', 'free', '--tier', 'M0', '--wait'], {env})
     const flex = await runCli(['scale', 'free', '--tier', 'FLEX', '--wait', '--json'], {env})

@@ -103,10 +103,13 @@ export abstract class AtlasCommand<T> extends Command {
     return this.storePromise
   }
 
-  /** One audit line per mutating action: Atlas writes come from the client, local ones from the command. */
-  protected audit(action: string, target: string, result: string, requestId?: string): void {
+  /**
+   * One audit line per mutating action: Atlas writes come from the client, local ones from the command.
+   * `profile` names the profile a config command changed, when that is not the one in use.
+   */
+  protected audit(action: string, target: string, result: string, extra: {requestId?: string; profile?: string} = {}): void {
     this.auditLog ??= new AuditLog(this.config.configDir)
-    this.auditLog.append({profile: this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId})
+    this.auditLog.append({profile: extra.profile ?? this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId: extra.requestId})
   }
 
   protected async settings(flags: {projectId?: string; orgId?: string; clusterName?: string} = {}): Promise<Settings> {
@@ -125,7 +128,7 @@ export abstract class AtlasCommand<T> extends Command {
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
       userAgent: `atlasctl/${this.config.version}`,
-      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, w.requestId),
+      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, {requestId: w.requestId}),
       onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
       ...httpOptionsFromEnv(),
     })

@@ -37,6 +37,38 @@ describe('config commands through the binary', () => {
     expect((await runCli(['config', 'list', '--json'], {env})).json.result.profiles.map((p: {name: string}) => p.name)).toEqual(['other'])
   })
 
+  it('config init, set, use and delete, and the emulator\'s local profile, are in the audit log, without secrets', async () => {
+    const {env} = tempHome()
+    const other = 'other-secret-0123456789-abcdef'
+    expect((await runCli(['config', 'init', '--non-interactive', '--public-key', 'abcdefgh', '--private-key', SECRET, '--org-id', ORG], {env})).code).toBe(0)
+    expect((await runCli(['config', 'set', 'privateApiKey', other], {env})).code).toBe(0)
+    expect((await runCli(['config', 'set', 'projectId', ORG, '--profile', 'ci'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'use', 'ci'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'use', 'default'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'delete', 'ci', '--yes'], {env})).code).toBe(0)
+    const emulator = await runCli(['emulator', 'start', '--detach', '--port', '0', '--fast', '--json'], {env})
+    expect(emulator.code, emulator.stderr).toBe(0)
+    await runCli(['emulator', 'stop'], {env})
+
+    const audit = await runCli(['audit', 'list', '--json'], {env})
+    expect(audit.code).toBe(0)
+    expect(audit.json.result.map((e: {command: string; action: string; target: string; profile?: string; result: string}) => [e.command, e.action, e.target, e.profile, e.result])).toEqual([
+      ['config init', 'config init', 'profile default', 'default', 'ok'],
+      ['config set', 'config set', 'profile default privateApiKey', 'default', 'ok'],
+      ['config set', 'config set', `profile ci projectId=${ORG}`, 'ci', 'ok'],
+      ['config use', 'config use', 'profile ci', 'ci', 'ok'],
+      ['config use', 'config use', 'profile default', 'default', 'ok'],
+      ['config delete', 'config delete', 'profile ci', 'ci', 'ok'],
+      ['emulator start', 'config write', `profile local (baseUrl=${emulator.json.result.url}, active)`, 'local', 'ok'],
+    ])
+    const file = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
+    for (const text of [audit.stdout, file]) {
+      expect(text).not.toContain(SECRET)
+      expect(text).not.toContain(other)
+      expect(text).not.toContain(other.slice(-4))
+    }
+  })
+
   it('bad input is exit 2 naming the value, and nothing changes', async () => {
     const {env} = tempHome()
     const bad = await runCli(['config', 'set', 'orgId', 'nope', '--json'], {env})

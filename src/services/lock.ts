@@ -26,10 +26,16 @@ export async function withLock<T>(dir: string, key: string, fn: () => Promise<T>
     if (attempt > 0) throw lockedError(file)
     takeOverIfStale(file)
   }
+  const release = () => {
+    if (read(file)?.text === mine) fs.rmSync(file, {force: true})
+  }
+  // process.exit (Ctrl-C during a wait) skips the finally below.
+  process.once('exit', release)
   try {
     return await fn()
   } finally {
-    if (read(file)?.text === mine) fs.rmSync(file, {force: true})
+    process.off('exit', release)
+    release()
   }
 }
 

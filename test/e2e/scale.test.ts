@@ -74,6 +74,29 @@ describe('cluster scale (cron) against the emulator', () => {
     }
   })
 
+  it('a scale that outlasts --timeout, or is interrupted, says the cluster is still UPDATING and how to watch it', async () => {
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 60_000}})
+    try {
+      const e: Record<string, string> = {...tempHome().env, ...slow.env, ATLAS_PROJECT_ID: 'slowscale'}
+      await runCli(['project', 'create', 'slowscale'], {env: e})
+      await runCli(['cluster', 'create', 'api', '--tier', 'M10', '--wait'], {env: e})
+      const timedOut = await runCli(['scale', 'api', '--tier', 'M20', '--wait', '--timeout', '1s', '--json'], {env: e})
+      expect(timedOut.code).toBe(5)
+      expect(timedOut.json.error.message).toMatch(/^Cluster api is still UPDATING \(M\d+\) after 1s\.$/)
+      expect(timedOut.json.error.hint).toContain('Watch it with: atlasctl cluster describe api --project slowscale')
+      // The lock is released on the way out, so the next run is not refused for it.
+      expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
+
+      const interrupted = await runCli(['scale', 'api', '--tier', 'M30', '--wait-idle', '--wait'], {env: e, interrupt: {signal: 'SIGINT', when: /Cluster api: UPDATING/}})
+      expect(interrupted.code).toBe(130)
+      expect(interrupted.stderr).toMatch(/Interrupted \(SIGINT\): cluster api is still UPDATING \(M\d+\) in Atlas; nothing was cancelled there\./)
+      expect(interrupted.stderr).toContain('Watch it with: atlasctl cluster describe api --project slowscale')
+      expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('refuses dedicated → M0 with exit 2, and a stale lock of a dead process is taken over', async () => {
     const down = await runCli(['scale', 'api', '--tier', 'M0'], {env})
     expect(down.code).toBe(2)

@@ -137,7 +137,7 @@ describe('project and cluster commands against the emulator', () => {
   })
 
   it('a timed-out wait says what Atlas is still doing, names the command that follows it, and keeps the deadline to the poll', async () => {
-    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000, clusterDeleteMs: 60_000}})
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000, clusterDeleteMs: 60_000, accessEntryMs: 60_000}})
     try {
       // Polls at 0 s and 2 s, then one at the deadline (3 s): not at 2 s, which the next interval would pass.
       const e = {...tempHome().env, ...slow.env, ATLASCTL_POLL_INTERVAL_MS: '2000'}
@@ -161,6 +161,11 @@ describe('project and cluster commands against the emulator', () => {
       const deleting = await runCli(['cluster', 'delete', 't1', '--project', 'slow', '--yes', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
       expect(deleting.code).toBe(5)
       expect(deleting.json.error).toMatchObject({message: 'Cluster t1 is still DELETING (M10) after 1s.', details: {resume: 'atlasctl cluster delete t1 --project slow --yes --wait'}})
+
+      // The same one poller for access list entries.
+      const ip = await runCli(['ip', 'add', '203.0.113.7', '--project', 'slow', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
+      expect(ip.code).toBe(5)
+      expect(ip.json.error).toMatchObject({message: 'The access list is still 203.0.113.7 PENDING after 1s.', details: {resume: 'atlasctl ip add 203.0.113.7 --project slow --wait'}})
     } finally {
       await slow.close()
     }

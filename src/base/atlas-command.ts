@@ -130,6 +130,8 @@ export abstract class AtlasCommand<T> extends Command {
       userAgent: `atlasctl/${this.config.version}`,
       onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, {requestId: w.requestId}),
       onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
+      // At once and on stderr, --json included: a wrong URL or a stopped emulator should not look like a hang.
+      onConnectionRetry: (line) => this.out.warn(line),
       ...httpOptionsFromEnv(),
     })
     return this.clientCache

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {runCli, tempHome} from '../support/run-cli.js'
@@ -109,6 +110,40 @@ describe('config commands through the binary', () => {
     expect(r.code).toBe(3)
     expect(r.stderr).toContain(path.join(dir, 'config.json'))
     expect(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe('{broken')
+  })
+
+  it('a base URL without a scheme is exit 2 naming the value and where it came from', async () => {
+    const {env} = tempHome()
+    const set = await runCli(['config', 'set', 'baseUrl', 'example.com', '--json'], {env})
+    expect(set.code).toBe(2)
+    expect(set.json.error.message).toContain('"example.com"')
+    const keys = {MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh', MONGODB_ATLAS_PRIVATE_API_KEY: SECRET}
+    const fromEnv = await runCli(['project', 'list', '--json'], {env: {...env, ...keys, ATLAS_BASE_URL: 'example.com'}})
+    expect(fromEnv.code).toBe(2)
+    expect(fromEnv.json.error).toMatchObject({code: 'INVALID_BASE_URL', details: {value: 'example.com', from: 'ATLAS_BASE_URL'}})
+    expect(fromEnv.json.error.message).toContain('"example.com" (from ATLAS_BASE_URL)')
+  })
+
+  it('a refused connection is reported at once with the URL, each retry shown, and given up within seconds', async () => {
+    const {env} = tempHome()
+    // A port that nothing listens on.
+    const server = net.createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as net.AddressInfo).port
+    await new Promise((resolve) => server.close(resolve))
+    const url = `http://127.0.0.1:${port}`
+    const e = {...env, MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh', MONGODB_ATLAS_PRIVATE_API_KEY: SECRET, ATLAS_BASE_URL: url, ATLASCTL_RETRY_BASE_MS: '500'}
+    const started = Date.now()
+    const r = await runCli(['project', 'list', '--json'], {env: e})
+    const wall = Date.now() - started
+    expect(r.code).toBe(1)
+    expect(r.json.error).toMatchObject({code: 'NETWORK'})
+    expect(r.json.error.message).toContain(`${url} for listGroups: connection refused`)
+    const retries = r.stderr.split('\n').filter((l) => l.startsWith(`Warning: listGroups: connection refused at ${url}; retry `))
+    expect(retries.length).toBeGreaterThanOrEqual(1)
+    expect(retries[0]).toMatch(/retry 1\/5 in \d+ ms$/)
+    expect(r.json.warnings).toHaveLength(retries.length)
+    expect(wall).toBeLessThan(6000)
   })
 
   it('no credentials at all is exit 3 with a hint', async () => {

@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('project and cluster commands against the emulator', () => {
@@ -198,6 +199,13 @@ describe('project and cluster commands against the emulator', () => {
         warnings: [],
       })
       expect((await runCli(['cluster', 'describe', 's2', '--project', 'sig', '--json'], {env: e})).json.result.state).toBe('CREATING')
+
+      // A person at a terminal: Ctrl-C over the spinner reaches the process group as SIGINT.
+      const tty = await runInPty(['cluster', 'create', 's3', '--project', 'sig', '--tier', 'M10', '--provider', 'AWS', '--region', 'US_EAST_1', '--mdb-version', '8.0', '--wait'], [{expect: 'Cluster s3: CREATING', send: '\u0003'}], e)
+      expect(tty.failedStep, tty.output).toBeNull()
+      expect(tty.code).toBe(130)
+      expect(tty.output).toContain('Interrupted (SIGINT): cluster s3 is still CREATING (M10) in Atlas; nothing was cancelled there.')
+      expect(tty.output).toContain('Watch it with: atlasctl cluster describe s3 --project sig')
     } finally {
       await slow.close()
     }

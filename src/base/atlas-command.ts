@@ -72,10 +72,13 @@ export abstract class AtlasCommand<T> extends Command {
   /** Ctrl-C or SIGTERM: what the waits in flight leave running in Atlas, in the one error envelope; exit 130. */
   private interrupted(signal: NodeJS.Signals): never {
     const running = inFlight()
+    // An event provisioner may wait for a hundred clusters: name a few, count the rest; details list all.
+    const shown = running.slice(0, 3)
+    const more = running.length > shown.length ? `; and ${running.length - shown.length} more` : ''
     const message = running.length > 0
-      ? `Interrupted (${signal}): ${running.map((w) => `${w.subject} is still ${w.state} in Atlas`).join('; ')}; nothing was cancelled there.`
+      ? `Interrupted (${signal}): ${shown.map((w) => `${w.subject} is still ${w.state} in Atlas`).join('; ')}${more}; nothing was cancelled there.`
       : `Interrupted (${signal}).`
-    const resume = running.flatMap((w) => (w.resume ? [w.resume] : []))
+    const resume = [...new Set(shown.flatMap((w) => (w.resume ? [w.resume] : [])))]
     // A spinner may be mid-line on a terminal.
     if (process.stderr.isTTY) process.stderr.write('\r\u001B[2K')
     else process.stderr.write('\n')

@@ -152,12 +152,13 @@ describe('project and cluster commands against the emulator', () => {
       expect(r.stderr).toContain('Error (TIMEOUT): Cluster t1 is still CREATING (M10) after 3s.')
       expect(r.stderr).toContain('Watch it with: atlasctl cluster describe t1 --project slow')
       expect(wall).toBeGreaterThanOrEqual(3000)
-      expect(wall).toBeLessThan(3000 + 2500)
 
       const json = await runCli(['cluster', 'create', 't2', '--project', 'slow', '--tier', 'M10', '--wait', '--timeout', '2s', '--json'], {env: e})
       expect(json.code).toBe(5)
       expect(json.json).toMatchObject({status: 5, error: {code: 'TIMEOUT', message: 'Cluster t2 is still CREATING (M10) after 2s.', details: {state: 'CREATING (M10)', resume: 'atlasctl cluster describe t2 --project slow'}}})
+      // Measured inside the wait, so a slow process start on a busy machine does not count.
       expect(json.json.error.details.elapsedMs).toBeGreaterThanOrEqual(2000)
+      expect(json.json.error.details.elapsedMs).toBeLessThan(2000 + 1000)
 
       const deleting = await runCli(['cluster', 'delete', 't1', '--project', 'slow', '--yes', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
       expect(deleting.code).toBe(5)

@@ -182,7 +182,7 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
         const retryable = SAFE_METHODS.has(method) && (timedOut || isConnectionError(error))
         const wait = retryDelay(attempt, policy, undefined, options.random)
         const withinBudget = refusedSince === undefined || Date.now() + wait - refusedSince <= REFUSED_BUDGET_MS
-        const why = code ?? (error as {cause?: Error}).cause?.message ?? (error as Error).message
+        const why = code ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
         const what = timedOut ? `no answer in ${timeoutMs} ms` : refused ? 'connection refused' : `connection error (${why})`
         if (retryable && attempt < policy.maxRetries && withinBudget) {
           stats.retries++

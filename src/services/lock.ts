@@ -46,7 +46,7 @@ function acquire(file: string, content: string): boolean {
     fs.linkSync(tmp, file)
     return true
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    if (errno(error) === 'EEXIST') return false
     throw error
   } finally {
     fs.rmSync(tmp, {force: true})
@@ -66,7 +66,7 @@ function read(file: string): {text: string; holder?: Holder; mtimeMs: number} | 
     }
     return {text, holder, mtimeMs}
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    if (errno(error) === 'ENOENT') return undefined
     throw error
   }
 }
@@ -86,7 +86,7 @@ function takeOverIfStale(file: string): void {
   try {
     fs.renameSync(file, aside)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    if (errno(error) === 'ENOENT') return
     throw error
   }
   const moved = fs.readFileSync(aside, 'utf8')
@@ -95,13 +95,17 @@ function takeOverIfStale(file: string): void {
     try {
       fs.linkSync(aside, file)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (errno(error) !== 'EEXIST') throw error
     } finally {
       fs.rmSync(aside, {force: true})
     }
     throw lockedError(file)
   }
   fs.rmSync(aside, {force: true})
+}
+
+function errno(error: unknown): unknown {
+  return error instanceof Error && 'code' in error ? error.code : undefined
 }
 
 function lockedError(file: string, pid?: number): ConflictError {

@@ -129,7 +129,8 @@ describe('config commands through the binary', () => {
     // A port that nothing listens on.
     const server = net.createServer()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as net.AddressInfo).port
+    const address = server.address()
+    const port = typeof address === 'object' && address ? address.port : 0
     await new Promise((resolve) => server.close(resolve))
     const url = `http://127.0.0.1:${port}`
     const e = {...env, MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh', MONGODB_ATLAS_PRIVATE_API_KEY: SECRET, ATLAS_BASE_URL: url, ATLASCTL_RETRY_BASE_MS: '500'}

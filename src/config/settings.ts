@@ -51,12 +51,7 @@ export interface SettingsInput {
 
 /** An absolute http(s) URL; anything else (e.g. `example.com`) is exit 2 naming the value and where it came from. */
 export function checkBaseUrl(value: string, from: string): void {
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
+  const url = URL.canParse(value) ? new URL(value) : undefined
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
     throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`, {
       code: 'INVALID_BASE_URL',
@@ -109,7 +104,7 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   if (credentials?.type === 'serviceAccount') redactor.add(credentials.clientSecret)
 
   const baseUrl = pick('baseUrl', profile.baseUrl) ?? ((sources.baseUrl = 'default'), DEFAULT_BASE_URL)
-  const from = {flag: '--base-url', env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment', profile: `profile "${profileName}"`, default: 'the default'}[sources.baseUrl!]
+  const from = {flag: '--base-url', env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment', profile: `profile "${profileName}"`, default: 'the default'}[sources.baseUrl ?? 'default']
   checkBaseUrl(baseUrl, from)
   return {
     profile: profileName,

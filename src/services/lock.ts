@@ -7,8 +7,7 @@ import {processAlive} from '../lib/process.js'
 export const UNREADABLE_LOCK_GRACE_MS = 5000
 
 interface Holder {
-  pid?: number
-  since?: string
+  pid?: unknown
 }
 
 /**
@@ -57,17 +56,19 @@ function read(file: string): {text: string; holder?: Holder; mtimeMs: number} | 
   try {
     const mtimeMs = fs.statSync(file).mtimeMs
     const text = fs.readFileSync(file, 'utf8')
-    let holder: Holder | undefined
-    try {
-      const parsed: unknown = JSON.parse(text)
-      if (parsed && typeof parsed === 'object') holder = parsed
-    } catch {
-      holder = undefined
-    }
-    return {text, holder, mtimeMs}
+    return {text, holder: parseHolder(text), mtimeMs}
   } catch (error) {
     if (errno(error) === 'ENOENT') return undefined
     throw error
+  }
+}
+
+function parseHolder(text: string): Holder | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return parsed && typeof parsed === 'object' ? parsed : undefined
+  } catch {
+    return undefined
   }
 }
 

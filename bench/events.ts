@@ -4,6 +4,7 @@ import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {promisify} from 'node:util'
 import {AtlasClient} from '../src/atlas/client.js'
+import {createTransport} from '../src/atlas/transport.js'
 import {defaultEndpointSets} from '../src/emulator/ratelimit.js'
 import {spawnEmulator} from './emulator.js'
 
@@ -26,8 +27,8 @@ export async function eventsBench(teams = 100, faults?: string) {
     const seconds = (performance.now() - t) / 1000
     const doc = JSON.parse(stdout)
     const report = doc.result ?? doc.error?.details?.report
-    const health = (await (await fetch(`${emu.url}/__emulator/health`)).json()) as {stats: {bySet: Record<string, number>; rateLimited: number; faults: number}}
-    const stats = health.stats
+    const credentials = {type: 'apiKey' as const, publicKey: emu.publicKey, privateKey: emu.privateKey}
+    const {stats} = (await (await createTransport({baseUrl: emu.url, credentials}).fetch(new Request(`${emu.url}/__emulator/stats`))).json()) as {stats: {bySet: Record<string, number>; rateLimited: number; faults: number}}
     // The floor the buckets allow: requests ÷ refill rate, for the bucket that binds (the USER-scoped ones).
     const floors = defaultEndpointSets().filter((s) => s.scope === 'USER' && stats.bySet[s.name]).map((s) => {
       const perSecond = s.spec.refillRate / s.spec.refillSeconds
@@ -36,7 +37,7 @@ export async function eventsBench(teams = 100, faults?: string) {
     })
     const floor = Math.max(...floors.map((f) => f.floorSeconds))
     // Count what exists: every team should have exactly one project, one cluster and one user.
-    const api = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey}, retry: {maxRetries: 8, baseDelayMs: 50}})
+    const api = new AtlasClient({baseUrl: emu.url, credentials, retry: {maxRetries: 8, baseDelayMs: 50}})
     const groups = (await api.paginate((query) => api.ok(api.api.GET('/api/atlas/v2/groups', {params: {query}}), 'listGroups'))).filter((g) => g.tags?.some((x) => x.key === 'event' && x.value === 'bench'))
     let clusters = 0
     let users = 0

@@ -23,6 +23,8 @@ export interface TransportOptions {
   onWrite?: (w: {operation: string; method: string; path: string; status: number; requestId?: string}) => void
   /** Called on every 429, so a caller can slow down (the events provisioner's adaptive pool). */
   onRateLimited?: () => void
+  /** Called before each retry after a connection error or a time-out, with a line naming the URL: shown without --debug. */
+  onConnectionRetry?: (line: string) => void
   userAgent?: string
   random?: () => number
 }
@@ -34,6 +36,8 @@ export interface TransportStats {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
+/** Nothing listens at the address: worth a short retry (a restart), not the full backoff. */
+export const REFUSED_BUDGET_MS = 3000
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 export class NetworkError extends AtlasCtlError {
@@ -58,8 +62,12 @@ function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
 }
 
+function errorCode(error: unknown): string | undefined {
+  return (error as {cause?: {code?: string}})?.cause?.code ?? (error as {code?: string})?.code
+}
+
 function isConnectionError(error: unknown): boolean {
-  const code = (error as {cause?: {code?: string}})?.cause?.code ?? (error as {code?: string})?.code
+  const code = errorCode(error)
   return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') || (error as Error)?.message === 'fetch failed'
 }
 
@@ -158,6 +166,7 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
     headers['user-agent'] = options.userAgent ?? 'atlasctl'
     const name = op?.operationId ?? `${method} ${url.pathname}`
 
+    let refusedSince: number | undefined
     for (let attempt = 0; ; attempt++) {
       stats.requests++
       const started = Date.now()
@@ -167,16 +176,24 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
         res = await send(url.toString(), {method, headers, body})
       } catch (error) {
         const timedOut = (error as Error)?.name === 'TimeoutError'
+        const code = errorCode(error)
+        const refused = code === 'ECONNREFUSED'
+        if (refused) refusedSince ??= started
         const retryable = SAFE_METHODS.has(method) && (timedOut || isConnectionError(error))
-        if (retryable && attempt < policy.maxRetries) {
-          const wait = retryDelay(attempt, policy, undefined, options.random)
+        const wait = retryDelay(attempt, policy, undefined, options.random)
+        const withinBudget = refusedSince === undefined || Date.now() + wait - refusedSince <= REFUSED_BUDGET_MS
+        const why = code ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
+        const what = timedOut ? `no answer in ${timeoutMs} ms` : refused ? 'connection refused' : `connection error (${why})`
+        if (retryable && attempt < policy.maxRetries && withinBudget) {
           stats.retries++
-          debug?.(`↻ ${name}: ${timedOut ? `no answer in ${timeoutMs} ms` : `connection error (${(error as Error).message})`}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`)
+          const line = `${name}: ${what} at ${url.origin}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`
+          debug?.(`↻ ${line}`)
+          options.onConnectionRetry?.(line)
           await sleep(wait)
           continue
         }
         if (timedOut) throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${attempt + 1} attempts).`, {cause: error})
-        throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${(error as Error).message}`, error)
+        throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${what} (${attempt + 1} attempt${attempt > 0 ? 's' : ''}).`, error)
       }
       debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
       const retryable = res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))

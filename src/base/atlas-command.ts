@@ -4,8 +4,10 @@ import {AuditLog} from '../audit/log.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
+import {inFlight} from '../services/wait.js'
 import {AtlasCtlError, CancelledError, ExitCode, MissingValueError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
+import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
 import {Prompter} from '../ui/prompts.js'
 
@@ -64,12 +66,24 @@ export abstract class AtlasCommand<T> extends Command {
     this.out = new Output(this.jsonEnabled(), flags.debug)
     this.prompt = new Prompter(interactive)
     if (flags.profile && !ctor.createsProfile) (await this.store()).requireProfile(flags.profile)
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        process.stderr.write('\nInterrupted.\n')
-        process.exit(ExitCode.cancelled)
-      })
-    }
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => this.interrupted(signal))
+  }
+
+  /** Ctrl-C or SIGTERM: what the waits in flight leave running in Atlas, in the one error envelope; exit 130. */
+  private interrupted(signal: NodeJS.Signals): never {
+    const running = inFlight()
+    // An event provisioner may wait for a hundred clusters: name a few, count the rest; details list all.
+    const shown = running.slice(0, 3)
+    const more = running.length > shown.length ? `; and ${running.length - shown.length} more` : ''
+    const message = running.length > 0
+      ? `Interrupted (${signal}): ${shown.map((w) => `${w.subject} is still ${w.state} in Atlas`).join('; ')}${more}; nothing was cancelled there.`
+      : `Interrupted (${signal}).`
+    const resume = [...new Set(shown.flatMap((w) => (w.resume ? [w.resume] : [])))]
+    // A spinner may be mid-line on a terminal.
+    if (process.stderr.isTTY) process.stderr.write('\r\u001B[2K')
+    else process.stderr.write('\n')
+    this.report(new CancelledError(message, {code: 'INTERRUPTED', hint: resume.length > 0 ? `Watch it with: ${resume.join(' ; ')}` : undefined, details: {signal, inFlight: running}}))
+    process.exit(ExitCode.cancelled)
   }
 
   get interactive(): boolean {
@@ -92,10 +106,13 @@ export abstract class AtlasCommand<T> extends Command {
     return this.storePromise
   }
 
-  /** One audit line per mutating action: Atlas writes come from the client, local ones from the command. */
-  protected audit(action: string, target: string, result: string, requestId?: string): void {
+  /**
+   * One audit line per mutating action: Atlas writes come from the client, local ones from the command.
+   * `profile` names the profile a config command changed, when that is not the one in use.
+   */
+  protected audit(action: string, target: string, result: string, extra: {requestId?: string; profile?: string} = {}): void {
     this.auditLog ??= new AuditLog(this.config.configDir)
-    this.auditLog.append({profile: this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId})
+    this.auditLog.append({profile: extra.profile ?? this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId: extra.requestId})
   }
 
   protected async settings(flags: {projectId?: string; orgId?: string; clusterName?: string} = {}): Promise<Settings> {
@@ -114,8 +131,10 @@ export abstract class AtlasCommand<T> extends Command {
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
       userAgent: `atlasctl/${this.config.version}`,
-      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, w.requestId),
+      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, {requestId: w.requestId}),
       onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
+      // At once and on stderr, --json included: a wrong URL or a stopped emulator should not look like a hang.
+      onConnectionRetry: (line) => this.out.warn(line),
       ...httpOptionsFromEnv(),
     })
     return this.clientCache
@@ -140,6 +159,11 @@ export abstract class AtlasCommand<T> extends Command {
     })
   }
 
+  /** A follow-up command for a hint, pasteable, with this run's --profile. */
+  protected followUp(words: string[]): string {
+    return commandLine(['atlasctl', ...words, ...(this.globals.profile ? ['--profile', this.globals.profile] : [])])
+  }
+
   /** Waiting is the default on a terminal; --wait / --no-wait decide elsewhere. */
   protected shouldWait(flag: boolean | undefined): boolean {
     return flag ?? (this.interactive && !this.jsonEnabled())
@@ -157,13 +181,17 @@ export abstract class AtlasCommand<T> extends Command {
   protected override async catch(error: Error & {exitCode?: number}): Promise<never> {
     if (error instanceof Errors.ExitError) throw error
     const e = toAtlasCtlError(error)
-    const json = this.jsonEnabled()
-    if (json) {
+    this.report(e)
+    if (this.globals?.debug && e.stack) process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
+    this.exit(e.exitCode)
+  }
+
+  /** An error as the one JSON document on stdout under --json, else as a message and hint on stderr. */
+  private report(e: AtlasCtlError): void {
+    if (this.jsonEnabled()) {
       process.stdout.write(`${redactor.redact(JSON.stringify({status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []}))}\n`)
     } else {
       process.stderr.write(redactor.redact(`Error (${e.code}): ${e.message}\n${e.hint ? `Hint: ${e.hint}\n` : ''}`))
     }
-    if (this.globals?.debug && e.stack) process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
-    this.exit(e.exitCode)
   }
 }

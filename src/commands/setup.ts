@@ -7,6 +7,7 @@ import {parseDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
 import {checkSecretDestination} from '../lib/secret-file.js'
 import {describePrice} from '../lib/prices.js'
+import {commandLine} from '../lib/text.js'
 import {currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
@@ -91,7 +92,8 @@ export default class Setup extends AtlasCommand<Result> {
       const r = await runSetup(client, {
         projectName, orgId: () => resolveOrgId(client, settings.orgId),
         spec: {name, provider, region, tier}, username, roles, entries, dotenv: flags.dotenv, credentialsFile: flags['credentials-file'], existingUser,
-        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`)},
+        // A re-run reuses every step done and waits again.
+        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`), resume: commandLine(['atlasctl', 'setup', ...this.argv])},
         maxUsers: settings.limits.maxDbUsers, maxEntries: settings.limits.maxAccessEntries,
         log: (line) => progress.update(line),
         report: (...a) => this.audit(...a),

@@ -1,4 +1,4 @@
-import {AuthError} from '../lib/errors.js'
+import {AuthError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {DEFAULT_BASE_URL, type Profile} from './schema.js'
 import type {ConfigStore} from './store.js'
@@ -49,6 +49,17 @@ export interface SettingsInput {
   env?: NodeJS.ProcessEnv
 }
 
+/** An absolute http(s) URL; anything else (e.g. `example.com`) is exit 2 naming the value and where it came from. */
+export function checkBaseUrl(value: string, from: string): void {
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`, {
+      code: 'INVALID_BASE_URL',
+      details: {value, from},
+    })
+  }
+}
+
 /** Precedence: flag > environment > profile > default. */
 export function resolveSettings({store, profileFlag, flags = {}, env = process.env}: SettingsInput): Settings {
   let profileName = profileFlag
@@ -93,6 +104,8 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   if (credentials?.type === 'serviceAccount') redactor.add(credentials.clientSecret)
 
   const baseUrl = pick('baseUrl', profile.baseUrl) ?? ((sources.baseUrl = 'default'), DEFAULT_BASE_URL)
+  const from = {flag: '--base-url', env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment', profile: `profile "${profileName}"`, default: 'the default'}[sources.baseUrl ?? 'default']
+  checkBaseUrl(baseUrl, from)
   return {
     profile: profileName,
     credentials,

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type Conf from 'conf'
 import {AuthError, NotFoundError, UsageError} from '../lib/errors.js'
-import {type ConfigFile, configFileSchema, type Profile, profileSchema} from './schema.js'
+import {type ConfigFile, configFileSchema, type Profile, profileSchema, SECRET_KEYS} from './schema.js'
 
 export const CONFIG_FILE_NAME = 'config.json'
 
@@ -137,6 +137,10 @@ export function assertProfileKey(key: string): void {
 export function parseProfileValue(key: string, value: string): Partial<Profile> {
   assertProfileKey(key)
   const parsed = profileSchema.safeParse({[key]: value})
-  if (!parsed.success) throw new UsageError(`Invalid value for ${key}: ${describeIssues(parsed.error.issues)}`, {details: {key}})
+  if (!parsed.success) {
+    // Names the value, except a secret's.
+    const shown = SECRET_KEYS.some((k) => k === key) ? '' : ` "${value}"`
+    throw new UsageError(`Invalid value${shown} for ${key}: ${describeIssues(parsed.error.issues)}`, {details: {key}})
+  }
   return parsed.data
 }

@@ -86,7 +86,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const method = (req.method ?? 'GET').toUpperCase()
     const bodyText = await readBody(req)
 
-    if (url.pathname === '/__emulator/health') return sendJson(res, 200, {ok: true, orgId: state.orgs[0].id, stats}, 'application/json', common)
+    // Liveness only: anyone who can reach the port may ask, so it tells nothing about the org or the traffic.
+    if (url.pathname === '/__emulator/health') return sendJson(res, 200, {ok: true}, 'application/json', common)
+    if (url.pathname === '/__emulator/stats') {
+      auth.authenticate(req)
+      return sendJson(res, 200, {stats}, 'application/json', common)
+    }
     if (url.pathname === '/api/oauth/token' && method === 'POST') {
       return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {...common, 'cache-control': 'no-store'})
     }

@@ -22,3 +22,8 @@ export function closeMatches(wanted: string, candidates: string[], max = 3): str
     .slice(0, max)
     .map(({c}) => c)
 }
+
+/** A command line a user can paste into a POSIX shell: words with shell characters are single-quoted. */
+export function commandLine(words: string[]): string {
+  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ')
+}

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import type {AccessEntry, AtlasClient} from '../atlas/client.js'
 import {ConflictError, NotFoundError, UsageError} from '../lib/errors.js'
+import {commandLine} from '../lib/text.js'
 import {waitFor, type WaitOptions} from './wait.js'
 
 export interface EntrySpec {
@@ -83,9 +84,12 @@ export async function entryStatus(client: AtlasClient, projectId: string, value:
   return r.STATUS
 }
 
-export async function waitActive(client: AtlasClient, projectId: string, values: string[], o: Pick<WaitOptions<string[]>, 'timeoutMs' | 'onProgress' | 'intervalMs'>) {
+export async function waitActive(client: AtlasClient, projectId: string, values: string[], o: Pick<WaitOptions<string[]>, 'timeoutMs' | 'onProgress' | 'intervalMs' | 'resume'>) {
   return waitFor<string[]>({
     ...o,
+    subject: 'the access list',
+    // Adding again is idempotent and waits again.
+    resume: o.resume ?? commandLine(['atlasctl', 'ip', 'add', ...values, '--project', projectId, '--wait']),
     what: `access list entries ${values.join(', ')} to be ACTIVE`,
     poll: () => Promise.all(values.map((v) => entryStatus(client, projectId, v))),
     describe: (s) => (s ?? []).map((x, i) => `${values[i]} ${x}`).join(', '),

@@ -2,7 +2,7 @@ import type {AtlasClient, Cluster, FlexCluster} from '../atlas/client.js'
 import {AtlasApiError} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {NotFoundError, UsageError} from '../lib/errors.js'
-import {closeMatches} from '../lib/text.js'
+import {closeMatches, commandLine} from '../lib/text.js'
 import {waitFor, type WaitOptions} from './wait.js'
 
 export type Tag = {key: string; value: string}
@@ -199,12 +199,14 @@ export async function deleteCluster(client: AtlasClient, c: ClusterSummary): Pro
   }
 }
 
-export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress'>
+export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress' | 'resume'>
 
-/** Waits until the cluster is IDLE (optionally at a tier), or gone. */
+/** Waits until the cluster is IDLE (optionally at a tier), or gone. Without `resume`, the hint is `cluster describe` by project id. */
 export async function waitForCluster(client: AtlasClient, projectId: string, name: string, target: {state: 'IDLE'; tier?: string} | {state: 'GONE'}, o: ClusterWaitOptions) {
   return waitFor<ClusterSummary>({
     ...o,
+    resume: o.resume ?? commandLine(['atlasctl', 'cluster', 'describe', name, '--project', projectId]),
+    subject: `cluster ${name}`,
     what: target.state === 'GONE' ? `cluster ${name} to be deleted` : `cluster ${name} to be IDLE${target.tier ? ` at ${target.tier}` : ''}`,
     poll: async () => {
       const c = await getCluster(client, projectId, name)

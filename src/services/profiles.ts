@@ -1,7 +1,7 @@
 import {type Profile, type ProfileKey, SECRET_KEYS} from '../config/schema.js'
 import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
 import {UsageError} from '../lib/errors.js'
-import {mask} from '../lib/secrets.js'
+import {mask, redactor} from '../lib/secrets.js'
 
 export type MaskedProfile = Profile & {name: string; active: boolean}
 
@@ -30,11 +30,13 @@ export function getValue(store: ConfigStore, name: string, key: string): {profil
 }
 
 export function setValue(store: ConfigStore, name: string, key: string, value: string): {profile: string; key: string; value?: string} {
+  const secret = SECRET_KEYS.includes(key as ProfileKey)
+  // Registered first, so that not even an error about the value can show it.
+  if (secret) redactor.add(value)
   const patch = parseProfileValue(key, value)
   const current = store.getProfile(name) ?? {}
   store.saveProfile(name, {...current, ...patch})
-  const shown = SECRET_KEYS.includes(key as ProfileKey) ? mask(value) : value
-  return {profile: name, key, value: shown}
+  return {profile: name, key, value: secret ? mask(value) : value}
 }
 
 export interface InitInput extends Profile {
@@ -43,6 +45,8 @@ export interface InitInput extends Profile {
 
 export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile {
   const {name, ...profile} = input
+  redactor.add(profile.privateApiKey)
+  redactor.add(profile.clientSecret)
   if (profile.authType === 'apiKey' && !(profile.publicApiKey && profile.privateApiKey)) {
     throw new UsageError('An API key profile needs both --public-key and --private-key.')
   }

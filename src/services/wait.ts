@@ -13,6 +13,10 @@ export interface WaitOptions<S> {
   maxIntervalMs?: number
   /** Called on every state change and every poll, with the elapsed time. */
   onProgress?: (text: string, elapsedMs: number, changed: boolean) => void
+  /** What is changing in Atlas, e.g. "cluster t1"; names it in a timeout or an interruption. */
+  subject?: string
+  /** The exact command that watches or resumes the operation after this process stops waiting. */
+  resume?: string
 }
 
 export interface WaitResult<S> {
@@ -21,30 +25,64 @@ export interface WaitResult<S> {
   elapsedMs: number
 }
 
+/** An operation Atlas is carrying out while this process waits for it. */
+export interface InFlight {
+  subject: string
+  /** The last state seen, e.g. "CREATING (M10)". */
+  state: string
+  what: string
+  resume?: string
+  elapsedMs: number
+}
+
+const waiting = new Set<{started: number; entry: Omit<InFlight, 'elapsedMs'>}>()
+
+/** What is still running in Atlas right now, for the signal handler to report. */
+export function inFlight(): InFlight[] {
+  return [...waiting].map(({started, entry}) => ({...entry, elapsedMs: Date.now() - started}))
+}
+
 export function pollIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const v = Number(env.ATLASCTL_POLL_INTERVAL_MS)
   return Number.isFinite(v) && v > 0 ? v : 2000
 }
 
-/** The one poller: backoff up to a ceiling, a deadline (exit 5), and a report of each state change. */
+/**
+ * The one poller: backoff up to a ceiling, and a report of each state change. The deadline is kept to
+ * the poll: the last sleep is cut short so that one poll happens at the deadline, then exit 5.
+ */
 export async function waitFor<S>(o: WaitOptions<S>): Promise<WaitResult<S>> {
   const started = Date.now()
+  const deadline = started + o.timeoutMs
   let interval = o.intervalMs ?? pollIntervalFromEnv()
   const ceiling = o.maxIntervalMs ?? Math.max(interval, 10_000)
   let last: string | undefined
-  for (let polls = 1; ; polls++) {
-    const state = await o.poll()
-    const text = o.describe(state)
-    const elapsed = Date.now() - started
-    o.onProgress?.(text, elapsed, text !== last)
-    last = text
-    if (o.done(state)) return {state, polls, elapsedMs: elapsed}
-    if (elapsed + interval > o.timeoutMs) {
-      throw new TimeoutError(`Timed out after ${formatDuration(elapsed)} waiting for ${o.what} (last state: ${text}).`, {
-        hint: 'The operation continues in Atlas; raise --timeout or check again later.',
-      })
+  const record = {started, entry: {subject: o.subject ?? o.what, state: 'unknown', what: o.what, resume: o.resume}}
+  waiting.add(record)
+  try {
+    for (let polls = 1; ; polls++) {
+      const state = await o.poll()
+      const text = o.describe(state)
+      const elapsed = Date.now() - started
+      record.entry.state = text
+      o.onProgress?.(text, elapsed, text !== last)
+      last = text
+      if (o.done(state)) return {state, polls, elapsedMs: elapsed}
+      const left = deadline - Date.now()
+      if (left <= 0) throw timedOut(o, text, elapsed)
+      await sleep(Math.min(interval, left))
+      interval = Math.min(ceiling, Math.round(interval * 1.5))
     }
-    await sleep(interval)
-    interval = Math.min(ceiling, Math.round(interval * 1.5))
+  } finally {
+    waiting.delete(record)
   }
+}
+
+function timedOut<S>(o: WaitOptions<S>, state: string, elapsedMs: number): TimeoutError {
+  const after = formatDuration(elapsedMs)
+  const message = o.subject ? `${o.subject.charAt(0).toUpperCase()}${o.subject.slice(1)} is still ${state} after ${after}.` : `Timed out after ${after} waiting for ${o.what} (last state: ${state}).`
+  return new TimeoutError(message, {
+    hint: `Nothing was cancelled in Atlas; it carries on. ${o.resume ? `Watch it with: ${o.resume}` : 'Check again later'}, or wait longer with --timeout.`,
+    details: {subject: o.subject ?? o.what, state, elapsedMs, timeoutMs: o.timeoutMs, resume: o.resume},
+  })
 }

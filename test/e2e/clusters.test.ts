@@ -1,5 +1,6 @@
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('project and cluster commands against the emulator', () => {
@@ -130,7 +131,82 @@ describe('project and cluster commands against the emulator', () => {
       await runCli(['project', 'create', 'slow'], {env: e})
       const r = await runCli(['cluster', 'create', 'c5', '--project', 'slow', '--tier', 'M10', '--wait', '--timeout', '1s'], {env: e})
       expect(r.code).toBe(5)
-      expect(r.stderr).toContain('Timed out')
+      expect(r.stderr).toContain('Cluster c5 is still CREATING (M10) after 1s.')
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('a timed-out wait says what Atlas is still doing, names the command that follows it, and keeps the deadline to the poll', async () => {
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000, clusterDeleteMs: 60_000, accessEntryMs: 60_000}})
+    try {
+      // Polls at 0 s and 2 s, then one at the deadline (3 s): not at 2 s, which the next interval would pass.
+      const e = {...tempHome().env, ...slow.env, ATLASCTL_POLL_INTERVAL_MS: '2000'}
+      await runCli(['project', 'create', 'slow'], {env: e})
+      const started = Date.now()
+      const r = await runCli(['cluster', 'create', 't1', '--project', 'slow', '--tier', 'M10', '--wait', '--timeout', '3s'], {env: e})
+      const wall = Date.now() - started
+      expect(r.code, r.stderr).toBe(5)
+      expect(r.stderr).not.toContain('was not created')
+      expect(r.stderr).toContain('Stopped waiting for cluster t1.')
+      expect(r.stderr).toContain('Error (TIMEOUT): Cluster t1 is still CREATING (M10) after 3s.')
+      expect(r.stderr).toContain('Watch it with: atlasctl cluster describe t1 --project slow')
+      expect(wall).toBeGreaterThanOrEqual(3000)
+
+      const json = await runCli(['cluster', 'create', 't2', '--project', 'slow', '--tier', 'M10', '--wait', '--timeout', '2s', '--json'], {env: e})
+      expect(json.code).toBe(5)
+      expect(json.json).toMatchObject({status: 5, error: {code: 'TIMEOUT', message: 'Cluster t2 is still CREATING (M10) after 2s.', details: {state: 'CREATING (M10)', resume: 'atlasctl cluster describe t2 --project slow'}}})
+      // Measured inside the wait, so a slow process start on a busy machine does not count.
+      expect(json.json.error.details.elapsedMs).toBeGreaterThanOrEqual(2000)
+      expect(json.json.error.details.elapsedMs).toBeLessThan(2000 + 1000)
+
+      const deleting = await runCli(['cluster', 'delete', 't1', '--project', 'slow', '--yes', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
+      expect(deleting.code).toBe(5)
+      expect(deleting.json.error).toMatchObject({message: 'Cluster t1 is still DELETING (M10) after 1s.', details: {resume: 'atlasctl cluster delete t1 --project slow --yes --wait'}})
+
+      // The same one poller for access list entries.
+      const ip = await runCli(['ip', 'add', '203.0.113.7', '--project', 'slow', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
+      expect(ip.code).toBe(5)
+      expect(ip.json.error).toMatchObject({message: 'The access list is still 203.0.113.7 PENDING after 1s.', details: {resume: 'atlasctl ip add 203.0.113.7 --project slow --wait'}})
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('Ctrl-C or SIGTERM during a wait says what is still running in Atlas and how to watch it; exit 130', async () => {
+    let polled: () => void = () => {}
+    const firstPoll = new Promise<void>((resolve) => (polled = resolve))
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000}, onExchange: (x) => x.path.endsWith('/clusters/s2') && x.method === 'GET' && x.status === 200 && polled()})
+    try {
+      const e = {...tempHome().env, ...slow.env}
+      await runCli(['project', 'create', 'sig'], {env: e})
+      const human = await runCli(['cluster', 'create', 's1', '--project', 'sig', '--tier', 'M10', '--wait'], {env: e, interrupt: {signal: 'SIGINT', when: /CREATING/}})
+      expect(human.code).toBe(130)
+      expect(human.stderr).toContain('Interrupted (SIGINT): cluster s1 is still CREATING (M10) in Atlas; nothing was cancelled there.')
+      expect(human.stderr).toContain('Watch it with: atlasctl cluster describe s1 --project sig')
+      expect(human.stdout).toBe('')
+
+      const json = await runCli(['cluster', 'create', 's2', '--project', 'sig', '--tier', 'M10', '--wait', '--json'], {env: e, interrupt: {signal: 'SIGTERM', when: firstPoll}})
+      expect(json.code).toBe(130)
+      expect(json.stdout.trim().split('\n')).toHaveLength(1)
+      expect(json.json).toMatchObject({
+        status: 130,
+        error: {
+          code: 'INTERRUPTED',
+          message: 'Interrupted (SIGTERM): cluster s2 is still CREATING (M10) in Atlas; nothing was cancelled there.',
+          hint: 'Watch it with: atlasctl cluster describe s2 --project sig',
+          details: {signal: 'SIGTERM', inFlight: [{subject: 'cluster s2', state: 'CREATING (M10)', resume: 'atlasctl cluster describe s2 --project sig'}]},
+        },
+        warnings: [],
+      })
+      expect((await runCli(['cluster', 'describe', 's2', '--project', 'sig', '--json'], {env: e})).json.result.state).toBe('CREATING')
+
+      // A person at a terminal: Ctrl-C over the spinner reaches the process group as SIGINT.
+      const tty = await runInPty(['cluster', 'create', 's3', '--project', 'sig', '--tier', 'M10', '--provider', 'AWS', '--region', 'US_EAST_1', '--mdb-version', '8.0', '--wait'], [{expect: 'Cluster s3: CREATING', send: '\u0003'}], e)
+      expect(tty.failedStep, tty.output).toBeNull()
+      expect(tty.code).toBe(130)
+      expect(tty.output).toContain('Interrupted (SIGINT): cluster s3 is still CREATING (M10) in Atlas; nothing was cancelled there.')
+      expect(tty.output).toContain('Watch it with: atlasctl cluster describe s3 --project sig')
     } finally {
       await slow.close()
     }

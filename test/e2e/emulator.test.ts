@@ -4,6 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {AtlasApiError} from '../../src/atlas/errors.js'
+import {createTransport} from '../../src/atlas/transport.js'
 import {FaultInjector} from '../../src/emulator/faults.js'
 import {RateLimiter} from '../../src/emulator/ratelimit.js'
 import {startEmulator} from '../../src/emulator/server.js'
@@ -158,6 +159,31 @@ describe('emulator', () => {
       expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}), 'listAccess')).totalCount).toBe(0)
     } finally {
       await emu.close()
+    }
+  })
+
+  it('the unauthenticated health endpoint tells liveness only; the traffic counts need the API key', async () => {
+    const {env} = tempHome()
+    const started = await runCli(['emulator', 'start', '--detach', '--port', '0', '--fast', '--json'], {env})
+    expect(started.code, started.stderr).toBe(0)
+    const url = started.json.result.url as string
+    try {
+      expect((await runCli(['project', 'create', 'counted'], {env})).code).toBe(0)
+      const health = await fetch(`${url}/__emulator/health`)
+      expect(health.status).toBe(200)
+      const text = await health.text()
+      expect(JSON.parse(text)).toEqual({ok: true})
+      const local = JSON.parse(fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'config.json'), 'utf8')).profiles.local
+      expect(text).not.toContain(local.orgId)
+      expect((await runCli(['emulator', 'status', '--json'], {env})).json.result.running).toBe(true)
+
+      expect((await fetch(`${url}/__emulator/stats`)).status).toBe(401)
+      const transport = createTransport({baseUrl: url, credentials: {type: 'apiKey', publicKey: local.publicApiKey, privateKey: local.privateApiKey}, retry: {maxRetries: 0}})
+      const stats = await transport.fetch(new Request(`${url}/__emulator/stats`))
+      expect(stats.status).toBe(200)
+      expect(((await stats.json()) as {stats: {requests: number}}).stats.requests).toBeGreaterThan(0)
+    } finally {
+      await runCli(['emulator', 'stop'], {env})
     }
   })
 

@@ -74,6 +74,29 @@ describe('cluster scale (cron) against the emulator', () => {
     }
   })
 
+  it('a scale that outlasts --timeout, or is interrupted, says the cluster is still UPDATING and how to watch it', async () => {
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 60_000}})
+    try {
+      const e: Record<string, string> = {...tempHome().env, ...slow.env, ATLAS_PROJECT_ID: 'slowscale'}
+      await runCli(['project', 'create', 'slowscale'], {env: e})
+      await runCli(['cluster', 'create', 'api', '--tier', 'M10', '--wait'], {env: e})
+      const timedOut = await runCli(['scale', 'api', '--tier', 'M20', '--wait', '--timeout', '1s', '--json'], {env: e})
+      expect(timedOut.code).toBe(5)
+      expect(timedOut.json.error.message).toMatch(/^Cluster api is still UPDATING \(M\d+\) after 1s\.$/)
+      expect(timedOut.json.error.hint).toContain('Watch it with: atlasctl cluster describe api --project slowscale')
+      // The lock is released on the way out, so the next run is not refused for it.
+      expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
+
+      const interrupted = await runCli(['scale', 'api', '--tier', 'M30', '--wait-idle', '--wait'], {env: e, interrupt: {signal: 'SIGINT', when: /Cluster api: UPDATING/}})
+      expect(interrupted.code).toBe(130)
+      expect(interrupted.stderr).toMatch(/Interrupted \(SIGINT\): cluster api is still UPDATING \(M\d+\) in Atlas; nothing was cancelled there\./)
+      expect(interrupted.stderr).toContain('Watch it with: atlasctl cluster describe api --project slowscale')
+      expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
   it('refuses dedicated → M0 with exit 2, and a stale lock of a dead process is taken over', async () => {
     const down = await runCli(['scale', 'api', '--tier', 'M0'], {env})
     expect(down.code).toBe(2)
@@ -85,6 +108,36 @@ describe('cluster scale (cron) against the emulator', () => {
     const r = await runCli(['scale', 'api', '--tier', 'M40', '--wait', '--json'], {env})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.result).toMatchObject({to: 'M40', changed: true})
+    expect(fs.readdirSync(locks)).toEqual([])
+  })
+
+  it('an empty or garbled lock left by a crash is taken over once past the grace period; a fresh one is not stolen', async () => {
+    await runCli(['cluster', 'create', 'crashed', '--tier', 'M10', '--wait'], {env})
+    const projectId = Object.values(emu.state.groups).find((g) => g.name === 'cron')!.id
+    const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
+    const lock = path.join(locks, `scale-${projectId}-crashed.lock`)
+    fs.mkdirSync(locks, {recursive: true})
+    const before = patches()
+
+    // Just created and still empty: possibly a live writer between create and write.
+    fs.writeFileSync(lock, '')
+    const fresh = await runCli(['scale', 'crashed', '--tier', 'M20', '--json'], {env})
+    expect(fresh.code).toBe(6)
+    expect(fresh.json.error).toMatchObject({code: 'LOCKED', details: {lock}})
+    expect(patches()).toBe(before)
+
+    const minuteAgo = new Date(Date.now() - 60_000)
+    fs.utimesSync(lock, minuteAgo, minuteAgo)
+    const empty = await runCli(['scale', 'crashed', '--tier', 'M20', '--wait', '--json'], {env})
+    expect(empty.code, empty.stderr).toBe(0)
+    expect(empty.json.result).toMatchObject({from: 'M10', to: 'M20', changed: true})
+
+    fs.writeFileSync(lock, '{"pi')
+    fs.utimesSync(lock, minuteAgo, minuteAgo)
+    const garbled = await runCli(['scale', 'crashed', '--tier', 'M30', '--wait', '--json'], {env})
+    expect(garbled.code, garbled.stderr).toBe(0)
+    expect(garbled.json.result).toMatchObject({from: 'M20', to: 'M30', changed: true})
+    expect(patches() - before).toBe(2)
     expect(fs.readdirSync(locks)).toEqual([])
   })
 

@@ -25,12 +25,18 @@ const CLEAN_ENV = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !/^(MONGODB_ATLAS_|ATLAS_|ATLASCTL_|NODE_ENV$|VITEST)/.test(k)),
 ) as Record<string, string>
 
+/** Sends `signal` to the child once `when` resolves, or once stderr matches it: Ctrl-C or a service manager's stop. */
+export interface Interrupt {
+  signal: NodeJS.Signals
+  when: Promise<unknown> | RegExp
+}
+
 /**
  * Runs the built CLI as a child process, asynchronously, so an in-process emulator keeps serving.
  * `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. `user` runs it as
  * another user (needs root): root writes through a read-only folder, anyone else does not.
  */
-export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string; user?: {uid: number; gid: number}} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string; user?: {uid: number; gid: number}; interrupt?: Interrupt} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: {...CLEAN_ENV, CI: '1', NO_COLOR: '1', ATLASCTL_POLL_INTERVAL_MS: '50', ATLASCTL_RETRY_BASE_MS: '20', ...options.env},
@@ -44,6 +50,20 @@ export function runCli(args: string[], options: {env?: Record<string, string>; i
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
     child.stderr.on('data', (d) => (stderr += d))
+    const interrupt = options.interrupt
+    if (interrupt) {
+      const {signal, when} = interrupt
+      if (when instanceof RegExp) {
+        const watch = () => {
+          if (!when.test(stderr)) return
+          child.stderr.off('data', watch)
+          child.kill(signal)
+        }
+        child.stderr.on('data', watch)
+      } else {
+        void when.then(() => child.kill(signal))
+      }
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
     child.on('error', (error) => {
       if (error.name !== 'AbortError') reject(error)

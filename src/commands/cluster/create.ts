@@ -105,18 +105,27 @@ export default class ClusterCreate extends AtlasCommand<CreateResult> {
 
     const wait = this.shouldWait(flags.wait)
     const progress = await startProgress(`Creating cluster ${name}`, {json: this.jsonEnabled()})
+    const report = reportWait(progress, `Cluster ${name}`)
+    // Polling means the cluster exists: a failure from then on is a failed wait, not a failed create.
+    let polled = false
     try {
       const result = await createClusterFlow(client, {
         project,
         spec,
         ifNotExists: flags['if-not-exists'],
-        wait: wait ? {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`)} : false,
+        wait: wait
+          ? {
+              timeoutMs,
+              onProgress: (...a) => ((polled = true), report(...a)),
+              resume: this.followUp(['cluster', 'describe', name, '--project', 'existing' in project ? project.existing.name : project.create.name]),
+            }
+          : false,
         log: (line) => this.out.info(line),
       })
       progress.succeed(`Cluster ${name} is ${result.cluster.state}.`)
       return result
     } catch (error) {
-      progress.fail(`Cluster ${name} was not created.`)
+      progress.fail(polled ? `Stopped waiting for cluster ${name}.` : `Cluster ${name} was not created.`)
       throw error
     }
   }

@@ -31,7 +31,12 @@ export default class ClusterDelete extends AtlasCommand<Result> {
     if (cluster.state !== 'DELETING') await deleteCluster(client, cluster)
     if (!this.shouldWait(flags.wait)) return {cluster: {...cluster, state: 'DELETING'}, deleted: true, waited: false}
     const progress = await startProgress(`Deleting cluster ${cluster.name}`, {json: this.jsonEnabled()})
-    await waitForCluster(client, project.id, cluster.name, {state: 'GONE'}, {timeoutMs, onProgress: reportWait(progress, `Cluster ${cluster.name}`)})
+    await waitForCluster(client, project.id, cluster.name, {state: 'GONE'}, {
+      timeoutMs,
+      onProgress: reportWait(progress, `Cluster ${cluster.name}`),
+      // Deleting again skips the DELETE of a DELETING cluster and waits.
+      resume: this.followUp(['cluster', 'delete', cluster.name, '--project', project.name, '--yes', '--wait']),
+    })
     progress.succeed(`Cluster ${cluster.name} is deleted.`)
     return {cluster: {...cluster, state: 'DELETED'}, deleted: true, waited: true}
   }

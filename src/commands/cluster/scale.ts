@@ -58,7 +58,7 @@ export default class ClusterScale extends AtlasCommand<Result> {
     if (!settings.clusterName) throw new MissingValueError('NAME', 'cluster name (or ATLAS_CLUSTER_NAME)')
     const wait = this.shouldWait(flags.wait)
     const progress = await startProgress(`Scaling ${settings.clusterName} to ${tier}`, {json: this.jsonEnabled()})
-    const waitOptions = {timeoutMs, onProgress: reportWait(progress, `Cluster ${settings.clusterName}`)}
+    const waitOptions = {timeoutMs, onProgress: reportWait(progress, `Cluster ${settings.clusterName}`), resume: this.followUp(['cluster', 'describe', settings.clusterName, '--project', project.name])}
     try {
       const result = await scaleCluster(await this.atlas(), {
         project,

@@ -12,7 +12,7 @@ export default class ConfigDelete extends AtlasCommand<{deleted: string}> {
     store.requireProfile(args.name)
     await this.prompt.confirmPlan(`This deletes profile "${args.name}" and its credentials from ${store.file}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
     store.deleteProfile(args.name)
-    this.audit('config delete', `profile ${args.name}`, 'ok')
+    this.audit('config delete', `profile ${args.name}`, 'ok', {profile: args.name})
     return {deleted: args.name}
   }
 

@@ -52,7 +52,7 @@ export default class ConfigInit extends AtlasCommand<MaskedProfile> {
     profile.baseUrl = flags['base-url'] ?? existing.baseUrl
     profile.output = flags.output ?? existing.output
     const saved = initProfile(store, {name, ...profile})
-    this.audit('config init', `profile ${name}`, 'ok')
+    this.audit('config init', `profile ${name}`, 'ok', {profile: name})
     this.out.info(`Saved profile "${name}" to ${store.file} (mode 0600) and made it active.`)
     return saved
   }

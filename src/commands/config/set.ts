@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {PROFILE_KEYS} from '../../config/schema.js'
+import {PROFILE_KEYS, SECRET_KEYS} from '../../config/schema.js'
 import {setValue, targetProfile} from '../../services/profiles.js'
 
 type Result = ReturnType<typeof setValue>
@@ -18,7 +18,8 @@ export default class ConfigSet extends AtlasCommand<Result> {
     const {args} = await this.parse(ConfigSet)
     const store = await this.store()
     const r = setValue(store, targetProfile(store, this.globals.profile), args.key, args.value)
-    this.audit('config set', `profile ${r.profile} ${r.key}`, 'ok')
+    // A secret's value is never logged, not even masked.
+    this.audit('config set', `profile ${r.profile} ${SECRET_KEYS.some((k) => k === args.key) ? r.key : `${r.key}=${r.value}`}`, 'ok', {profile: r.profile})
     return r
   }
 

@@ -9,7 +9,7 @@ export default class ConfigUse extends AtlasCommand<{active: string}> {
   protected async execute(): Promise<{active: string}> {
     const {args} = await this.parse(ConfigUse)
     ;(await this.store()).use(args.name)
-    this.audit('config use', `profile ${args.name}`, 'ok')
+    this.audit('config use', `profile ${args.name}`, 'ok', {profile: args.name})
     return {active: args.name}
   }
 

@@ -29,6 +29,7 @@ export default class EmulatorStart extends AtlasCommand<Result> {
       return {...runtime, detached: true}
     }
     const {runtime, stop} = await runEmulator(settings, await this.store(), this.config.configDir)
+    this.audit('config write', `profile ${runtime.profile} (baseUrl=${runtime.url}, active)`, 'ok', {profile: runtime.profile})
     this.out.data(runtime.url)
     this.out.info(`Atlas emulator listening at ${runtime.url}; profile "local" is now active. Ctrl-C stops it.`)
     process.removeAllListeners('SIGINT')

@@ -44,7 +44,7 @@ export default class IpAdd extends AtlasCommand<Result> {
     let active = false
     if (this.shouldWait(flags.wait) && entries.length > 0) {
       const progress = await startProgress('Waiting for the access list', {json: this.jsonEnabled()})
-      await waitActive(client, project.id, entries.map((e) => e.value), {timeoutMs, onProgress: reportWait(progress, 'Access list')})
+      await waitActive(client, project.id, entries.map((e) => e.value), {timeoutMs, onProgress: reportWait(progress, 'Access list'), resume: this.followUp(['ip', 'add', ...entries.map((e) => e.value), '--project', project.name, '--wait'])})
       progress.succeed('Access list entries are ACTIVE.')
       active = true
     }

@@ -47,6 +47,8 @@ describe('hackathon events against the emulator', () => {
     const audit = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
     for (const text of [r.stdout, r.stderr, ledger, audit]) expect(text).not.toContain(bundle.password)
     expect(audit).toContain('"action":"POST createGroupCluster"')
+    // The bundles are local writes of secrets: each is in the audit log, without the password.
+    expect(audit).toContain(`"action":"write credentials bundle","target":"${path.join(out, 't2.json')}","result":"ok (user t2-admin)"`)
     const group = Object.values(emu.state.groups).find((g) => g.name === 'mh-e1-t1')!
     expect(group.tags).toEqual(expect.arrayContaining([{key: 'event', value: 'e1'}, {key: 'team', value: 't1'}]))
     expect(Object.values(emu.state.clusters[group.id])[0].doc.tags).toEqual([{key: 'event', value: 'e1'}, {key: 'team', value: 't1'}])

@@ -76,7 +76,7 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
       if (ledger.data.outDir !== outDir) ledger.setOutDir(outDir)
       const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
       try {
-        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p)})
+        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p), report: (...a) => this.audit(...a)})
       } finally {
         bar.end()
       }

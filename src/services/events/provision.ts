@@ -8,7 +8,7 @@ import {NetworkError} from '../../atlas/transport.js'
 import {AtlasCtlError, ConflictError, ExitCode, TimeoutError} from '../../lib/errors.js'
 import {generatePassword, withCredentials} from '../../lib/password.js'
 import {redactor} from '../../lib/secrets.js'
-import {writeSecretFile} from '../../lib/secret-file.js'
+import {reportedWrite, type WriteReport, writeSecretFile} from '../../lib/secret-file.js'
 import {addEntries, parseEntry} from '../access-list.js'
 import {type ClusterSummary, createCluster, getCluster, waitForCluster} from '../clusters.js'
 import {summarizeProject, type ProjectSummary} from '../projects.js'
@@ -26,6 +26,8 @@ export interface ProvisionInput {
   waitTimeoutMs: number
   pollMs: number
   onProgress: (p: {done: number; failed: number; total: number; message: string}) => void
+  /** One audit line per bundle written (a local write of a secret), never the password. */
+  report?: WriteReport
 }
 
 export interface TeamReport {
@@ -182,7 +184,8 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   bundle = {...bundle, project: project.name}
   redactor.add(bundle.password)
   // The password goes to the bundle before Atlas gets it, so a crash can never lose it.
-  writeSecretFile(bundleFile, `${JSON.stringify(bundle, null, 2)}\n`)
+  const content = `${JSON.stringify(bundle, null, 2)}\n`
+  reportedWrite(input.report, 'write credentials bundle', bundleFile, entry.username, () => writeSecretFile(bundleFile, content))
   ledger.update(team.id, {bundle: bundleFile})
   const password = bundle.password
   await step('user', async () => {
@@ -295,7 +298,8 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
       }
       const bundle = readBundle(entry.bundle!, team)!
       bundle.connectionString = cluster?.connectionString ? withCredentials(cluster.connectionString, bundle.username, bundle.password) : undefined
-      writeSecretFile(entry.bundle!, `${JSON.stringify(bundle, null, 2)}\n`)
+      const content = `${JSON.stringify(bundle, null, 2)}\n`
+      reportedWrite(input.report, 'write credentials bundle', entry.bundle!, bundle.username, () => writeSecretFile(entry.bundle!, content))
       ledger.update(team.id, {status: 'done', error: undefined})
       done++
       report(team, {status: 'done', bundle: entry.bundle})

@@ -69,6 +69,14 @@ export abstract class AtlasCommand<T> extends Command {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => this.interrupted(signal))
   }
 
+  /**
+   * A password Atlas now holds that the command has not shown or saved yet (setup without a file): an interruption
+   * shows it where the result would have gone, or it would be lost.
+   */
+  protected undelivered(): {username: string; password: string; connectionString?: string} | undefined {
+    return undefined
+  }
+
   /** Ctrl-C or SIGTERM: what the waits in flight leave running in Atlas, in the one error envelope; exit 130. */
   private interrupted(signal: NodeJS.Signals): never {
     const running = inFlight()
@@ -82,7 +90,10 @@ export abstract class AtlasCommand<T> extends Command {
     // A spinner may be mid-line on a terminal.
     if (process.stderr.isTTY) process.stderr.write('\r\u001B[2K')
     else process.stderr.write('\n')
-    this.report(new CancelledError(message, {code: 'INTERRUPTED', hint: resume.length > 0 ? `Watch it with: ${resume.join(' ; ')}` : undefined, details: {signal, inFlight: running}}))
+    const held = this.undelivered()
+    if (held && !this.jsonEnabled()) process.stdout.write(`Database user ${held.username} holds this password (shown once, stored nowhere): ${held.password}\n`)
+    const kept = held ? ` Database user ${held.username} exists; its password is ${this.jsonEnabled() ? 'in details.credentials' : 'shown above'}, and nowhere else.` : ''
+    this.report(new CancelledError(`${message}${kept}`, {code: 'INTERRUPTED', hint: resume.length > 0 ? `Watch it with: ${resume.join(' ; ')}` : undefined, details: {signal, inFlight: running}}), held && {credentials: held})
     process.exit(ExitCode.cancelled)
   }
 
@@ -186,10 +197,15 @@ export abstract class AtlasCommand<T> extends Command {
     this.exit(e.exitCode)
   }
 
-  /** An error as the one JSON document on stdout under --json, else as a message and hint on stderr. */
-  private report(e: AtlasCtlError): void {
+  /**
+   * An error as the one JSON document on stdout under --json, else as a message and hint on stderr. `shown` joins the
+   * details unredacted: a secret the user must see (a password nothing else holds).
+   */
+  private report(e: AtlasCtlError, shown?: Record<string, unknown>): void {
     if (this.jsonEnabled()) {
-      process.stdout.write(`${redactor.redact(JSON.stringify({status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []}))}\n`)
+      const doc = JSON.parse(redactor.redact(JSON.stringify({status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []})))
+      if (shown) doc.error.details = {...doc.error.details, ...shown}
+      process.stdout.write(`${JSON.stringify(doc)}\n`)
     } else {
       process.stderr.write(redactor.redact(`Error (${e.code}): ${e.message}\n${e.hint ? `Hint: ${e.hint}\n` : ''}`))
     }

@@ -50,6 +50,11 @@ export default class Setup extends AtlasCommand<Result> {
   }
 
   private shownOnce: string[] = []
+  private held?: {username: string; password: string; connectionString?: string}
+
+  protected override undelivered() {
+    return this.held
+  }
 
   protected async execute(): Promise<Result> {
     const {flags} = await this.parse(Setup)
@@ -92,12 +97,13 @@ export default class Setup extends AtlasCommand<Result> {
       const r = await runSetup(client, {
         projectName, orgId: () => resolveOrgId(client, settings.orgId),
         spec: {name, provider, region, tier}, username, roles, entries, dotenv: flags.dotenv, credentialsFile: flags['credentials-file'], existingUser,
-        // A re-run reuses every step done and waits again.
-        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`), resume: commandLine(['atlasctl', 'setup', ...this.argv])},
+        // A re-run reuses every step done and waits again; it must not rotate the password a second time.
+        wait: {timeoutMs, onProgress: reportWait(progress, `Cluster ${name}`), resume: commandLine(['atlasctl', 'setup', ...this.argv.filter((w) => w !== '--rotate-password')])},
         maxUsers: settings.limits.maxDbUsers, maxEntries: settings.limits.maxAccessEntries,
         log: (line) => progress.update(line),
         report: (...a) => this.audit(...a),
         keep: (...a) => keepOrShowPassword({json: this.jsonEnabled(), progress}, ...a),
+        hold: (c) => (this.held = {username: c.username, password: c.password, connectionString: c.connectionString}),
       })
       progress.succeed(`Ready: ${r.cluster.name} (${r.cluster.tier}) in ${r.project.name}.`)
       // After the spinner has stopped, so the warning stays on the screen (and is in --json's warnings).

@@ -10,7 +10,7 @@ export async function readSpecFile<S extends z.ZodType>(file: string, schema: S,
   let text: string
   try {
     const size = fs.statSync(file).size
-    if (size > maxBytes) throw new UsageError(`The ${what} ${file} is ${(size / 1024 / 1024).toFixed(1)} MB; at most ${(maxBytes / 1024 / 1024).toFixed(0)} MB is read.`, {code: 'BAD_INPUT_FILE', details: {file}})
+    if (size > maxBytes) throw new UsageError(`The ${what} ${file} is ${Math.ceil(size / 1024)} KB; at most ${Math.floor(maxBytes / 1024)} KB is read.`, {code: 'BAD_INPUT_FILE', details: {file}})
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if (error instanceof UsageError) throw error

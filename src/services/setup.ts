@@ -28,6 +28,8 @@ export interface SetupInput {
   report?: WriteReport
   /** Runs keepPassword: the command shows a password no file could keep on the terminal. */
   keep: (...args: Parameters<typeof keepPassword>) => Promise<void>
+  /** Without a file, the new password lives only in this process until the result is shown: the command holds it. */
+  hold?: (creds: Credentials) => void
 }
 
 export type StepStatus = 'created' | 'reused' | 'rotated' | 'updated' | 'skipped'
@@ -115,6 +117,7 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   const save = async (pw: string, undo?: () => Promise<unknown>) => {
     const creds = credentialsFor(input.username, pw, p.name, [cluster])
     if (files) await input.keep(creds, files, () => writeFiles(input, creds), undo)
+    else input.hold?.(creds)
     saved = creds
     return pw
   }

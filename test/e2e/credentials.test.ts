@@ -281,3 +281,31 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(closed.output.indexOf('The access list of tty-closed is empty', ready)).toBeGreaterThan(ready)
   })
 })
+
+describe('an interrupted setup never loses a password it did not save', () => {
+  it('Ctrl-C during the cluster wait, with no file to save to, shows the new password (stdout, or details.credentials under --json)', async () => {
+    const {startTestEmulator} = await import('../support/emulator.js')
+    let created: () => void = () => {}
+    const userCreated = () => new Promise<void>((resolve) => (created = resolve))
+    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000}, onExchange: (x) => x.operationId === 'createGroupDatabaseUser' && x.status === 201 && setTimeout(created, 300)})
+    try {
+      const env = {...tempHome().env, ...slow.env}
+      const stored = (project: string) => {
+        const g = Object.values(slow.state.groups).find((x) => x.name === project)!
+        return slow.state.users[g.id]['admin/app'].password as string
+      }
+      const json = await runCli(['setup', '--project', 'cut1', '--no-ip', '--show-password', '--json'], {env, interrupt: {signal: 'SIGINT', when: userCreated()}})
+      expect(json.code).toBe(130)
+      expect(json.json.error.code).toBe('INTERRUPTED')
+      expect(json.json.error.details.credentials).toMatchObject({username: 'app', password: stored('cut1')})
+
+      const human = await runCli(['setup', '--project', 'cut2', '--no-ip', '--show-password'], {env, interrupt: {signal: 'SIGINT', when: userCreated()}})
+      expect(human.code).toBe(130)
+      expect(human.stdout).toContain(stored('cut2'))
+      expect(human.stderr).toContain('its password is shown above')
+      expect(human.stderr).not.toContain(stored('cut2'))
+    } finally {
+      await slow.close()
+    }
+  })
+})

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {runCli, tempHome} from '../support/run-cli.js'
+import {type CliResult, runCli, tempHome} from '../support/run-cli.js'
 
 interface EventOptions {
   endsAt?: string
@@ -66,33 +66,58 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(Object.keys(emu.state.access[t2.id]).sort()).toEqual(['203.0.113.1', '203.0.113.2'])
   })
 
-  it('every bundle holds a working password: another --out, a deleted folder, another working directory', async () => {
+  it('every bundle holds a working password: another --out, deleted folders, stale copies, another working directory', async () => {
     const file = write('pw.yaml', eventYaml('pw', 2))
     const a = path.join(dir, 'pw-a')
     const b = path.join(dir, 'pw-b')
+    const teams = ['t1', 't2']
+    const works = (folder: string) => teams.map((t) => bundle(path.join(folder, `${t}.json`)).password === passwordOf(`mh-pw-${t}`, `${t}-admin`))
+    const rotatedOf = (r: CliResult) => r.json.result.teams.map((t: {passwordRotated?: boolean}) => t.passwordRotated ?? false)
     expect((await runCli(['event', 'provision', file, '--out', a, '--yes'], {env})).code).toBe(0)
     const first = await runCli(['event', 'provision', file, '--out', b, '--yes', '--json'], {env})
     expect(first.code, first.stdout).toBe(0)
-    for (const t of ['t1', 't2']) {
-      expect(bundle(path.join(b, `${t}.json`)).password).toBe(passwordOf(`mh-pw-${t}`, `${t}-admin`))
-      expect(bundle(path.join(b, `${t}.json`)).password).toBe(bundle(path.join(a, `${t}.json`)).password)
-    }
+    expect(works(b)).toEqual([true, true])
+    for (const t of teams) expect(bundle(path.join(b, `${t}.json`)).password).toBe(bundle(path.join(a, `${t}.json`)).password)
 
-    // The bundles are gone, and the run starts elsewhere without --out: the ledger knows the folder, and the
-    // users get new passwords (Atlas never shows the old ones), which the run says.
+    // B is deleted and the run starts elsewhere without --out: it goes to the last folder (B) and carries over the
+    // bundles that still work (in A, known by their fingerprints in the ledger); nothing is rotated.
     fs.rmSync(b, {recursive: true})
     const elsewhere = fs.mkdtempSync(path.join(dir, 'cwd-'))
+    const carried = await runCli(['event', 'provision', file, '--yes', '--json'], {env, cwd: elsewhere})
+    expect(carried.code, carried.stdout).toBe(0)
+    expect(carried.json.result.outDir).toBe(b)
+    expect(rotatedOf(carried)).toEqual([false, false])
+    expect(works(b)).toEqual([true, true])
+    expect(fs.readdirSync(elsewhere)).toEqual([])
+
+    // Every bundle is gone: the users get new passwords (Atlas never shows the old ones), and the run says so.
+    const stale = fs.readFileSync(path.join(a, 't1.json'))
+    fs.rmSync(a, {recursive: true})
+    fs.rmSync(b, {recursive: true})
     const rotated = await runCli(['event', 'provision', file, '--yes', '--json'], {env, cwd: elsewhere})
     expect(rotated.code, rotated.stdout).toBe(0)
-    expect(rotated.json.result.outDir).toBe(b)
-    expect(rotated.json.result.teams.map((t: {passwordRotated?: boolean}) => t.passwordRotated)).toEqual([true, true])
+    expect(rotatedOf(rotated)).toEqual([true, true])
     expect(rotated.json.warnings.join(' ')).toContain('new password')
-    expect(fs.readdirSync(elsewhere)).toEqual([])
-    for (const t of ['t1', 't2']) {
-      const now = bundle(path.join(b, `${t}.json`))
-      expect(now.password).toBe(passwordOf(`mh-pw-${t}`, `${t}-admin`))
-      expect(now.connectionString).toContain(now.password)
-    }
+    expect(works(b)).toEqual([true, true])
+    for (const t of teams) expect(bundle(path.join(b, `${t}.json`)).connectionString).toContain(bundle(path.join(b, `${t}.json`)).password)
+
+    // A stale copy back in A: --out A takes the working bundle from B, not the stale one, and rotates nothing.
+    fs.mkdirSync(a)
+    fs.writeFileSync(path.join(a, 't1.json'), stale, {mode: 0o600})
+    const back = await runCli(['event', 'provision', file, '--out', a, '--yes', '--json'], {env})
+    expect(back.code, back.stdout).toBe(0)
+    expect(rotatedOf(back)).toEqual([false, false])
+    expect(works(a)).toEqual([true, true])
+  })
+
+  it('the first run without --out puts the bundles beside the ledger, not in the working directory', async () => {
+    const file = write('home.yaml', eventYaml('home', 1))
+    const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'))
+    const r = await runCli(['event', 'provision', file, '--yes', '--json'], {env, cwd})
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.json.result.outDir).toBe(path.join(env.XDG_DATA_HOME, 'atlasctl', 'events', 'home', 'credentials'))
+    expect(fs.readdirSync(cwd)).toEqual([])
+    expect(bundle(path.join(r.json.result.outDir, 't1.json')).password).toBe(passwordOf('mh-home-t1', 't1-admin'))
   })
 
   it('one run per event at a time: a held lock is exit 6 and nothing is created; two runs at once hand out working passwords', async () => {
@@ -157,7 +182,7 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     const tooMany = await runCli(['event', 'provision', many, '--yes', '--json'], {env})
     expect(tooMany.code).toBe(2)
     expect(tooMany.json.error.message).toContain('at most 1000 teams')
-    const huge = write('huge.yaml', `${eventYaml('huge', 1)}# ${'x'.repeat(3 * 1024 * 1024)}\n`)
+    const huge = write('huge.yaml', `${eventYaml('huge', 1)}# ${'x'.repeat(600 * 1024)}\n`)
     const big = await runCli(['event', 'provision', huge, '--yes', '--json'], {env})
     expect(big.code).toBe(2)
     expect(big.json.error.message).toContain('huge.yaml')
@@ -176,9 +201,9 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
       expect(status.json.error.details.teams.map((t: {team: string}) => t.team)).toEqual(['t1', 't3'])
       expect(status.json.error.details.unreadable.map((t: {team: string}) => t.team)).toEqual(['t2'])
 
-      const cleanup = await runCli(['event', 'cleanup', 'read', '--yes', '--json'], {env})
+      const cleanup = await runCli(['event', 'cleanup', 'read', '--yes', '--grace', '1s', '--json'], {env})
       expect(cleanup.code).toBe(7)
-      expect(cleanup.json.error.hint).toContain('atlasctl event cleanup read --yes')
+      expect(cleanup.json.error.hint).toBe('Re-run to finish the job: atlasctl event cleanup read --yes --grace 1s')
       expect(cleanup.json.error.message).toContain('t2')
       expect(group('mh-read-t1')).toBeUndefined()
       expect(group('mh-read-t2')).toBeDefined()
@@ -201,6 +226,7 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(refused.json.error.code).toBe('EVENT_NOT_ENDED')
     expect(refused.json.error.hint).toContain('--force')
     expect(group('mh-live-t1')).toBeDefined()
+    expect(refused.json.error.hint).toContain('atlasctl event cleanup live --yes --force')
     const forced = await runCli(['event', 'cleanup', 'live', '--yes', '--force', '--json'], {env})
     expect(forced.code, forced.stdout).toBe(0)
     expect(group('mh-live-t1')).toBeUndefined()

@@ -4,6 +4,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {timeoutFlag} from '../../base/flags.js'
 import {parseDuration} from '../../lib/duration.js'
 import {ConflictError, PartialFailureError} from '../../lib/errors.js'
+import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
 import {readEventFile} from '../../services/events/event-file.js'
 import {pollIntervalFromEnv} from '../../services/wait.js'
@@ -40,7 +41,8 @@ export default class EventCleanup extends AtlasCommand<CleanupReport> {
     const plan = await planCleanup(client, eventId, filter)
     const execute = this.globals.yes || (flags.auto && Boolean(file?.cleanup.auto))
     if (flags.auto && !file?.cleanup.auto) this.out.info(file ? 'cleanup.auto is off in the event file: showing the plan only.' : '--auto needs the event file: showing the plan only.')
-    const finish = `atlasctl event cleanup ${args.event}${execute ? ' --yes' : ''}${flags.team ? ` --team ${flags.team}` : ''}`
+    // The same command, filters and --force included; the JSON switch is the caller's business.
+    const finish = commandLine(['atlasctl', 'event', 'cleanup', ...this.argv.filter((w) => w !== '--json')])
     if (execute && plan.live.length > 0 && !flags.force) {
       throw new ConflictError(`${plan.live.length} of ${plan.teams.length} teams are still inside their event: ${plan.live.map((l) => `${l.team} (${l.until ? `until ${l.until}` : 'no end time tagged'})`).join(', ')}. Nothing was removed.`, {
         code: 'EVENT_NOT_ENDED',

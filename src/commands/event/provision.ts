@@ -5,6 +5,7 @@ import {timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
 import {parseDuration} from '../../lib/duration.js'
 import {MissingValueError, PartialFailureError} from '../../lib/errors.js'
+import {commandLine} from '../../lib/text.js'
 import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
 import {Ledger} from '../../services/events/ledger.js'
 import {provisionEvent, type ProvisionReport} from '../../services/events/provision.js'
@@ -33,7 +34,7 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     provider: Flags.option({options: PROVIDERS, description: 'With --roster: cloud provider (default AWS).'})(),
     region: Flags.string({description: 'With --roster: region (default US_EAST_1).'}),
     'open-network-access': Flags.boolean({description: 'With --roster: add 0.0.0.0/0 to every team\'s access list.'}),
-    out: Flags.string({description: 'Folder for the credential bundles (default: the folder the event\'s first run used, else ./<event>-credentials).'}),
+    out: Flags.string({description: 'Folder for the credential bundles (default: the folder the event\'s last run used, else $XDG_DATA_HOME/atlasctl/events/<event>/credentials).'}),
     concurrency: Flags.integer({min: 1, max: 32, default: 4, description: 'Teams provisioned at once to start with; halves on 429s, grows back.'}),
     'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
     'org-id': Flags.string({description: 'Organization for the projects (default: the profile\'s, or the only one).'}),
@@ -54,14 +55,14 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     }
     const ledgerDir = this.config.dataDir
     const earlier = Ledger.peekOutDir(ledgerDir, event.id)
-    // Re-runs find the bundles where the first run put them, wherever they are started from.
-    const outDir = path.resolve(flags.out ?? earlier ?? `${event.id}-credentials`)
+    // Re-runs find the bundles where the last run put them, wherever they are started from.
+    const outDir = path.resolve(flags.out ?? earlier ?? Ledger.defaultOutDir(ledgerDir, event.id))
     const d = event.defaults
     await this.prompt.confirmPlan(
       [
         `Event ${event.id} (${event.name}), ends ${event.endsAt}: ${event.teams.length} teams.`,
         `Per team: project ${projectNameFor(event.id, event.teams[0].id)} (tagged event=${event.id}, team=<id>), ${d.tier} cluster ${clusterNameFor(event.teams[0].id)} on ${d.provider} ${d.region}, one database user, access list: ${d.openNetworkAccess ? '0.0.0.0/0 (open network access)' : d.accessList.join(', ') || 'none'}.`,
-        `Credentials: ${outDir}/<team>.json (mode 0600)${earlier && earlier !== outDir ? `; the earlier run's bundles in ${earlier} are copied over` : ''}.`,
+        `Credentials: ${outDir}/<team>.json (mode 0600)${earlier && earlier !== outDir ? `; bundles of earlier runs (${earlier}) are carried over` : ''}.`,
       ].join('\n'),
       {yes: this.globals.yes, json: this.jsonEnabled()},
     )
@@ -73,10 +74,10 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     // One run per event at a time: two would race on the ledger and hand out mismatched passwords.
     const report = await withLock(path.join(this.config.dataDir, 'locks'), `event-${event.id}`, async () => {
       const ledger = new Ledger(ledgerDir, event.id)
-      if (ledger.data.outDir !== outDir) ledger.setOutDir(outDir)
+      ledger.useOutDir(outDir)
       const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
       try {
-        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p), report: (...a) => this.audit(...a)})
+        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p), report: (...a) => this.audit(...a), resume: commandLine(['atlasctl', 'event', 'provision', ...this.argv])})
       } finally {
         bar.end()
       }

@@ -9,7 +9,8 @@ import {parseEntry} from '../access-list.js'
 
 /** Atlas caps an organization's projects; a file far beyond that is a mistake, refused before it is parsed in full. */
 export const MAX_TEAMS = 1000
-const MAX_EVENT_FILE_BYTES = 2 * 1024 * 1024
+// 1,000 teams with leaders and ten members each fit in about 350 KB; parsing is what costs, so cap the bytes first.
+const MAX_EVENT_FILE_BYTES = 512 * 1024
 
 const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
 const zoned = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T18:00Z')
@@ -81,10 +82,12 @@ export async function readEventFile(file: string): Promise<EventFile> {
  * A CSV roster (`id,name,leader,members` with members separated by ";") plus the event's flags.
  * Errors name the line.
  */
+const ROSTER_FLAGS: Record<string, string> = {id: 'event-id', name: 'event-name', endsAt: 'ends-at', openNetworkAccess: 'open-network-access'}
+
 export function readRoster(file: string, event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>}): EventFile {
   let text: string
   try {
-    if (fs.statSync(file).size > MAX_EVENT_FILE_BYTES) throw new UsageError(`The roster ${file} is larger than ${MAX_EVENT_FILE_BYTES / 1024 / 1024} MB; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
+    if (fs.statSync(file).size > MAX_EVENT_FILE_BYTES) throw new UsageError(`The roster ${file} is larger than ${MAX_EVENT_FILE_BYTES / 1024} KB; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if (error instanceof UsageError) throw error
@@ -106,7 +109,10 @@ export function readRoster(file: string, event: {id: string; name?: string; ends
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const [first, index, ...rest] = issue.path
-      return first === 'teams' && typeof index === 'number' ? `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}` : `--${String(first)}: ${issue.message}`
+      if (first === 'teams' && typeof index === 'number') return `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}`
+      // The roster's event settings come from flags: name the flag.
+      const key = first === 'defaults' ? String(index) : String(first)
+      return `--${ROSTER_FLAGS[key] ?? key}: ${issue.message}`
     })
     throw new UsageError(`Invalid roster:\n  ${problems.join('\n  ')}`, {code: 'BAD_INPUT_FILE', details: {issues: problems}})
   }

@@ -10,13 +10,14 @@ const teamEntrySchema = z.object({
   clusterName: z.string(),
   username: z.string(),
   bundle: z.string().optional(),
-  /** True once Atlas holds the bundle's password; a new password clears it until the user is written. */
-  passwordInSync: z.boolean().optional(),
+  /** A fingerprint of the password Atlas holds for the team's user (never the password): which bundle works. */
+  passwordFingerprint: z.string().optional(),
   status: z.enum(['pending', 'done', 'failed', 'rolled-back']),
   error: z.string().optional(),
   updatedAt: z.string(),
 })
-const ledgerSchema = z.object({eventId: z.string(), outDir: z.string().optional(), teams: z.record(z.string(), teamEntrySchema)})
+/** `outDirs`: every bundle folder a run used, the latest last. */
+const ledgerSchema = z.object({eventId: z.string(), outDirs: z.array(z.string()).default([]), teams: z.record(z.string(), teamEntrySchema)})
 
 export type TeamEntry = z.infer<typeof teamEntrySchema>
 export type LedgerData = z.infer<typeof ledgerSchema>
@@ -32,7 +33,7 @@ export class Ledger {
 
   constructor(dir: string, eventId: string) {
     this.file = Ledger.path(dir, eventId)
-    let data: LedgerData = {eventId, teams: {}}
+    let data: LedgerData = {eventId, outDirs: [], teams: {}}
     let text: string | undefined
     try {
       text = fs.readFileSync(this.file, 'utf8')
@@ -54,9 +55,14 @@ export class Ledger {
     this.data = data
   }
 
-  /** The bundle folder an earlier run used, read without taking the ledger (it is re-read under the event lock). */
+  /** The bundle folder the last run used, read without taking the ledger (it is re-read under the event lock). */
   static peekOutDir(dir: string, eventId: string): string | undefined {
-    return new Ledger(dir, eventId).data.outDir
+    return new Ledger(dir, eventId).data.outDirs.at(-1)
+  }
+
+  /** Where bundles go when no run has chosen a folder: beside the ledger, not wherever the command was started. */
+  static defaultOutDir(dir: string, eventId: string): string {
+    return path.join(dir, 'events', eventId, 'credentials')
   }
 
   static path(dir: string, eventId: string): string {
@@ -73,8 +79,13 @@ export class Ledger {
     this.save()
   }
 
-  setOutDir(dir: string): void {
-    this.data.outDir = dir
+  outDirs(): string[] {
+    return this.data.outDirs
+  }
+
+  useOutDir(dir: string): void {
+    if (this.data.outDirs.at(-1) === dir) return
+    this.data.outDirs = [...this.data.outDirs.filter((d) => d !== dir), dir]
     this.save()
   }
 

@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -15,6 +16,7 @@ import {summarizeProject, type ProjectSummary} from '../projects.js'
 import {type AdaptiveLimit, pool} from '../pool.js'
 import {clusterNameFor, endsAtTag, type EventFile, projectNameFor, type Team, userNameFor} from './event-file.js'
 import type {Ledger} from './ledger.js'
+import {tagOf} from './status.js'
 import {teardownProject} from './teardown.js'
 
 export interface ProvisionInput {
@@ -28,6 +30,8 @@ export interface ProvisionInput {
   onProgress: (p: {done: number; failed: number; total: number; message: string}) => void
   /** One audit line per bundle written (a local write of a secret), never the password. */
   report?: WriteReport
+  /** The command that picks the run up again, named when a wait times out or is interrupted. */
+  resume?: string
 }
 
 export interface TeamReport {
@@ -69,8 +73,12 @@ interface Made {
   project?: boolean
   cluster?: boolean
   user?: boolean
-  bundle?: boolean
+  /** The fingerprint of the new password a bundle was written with. */
+  bundle?: string
 }
+
+/** Recognizes a password without keeping it: the ledger must never hold one. */
+const passwordFingerprint = (team: Team, password: string) => createHash('sha256').update(`atlasctl-bundle/${team.id}/${password}`).digest('hex').slice(0, 32)
 
 const transient = (e: unknown) =>
   e instanceof NetworkError || e instanceof TimeoutError || (e instanceof AtlasApiError && (e.status >= 500 || e.status === 429))
@@ -96,7 +104,6 @@ async function findProject(client: AtlasClient, name: string): Promise<Group | u
   }
 }
 
-const tagOf = (g: {tags?: Array<{key: string; value: string}>}, key: string) => g.tags?.find((t) => t.key === key)?.value
 
 /** A team's bundle, if the file exists. A file that is not this team's bundle is never overwritten. */
 function readBundle(file: string, team: Team): Bundle | undefined {
@@ -118,6 +125,15 @@ function readBundle(file: string, team: Team): Bundle | undefined {
     throw new ConflictError(`${file} exists but is not the credential bundle of team ${team.id}; it was left alone.`, {code: 'BUNDLE_NOT_OURS', hint: 'Move it away, or pass another --out.'})
   }
   return parsed.data
+}
+
+/** A bundle in a folder an earlier run used: a file there that is not this team's bundle is simply not one. */
+function readEarlierBundle(file: string, team: Team): Bundle | undefined {
+  try {
+    return readBundle(file, team)
+  } catch {
+    return undefined
+  }
 }
 
 function checkOurs(g: Group, name: string, event: EventFile, team: Team): Group {
@@ -170,16 +186,18 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
       if (e instanceof AtlasApiError && e.status === 404) return false
       throw e
     })
-  // A bundle moved with --out, or from the folder an earlier run wrote to.
+  // The bundle whose password Atlas holds (the ledger keeps its fingerprint), from this --out or any folder an
+  // earlier run wrote to; failing that, one found in this --out, whose password is then set.
   const bundleFile = path.join(input.outDir, `${team.id}.json`)
-  let bundle = readBundle(bundleFile, team) ?? (entry.bundle && entry.bundle !== bundleFile && fs.existsSync(entry.bundle) ? readBundle(entry.bundle, team) : undefined)
+  const found = [readBundle(bundleFile, team), ...ledger.outDirs().filter((d) => d !== input.outDir).map((d) => readEarlierBundle(path.join(d, `${team.id}.json`), team))].filter((b) => b !== undefined)
+  const held = entry.passwordFingerprint
+  let bundle = found.find((b) => passwordFingerprint(team, b.password) === held) ?? found[0]
   let passwordRotated = false
   if (!bundle) {
     // Atlas never shows a password: an existing user whose bundle is gone gets a new one, and the report says so.
     passwordRotated = await step('user', userExists)
     bundle = {event: event.id, team: team.id, project: project.name, cluster: entry.clusterName, username: entry.username, password: generatePassword()}
-    made.bundle = true
-    ledger.update(team.id, {passwordInSync: false})
+    made.bundle = passwordFingerprint(team, bundle.password)
   }
   bundle = {...bundle, project: project.name}
   redactor.add(bundle.password)
@@ -191,8 +209,8 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   await step('user', async () => {
     const body = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
     if (await userExists()) {
-      // The ledger says whether Atlas already holds this password; when unsure, set it, so the bundle always works.
-      if (!ledger.data.teams[team.id].passwordInSync) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
+      // The ledger's fingerprint says whether Atlas already holds this password; when unsure, set it, so the bundle works.
+      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
     } else {
       reused = false
       try {
@@ -203,7 +221,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
         await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
       }
     }
-    ledger.update(team.id, {passwordInSync: true})
+    ledger.update(team.id, {passwordFingerprint: passwordFingerprint(team, password)})
   })
 
   const entries = [...(event.defaults.openNetworkAccess ? ['0.0.0.0/0'] : []), ...event.defaults.accessList].map(parseEntry)
@@ -228,8 +246,9 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
       undone.push('cluster')
     }
   }
-  // A new bundle is removed only with the user it was made for; a rotated user keeps the bundle that now works.
-  const bundleGone = made.bundle && entry?.bundle && (made.project || made.user || !entry.passwordInSync)
+  // A new bundle is removed only with the user it was made for, or if Atlas never got its password; a rotated user
+  // keeps the bundle that now works.
+  const bundleGone = made.bundle !== undefined && entry?.bundle && (made.project || made.user || entry.passwordFingerprint !== made.bundle)
   if (bundleGone) {
     fs.rmSync(entry.bundle!, {force: true})
     undone.push('bundle')
@@ -238,7 +257,8 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
     input.ledger.update(team.id, {
       status: undone.length > 0 ? 'rolled-back' : 'failed',
       ...(made.project ? {projectId: undefined} : {}),
-      ...(bundleGone ? {bundle: undefined, passwordInSync: undefined} : {}),
+      ...(made.project || made.user ? {passwordFingerprint: undefined} : {}),
+      ...(bundleGone ? {bundle: undefined} : {}),
     })
   }
   return undone
@@ -294,7 +314,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     try {
       let cluster: ClusterSummary | undefined = await step('cluster state', () => getCluster(client, project.id, entry.clusterName))
       if (cluster?.state !== 'IDLE' || !cluster.connectionString) {
-        cluster = (await step('wait', () => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs}))).state
+        cluster = (await step('wait', () => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume}))).state
       }
       const bundle = readBundle(entry.bundle!, team)!
       bundle.connectionString = cluster?.connectionString ? withCredentials(cluster.connectionString, bundle.username, bundle.password) : undefined

@@ -17,11 +17,12 @@ export interface TeamStatus {
   accessEntries: number
 }
 
-const tag = (p: ProjectSummary, key: string) => p.tags.find((t) => t.key === key)?.value
+/** A project's tag value; event projects are found and checked by their tags. */
+export const tagOf = (p: {tags?: Array<{key: string; value: string}>}, key: string) => p.tags?.find((t) => t.key === key)?.value
 
 /** The event's projects, found by their `event` tag, so any machine can see them. */
 export async function eventProjects(client: AtlasClient, eventId: string): Promise<ProjectSummary[]> {
-  return (await listProjects(client)).filter((p) => tag(p, 'event') === eventId)
+  return (await listProjects(client)).filter((p) => tagOf(p, 'event') === eventId)
 }
 
 /** A team whose project was found but could not be read: never silently dropped. */
@@ -34,12 +35,12 @@ export interface UnreadableTeam {
 
 /** Every team's project, clusters, users and access entries, read from Atlas (not from the local ledger). */
 export async function eventStatus(client: AtlasClient, eventId: string, team?: string): Promise<{teams: TeamStatus[]; unreadable: UnreadableTeam[]}> {
-  const projects = (await eventProjects(client, eventId)).filter((p) => !team || tag(p, 'team') === team)
+  const projects = (await eventProjects(client, eventId)).filter((p) => !team || tagOf(p, 'team') === team)
   const settled = await pool(projects, 4, async (p) => {
     const [clusters, users, entries] = await Promise.all([listClusters(client, p.id), listUsers(client, p.id), listEntries(client, p.id)])
-    const ends = tag(p, 'event-ends')
+    const ends = tagOf(p, 'event-ends')
     return {
-      team: tag(p, 'team') ?? '?',
+      team: tagOf(p, 'team') ?? '?',
       project: p.name,
       projectId: p.id,
       created: p.created,
@@ -53,7 +54,7 @@ export async function eventStatus(client: AtlasClient, eventId: string, team?: s
   const unreadable: UnreadableTeam[] = []
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') teams.push(s.value)
-    else unreadable.push({team: tag(projects[i], 'team') ?? '?', project: projects[i].name, projectId: projects[i].id, error: (s.reason as Error)?.message ?? String(s.reason)})
+    else unreadable.push({team: tagOf(projects[i], 'team') ?? '?', project: projects[i].name, projectId: projects[i].id, error: (s.reason as Error)?.message ?? String(s.reason)})
   })
   const byTeam = (a: {team: string}, b: {team: string}) => a.team.localeCompare(b.team)
   return {teams: teams.sort(byTeam), unreadable: unreadable.sort(byTeam)}

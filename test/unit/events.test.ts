@@ -42,6 +42,10 @@ describe('event files', () => {
     expect(ok.teams).toEqual([{id: 't1', name: 'One', leader: 'a@x.org', members: ['b@x.org', 'c@x.org']}, {id: 't2', name: 'Two', members: []}])
     const f = tmp('bad.csv', 'id,name\nt1,One\n-bad,Two\nt3,Three,extra\n')
     expect(() => readRoster(f, {id: 'ev', endsAt: '2026-12-01T00:00Z'})).toThrow(`${f}:4: 3 columns`)
+    // The roster's event settings come from flags, so a bad one names its flag.
+    const roster = tmp('r.csv', 'id,name\nt1,One\n')
+    expect(() => readRoster(roster, {id: 'ev', endsAt: '2026-12-01T00:00Z', defaults: {region: 'us-east-1'}})).toThrow(/--region: "us-east-1" is not a AWS region; did you mean US_EAST_1/)
+    expect(() => readRoster(roster, {id: 'ev', endsAt: 'soon'})).toThrow(/--ends-at: must be an ISO date-time/)
     const g = tmp('bad2.csv', 'id,name\nt1,One\n-bad,Two\n')
     expect(() => readRoster(g, {id: 'ev', endsAt: '2026-12-01T00:00Z'})).toThrow(`${g}:3: id:`)
   })

@@ -57,8 +57,11 @@ export function compareAnswer(real: {status: number; body?: unknown}, status: nu
   return problems
 }
 
+// `{now+300s}`: a time relative to the replay, as the recorded command's `--deleteAfter` was to the recording.
+const fromNow = (seconds: string) => new Date(Date.now() + Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
 function fill(value: unknown, vars: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m)
+  if (typeof value === 'string') return value.replace(/\{now\+(\d+)s\}/g, (_, s: string) => fromNow(s)).replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m)
   if (Array.isArray(value)) return value.map((v) => fill(v, vars))
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, vars)]))
   return value

@@ -227,6 +227,8 @@ export class AtlasModel {
       connectionStrings: this.connectionStrings(c),
       replicationSpecs: specs,
       links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${c.doc.groupId}/clusters/${c.doc.name}`, rel: 'self'}],
+      // A sharded cluster's config server runs on its shards, managed by Atlas (recorded, at every version).
+      ...(c.doc.clusterType === 'REPLICASET' ? {} : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
     }
     if (call.version >= '2024-08-05') return {...doc, ...CURRENT_CLUSTER_DEFAULTS, featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
     // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
@@ -336,7 +338,7 @@ export class AtlasModel {
     }
     const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.clusterView(record, call)}
+    return {status: 201, body: withoutUnaskedTags(this.clusterView(record, call), b)}
   }
 
   updateGroupCluster(call: Call): Reply {
@@ -440,6 +442,7 @@ export class AtlasModel {
   }
 
   // ---- flex clusters ----
+  /** A flex document as Atlas keeps it: without links (recorded). */
   private flexDoc(groupId: string, name: string, backing: string, regionName: string, from?: Json): Json {
     return {
       id: from?.id ?? newId(),
@@ -454,7 +457,6 @@ export class AtlasModel {
       tags: from?.tags ?? [],
       terminationProtectionEnabled: from?.terminationProtectionEnabled ?? false,
       stateName: 'CREATING',
-      links: [],
     }
   }
 
@@ -481,7 +483,7 @@ export class AtlasModel {
     const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
     const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.flexView(record)}
+    return {status: 201, body: withoutUnaskedTags(this.flexView(record), b)}
   }
 
   deleteGroupFlexCluster(call: Call): Reply {
@@ -511,6 +513,18 @@ export class AtlasModel {
   }
 
   // ---- database users ----
+  /**
+   * A user change is pushed to each M0 of the project, which shows UPDATING meanwhile (recorded: about 20 s
+   * after a create, even on an M0 still CREATING); the emulator takes its update delay after any earlier change.
+   */
+  private syncTenantUsers(groupId: string): void {
+    for (const c of Object.values(this.settle(groupId))) {
+      if (c.kind !== 'cluster' || c.doc.replicationSpecs[0].regionConfigs[0].providerName !== 'TENANT' || c.doc.stateName === 'DELETING') continue
+      c.doc.stateName = 'UPDATING'
+      c.pending = this.pending(Math.max(0, (c.pending?.at ?? 0) - this.now()) + this.delays.clusterUpdateMs, 'IDLE')
+    }
+  }
+
   private users(groupId: string): Record<string, Json> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
@@ -585,6 +599,7 @@ export class AtlasModel {
       ...(b.description ? {description: b.description} : {}),
     }
     users[key] = u
+    this.syncTenantUsers(g.id)
     return {status: 201, body: this.userView(u)}
   }
 
@@ -594,6 +609,7 @@ export class AtlasModel {
     const b = (call.body ?? {}) as Json
     this.checkUser(call, b, true)
     for (const k of ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']) if (b[k] !== undefined) u[k] = b[k]
+    this.syncTenantUsers(call.params.groupId)
     return {status: 200, body: this.userView(u)}
   }
 
@@ -601,6 +617,7 @@ export class AtlasModel {
     this.group(call)
     this.user(call)
     delete this.users(call.params.groupId)[`${call.params.databaseName}/${call.params.username}`]
+    this.syncTenantUsers(call.params.groupId)
     return {status: 204}
   }
 
@@ -736,6 +753,13 @@ function withoutDiskSize(rc: Json): Json {
     out[k] = spec
   }
   return out
+}
+
+/** Atlas leaves `tags` out of a create's answer when the request gave none (recorded); later reads carry it. */
+function withoutUnaskedTags(view: Json, request: Json): Json {
+  if (request.tags !== undefined) return view
+  const {tags: _tags, ...rest} = view
+  return rest
 }
 
 /** Cluster names in a project must differ, and differ in their first 23 characters (Atlas derives host names from them). */

@@ -74,6 +74,8 @@ function validTags(tags: unknown): Json[] {
   return tags.map((t: Json) => ({key: t.key, value: t.value}))
 }
 
+const asCidr = (v: string) => (v.includes('/') ? v : `${v}/${net.isIP(v) === 6 ? 128 : 32}`)
+
 function isEntryValue(v: string): boolean {
   const [ip, bits, extra] = v.split('/')
   if (extra !== undefined) return false
@@ -116,6 +118,7 @@ export class AtlasModel {
       c.doc.stateName = 'IDLE'
       c.pending = undefined
       c.provisioned = true
+      if (c.tenantUpgrade) c.tenantUpgrade = 'done'
       c.doc.connectionStrings = this.connectionStrings(c)
     }
     return clusters
@@ -230,7 +233,13 @@ export class AtlasModel {
       // A sharded cluster's config server runs on its shards, managed by Atlas (recorded, at every version).
       ...(c.doc.clusterType === 'REPLICASET' ? {} : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
     }
-    if (call.version >= '2024-08-05') return {...doc, ...CURRENT_CLUSTER_DEFAULTS, featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+    // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync while
+    // its upgrade runs (recorded).
+    if (c.tenantUpgrade) delete doc.diskWarmingMode
+    if (call.version >= '2024-08-05') {
+      const {useAwsTimeBasedSnapshotCopyForFastInitialSync: _aws, ...upgrading} = CURRENT_CLUSTER_DEFAULTS
+      return {...doc, ...(c.tenantUpgrade === 'running' ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+    }
     // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
     const first = specs[0].regionConfigs[0]
     return {
@@ -425,6 +434,7 @@ export class AtlasModel {
       const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
       this.checkRegionConfig(spec, 'providerSettings')
       c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [spec]}]
+      c.tenantUpgrade = 'running'
     }
     c.doc.stateName = 'UPDATING'
     c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
@@ -629,9 +639,14 @@ export class AtlasModel {
     return entries
   }
 
+  /** An entry lives at its CIDR, the slash encoded; that is its self link (recorded: `…/accessList/192.168.0.243%2F32`). */
+  private accessView(call: Call, e: AccessRecord): Json {
+    return {...e.entry, links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList/${encodeURIComponent(e.entry.cidrBlock)}`, rel: 'self'}]}
+  }
+
   listGroupAccessListEntries(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.access(call.params.groupId)).map((e) => ({...e.entry, links: []}))
+    const list = Object.values(this.access(call.params.groupId)).map((e) => this.accessView(call, e))
     return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList`)}
   }
 
@@ -652,8 +667,8 @@ export class AtlasModel {
         const t = Date.parse(e.deleteAfterDate)
         if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
       }
-      const cidr = value.includes('/') ? value : `${value}/${net.isIP(value) === 4 ? 32 : 128}`
-      const existing = entries[value]
+      const cidr = asCidr(value)
+      const existing = entries[cidr]
       const entry: Json = {
         groupId: g.id,
         cidrBlock: cidr,
@@ -661,7 +676,7 @@ export class AtlasModel {
         ...(e.comment !== undefined ? {comment: e.comment} : existing?.entry.comment !== undefined ? {comment: existing.entry.comment} : {}),
         ...(e.deleteAfterDate !== undefined ? {deleteAfterDate: new Date(e.deleteAfterDate).toISOString()} : {}),
       }
-      staged.push([value, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
+      staged.push([cidr, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
     }
     // All or nothing: the entries are validated before any is written.
     for (const [k, v] of staged) entries[k] = v
@@ -669,14 +684,15 @@ export class AtlasModel {
   }
 
   private accessEntry(call: Call): AccessRecord {
-    const e = this.access(call.params.groupId)[call.params.entryValue]
+    // An address and its /32 (or /128) are the same entry, as in Atlas.
+    const e = this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     if (!e) throw new ApiProblem(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND', `IP address ${call.params.entryValue} not on Atlas access list for group ${call.params.groupId}.`, [call.params.entryValue, call.params.groupId])
     return e
   }
 
   getGroupAccessListEntry(call: Call): Reply {
     this.group(call)
-    return {status: 200, body: {...this.accessEntry(call).entry, links: []}}
+    return {status: 200, body: this.accessView(call, this.accessEntry(call))}
   }
 
   getGroupAccessListStatus(call: Call): Reply {
@@ -687,7 +703,7 @@ export class AtlasModel {
   deleteGroupAccessListEntry(call: Call): Reply {
     this.group(call)
     this.accessEntry(call)
-    delete this.access(call.params.groupId)[call.params.entryValue]
+    delete this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     return {status: 204}
   }
 }

@@ -19,6 +19,8 @@ export interface ClusterRecord {
   pending?: Pending
   /** True once the cluster has first been IDLE, from when it has connection strings. */
   provisioned: boolean
+  /** A dedicated cluster that an M0 became: its upgrade is running, or done. */
+  tenantUpgrade?: 'running' | 'done'
 }
 
 export interface AccessRecord {

@@ -9,7 +9,7 @@ export const RECORDINGS = path.join(ROOT, 'test', 'fixtures', 'atlas-recordings'
 interface Step {
   snap?: string
   req: {method: string; path: string; accept?: string; body?: unknown}
-  real?: {status: number; body?: unknown}
+  real?: {status: number; headers?: Record<string, string>; body?: unknown}
   capture?: Record<string, string>
   poll?: boolean
   auth?: 'none' | 'badPublicKey' | 'badPrivateKey'

@@ -110,6 +110,14 @@ export class AtlasModel {
     const clusters = (this.state.clusters[groupId] ??= {})
     const t = this.now()
     for (const [name, c] of Object.entries(clusters)) {
+      if (c.upgradeTo && c.upgradeTo.at <= t) {
+        // Atlas replaces the M0 with a new cluster: a new id and creation date, no connection strings yet.
+        c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [c.upgradeTo.regionConfig]}]
+        c.doc.id = newId()
+        c.doc.createDate = new Date(c.upgradeTo.at).toISOString()
+        c.provisioned = false
+        c.upgradeTo = undefined
+      }
       if (!c.pending || c.pending.at > t) continue
       if (c.pending.then === 'GONE') {
         delete clusters[name]
@@ -235,7 +243,7 @@ export class AtlasModel {
     }
     // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync while
     // its upgrade runs (recorded).
-    if (c.tenantUpgrade) delete doc.diskWarmingMode
+    if (c.tenantUpgrade && !c.upgradeTo) delete doc.diskWarmingMode
     if (call.version >= '2024-08-05') {
       const {useAwsTimeBasedSnapshotCopyForFastInitialSync: _aws, ...upgrading} = CURRENT_CLUSTER_DEFAULTS
       return {...doc, ...(c.tenantUpgrade === 'running' ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
@@ -433,12 +441,13 @@ export class AtlasModel {
       const provider = ps.providerName
       const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
       this.checkRegionConfig(spec, 'providerSettings')
-      c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [spec]}]
+      // Recorded: TENANT/M0 for about 2 of the upgrade's 25 minutes; here the update delay, then as long again.
+      c.upgradeTo = {at: this.now() + this.delays.clusterUpdateMs, regionConfig: spec}
       c.tenantUpgrade = 'running'
     }
     c.doc.stateName = 'UPDATING'
-    c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
-    const size = c.kind === 'flex' ? 'FLEX' : c.doc.replicationSpecs[0].regionConfigs[0].electableSpecs.instanceSize
+    c.pending = this.pending(this.delays.clusterUpdateMs * (c.upgradeTo ? 2 : 1), 'IDLE')
+    const size = c.kind === 'flex' ? 'FLEX' : ps.instanceSizeName
     return {
       status: 200,
       body: {

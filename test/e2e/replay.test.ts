@@ -4,7 +4,7 @@ import {defaultEndpointSets} from '../../src/emulator/ratelimit.js'
 import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../support/replay.js'
 
 // How many in-scope recorded Atlas answers the emulator must reproduce (v1.0 steps are out of scope). A ratchet:
-// raise it as the emulator gets closer to Atlas; never lower it to let a change through. 116 of 121 match today; the
+// raise it as the emulator gets closer to Atlas; never lower it to let a change through. 116-118 of 121 match today; the
 // margin of 3 is for steps whose state depends on the emulator's millisecond clock under a loaded machine.
 const MATCH_FLOOR = 113
 

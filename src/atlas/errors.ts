@@ -18,6 +18,13 @@ const HINTS: Record<number, string> = {
   429: 'Atlas is rate limiting this key; wait a minute, or lower the concurrency.',
 }
 
+// Atlas answers these with 400, yet they are conflicts with what exists: a duplicate cluster name (quoted,
+// mongodb/mongodb-atlas-cli PR 1967) is exit 6 as a 409 would be.
+const CONFLICT_CODES = new Set(['DUPLICATE_CLUSTER_NAME'])
+
+/** The status a caller should treat the answer as: a conflict code counts as 409. */
+const effectiveStatus = (status: number, errorCode?: string) => (errorCode && CONFLICT_CODES.has(errorCode) ? 409 : status)
+
 function exitFor(status: number): ExitCodeValue {
   if (status === 400) return ExitCode.usage
   if (status === 401 || status === 403) return ExitCode.auth
@@ -37,9 +44,10 @@ export class AtlasApiError extends AtlasCtlError {
   ) {
     const detail = body.detail ?? body.reason ?? `HTTP ${status}`
     const suffix = status === 429 && retries > 0 ? ` (retried ${retries} times)` : ''
-    super(`Atlas ${operation} failed: ${status} ${body.errorCode ?? ''}${body.errorCode ? ': ' : ''}${detail}${suffix}`, exitFor(status), {
+    const treatedAs = effectiveStatus(status, body.errorCode)
+    super(`Atlas ${operation} failed: ${status} ${body.errorCode ?? ''}${body.errorCode ? ': ' : ''}${detail}${suffix}`, exitFor(treatedAs), {
       code: body.errorCode ?? `HTTP_${status}`,
-      hint: HINTS[status] ?? (status >= 500 ? 'Atlas had a server error; retry later.' : undefined),
+      hint: HINTS[treatedAs] ?? (status >= 500 ? 'Atlas had a server error; retry later.' : undefined),
       details: {status, errorCode: body.errorCode, detail: body.detail, requestId},
     })
   }

@@ -74,6 +74,8 @@ function validTags(tags: unknown): Json[] {
   return tags.map((t: Json) => ({key: t.key, value: t.value}))
 }
 
+const asCidr = (v: string) => (v.includes('/') ? v : `${v}/${net.isIP(v) === 6 ? 128 : 32}`)
+
 function isEntryValue(v: string): boolean {
   const [ip, bits, extra] = v.split('/')
   if (extra !== undefined) return false
@@ -108,6 +110,14 @@ export class AtlasModel {
     const clusters = (this.state.clusters[groupId] ??= {})
     const t = this.now()
     for (const [name, c] of Object.entries(clusters)) {
+      if (c.upgradeTo && c.upgradeTo.at <= t) {
+        // Atlas replaces the M0 with a new cluster: a new id and creation date, no connection strings yet.
+        c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [c.upgradeTo.regionConfig]}]
+        c.doc.id = newId()
+        c.doc.createDate = new Date(c.upgradeTo.at).toISOString()
+        c.provisioned = false
+        c.upgradeTo = undefined
+      }
       if (!c.pending || c.pending.at > t) continue
       if (c.pending.then === 'GONE') {
         delete clusters[name]
@@ -116,6 +126,7 @@ export class AtlasModel {
       c.doc.stateName = 'IDLE'
       c.pending = undefined
       c.provisioned = true
+      if (c.tenantUpgrade) c.tenantUpgrade = 'done'
       c.doc.connectionStrings = this.connectionStrings(c)
     }
     return clusters
@@ -227,8 +238,16 @@ export class AtlasModel {
       connectionStrings: this.connectionStrings(c),
       replicationSpecs: specs,
       links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${c.doc.groupId}/clusters/${c.doc.name}`, rel: 'self'}],
+      // A sharded cluster's config server runs on its shards, managed by Atlas (recorded, at every version).
+      ...(c.doc.clusterType === 'REPLICASET' ? {} : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
     }
-    if (call.version >= '2024-08-05') return {...doc, ...CURRENT_CLUSTER_DEFAULTS, featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+    // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync while
+    // its upgrade runs (recorded).
+    if (c.tenantUpgrade && !c.upgradeTo) delete doc.diskWarmingMode
+    if (call.version >= '2024-08-05') {
+      const {useAwsTimeBasedSnapshotCopyForFastInitialSync: _aws, ...upgrading} = CURRENT_CLUSTER_DEFAULTS
+      return {...doc, ...(c.tenantUpgrade === 'running' ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+    }
     // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
     const first = specs[0].regionConfigs[0]
     return {
@@ -336,7 +355,7 @@ export class AtlasModel {
     }
     const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.clusterView(record, call)}
+    return {status: 201, body: withoutUnaskedTags(this.clusterView(record, call), b)}
   }
 
   updateGroupCluster(call: Call): Reply {
@@ -422,11 +441,13 @@ export class AtlasModel {
       const provider = ps.providerName
       const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
       this.checkRegionConfig(spec, 'providerSettings')
-      c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [spec]}]
+      // Recorded: TENANT/M0 for about 2 of the upgrade's 25 minutes; here the update delay, then as long again.
+      c.upgradeTo = {at: this.now() + this.delays.clusterUpdateMs, regionConfig: spec}
+      c.tenantUpgrade = 'running'
     }
     c.doc.stateName = 'UPDATING'
-    c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
-    const size = c.kind === 'flex' ? 'FLEX' : c.doc.replicationSpecs[0].regionConfigs[0].electableSpecs.instanceSize
+    c.pending = this.pending(this.delays.clusterUpdateMs * (c.upgradeTo ? 2 : 1), 'IDLE')
+    const size = c.kind === 'flex' ? 'FLEX' : ps.instanceSizeName
     return {
       status: 200,
       body: {
@@ -440,6 +461,7 @@ export class AtlasModel {
   }
 
   // ---- flex clusters ----
+  /** A flex document as Atlas keeps it: without links (recorded). */
   private flexDoc(groupId: string, name: string, backing: string, regionName: string, from?: Json): Json {
     return {
       id: from?.id ?? newId(),
@@ -454,7 +476,6 @@ export class AtlasModel {
       tags: from?.tags ?? [],
       terminationProtectionEnabled: from?.terminationProtectionEnabled ?? false,
       stateName: 'CREATING',
-      links: [],
     }
   }
 
@@ -481,7 +502,7 @@ export class AtlasModel {
     const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
     const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
-    return {status: 201, body: this.flexView(record)}
+    return {status: 201, body: withoutUnaskedTags(this.flexView(record), b)}
   }
 
   deleteGroupFlexCluster(call: Call): Reply {
@@ -511,6 +532,18 @@ export class AtlasModel {
   }
 
   // ---- database users ----
+  /**
+   * A user change is pushed to each M0 of the project, which shows UPDATING meanwhile (recorded: about 20 s
+   * after a create, even on an M0 still CREATING); the emulator takes its update delay after any earlier change.
+   */
+  private syncTenantUsers(groupId: string): void {
+    for (const c of Object.values(this.settle(groupId))) {
+      if (c.kind !== 'cluster' || c.doc.replicationSpecs[0].regionConfigs[0].providerName !== 'TENANT' || c.doc.stateName === 'DELETING') continue
+      c.doc.stateName = 'UPDATING'
+      c.pending = this.pending(Math.max(0, (c.pending?.at ?? 0) - this.now()) + this.delays.clusterUpdateMs, 'IDLE')
+    }
+  }
+
   private users(groupId: string): Record<string, Json> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
@@ -585,6 +618,7 @@ export class AtlasModel {
       ...(b.description ? {description: b.description} : {}),
     }
     users[key] = u
+    this.syncTenantUsers(g.id)
     return {status: 201, body: this.userView(u)}
   }
 
@@ -594,6 +628,7 @@ export class AtlasModel {
     const b = (call.body ?? {}) as Json
     this.checkUser(call, b, true)
     for (const k of ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']) if (b[k] !== undefined) u[k] = b[k]
+    this.syncTenantUsers(call.params.groupId)
     return {status: 200, body: this.userView(u)}
   }
 
@@ -601,6 +636,7 @@ export class AtlasModel {
     this.group(call)
     this.user(call)
     delete this.users(call.params.groupId)[`${call.params.databaseName}/${call.params.username}`]
+    this.syncTenantUsers(call.params.groupId)
     return {status: 204}
   }
 
@@ -612,9 +648,14 @@ export class AtlasModel {
     return entries
   }
 
+  /** An entry lives at its CIDR, the slash encoded; that is its self link (recorded: `…/accessList/192.168.0.243%2F32`). */
+  private accessView(call: Call, e: AccessRecord): Json {
+    return {...e.entry, links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList/${encodeURIComponent(e.entry.cidrBlock)}`, rel: 'self'}]}
+  }
+
   listGroupAccessListEntries(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.access(call.params.groupId)).map((e) => ({...e.entry, links: []}))
+    const list = Object.values(this.access(call.params.groupId)).map((e) => this.accessView(call, e))
     return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList`)}
   }
 
@@ -635,8 +676,8 @@ export class AtlasModel {
         const t = Date.parse(e.deleteAfterDate)
         if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
       }
-      const cidr = value.includes('/') ? value : `${value}/${net.isIP(value) === 4 ? 32 : 128}`
-      const existing = entries[value]
+      const cidr = asCidr(value)
+      const existing = entries[cidr]
       const entry: Json = {
         groupId: g.id,
         cidrBlock: cidr,
@@ -644,7 +685,7 @@ export class AtlasModel {
         ...(e.comment !== undefined ? {comment: e.comment} : existing?.entry.comment !== undefined ? {comment: existing.entry.comment} : {}),
         ...(e.deleteAfterDate !== undefined ? {deleteAfterDate: new Date(e.deleteAfterDate).toISOString()} : {}),
       }
-      staged.push([value, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
+      staged.push([cidr, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
     }
     // All or nothing: the entries are validated before any is written.
     for (const [k, v] of staged) entries[k] = v
@@ -652,14 +693,15 @@ export class AtlasModel {
   }
 
   private accessEntry(call: Call): AccessRecord {
-    const e = this.access(call.params.groupId)[call.params.entryValue]
+    // An address and its /32 (or /128) are the same entry, as in Atlas.
+    const e = this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     if (!e) throw new ApiProblem(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND', `IP address ${call.params.entryValue} not on Atlas access list for group ${call.params.groupId}.`, [call.params.entryValue, call.params.groupId])
     return e
   }
 
   getGroupAccessListEntry(call: Call): Reply {
     this.group(call)
-    return {status: 200, body: {...this.accessEntry(call).entry, links: []}}
+    return {status: 200, body: this.accessView(call, this.accessEntry(call))}
   }
 
   getGroupAccessListStatus(call: Call): Reply {
@@ -670,7 +712,7 @@ export class AtlasModel {
   deleteGroupAccessListEntry(call: Call): Reply {
     this.group(call)
     this.accessEntry(call)
-    delete this.access(call.params.groupId)[call.params.entryValue]
+    delete this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     return {status: 204}
   }
 }
@@ -736,6 +778,13 @@ function withoutDiskSize(rc: Json): Json {
     out[k] = spec
   }
   return out
+}
+
+/** Atlas leaves `tags` out of a create's answer when the request gave none (recorded); later reads carry it. */
+function withoutUnaskedTags(view: Json, request: Json): Json {
+  if (request.tags !== undefined) return view
+  const {tags: _tags, ...rest} = view
+  return rest
 }
 
 /** Cluster names in a project must differ, and differ in their first 23 characters (Atlas derives host names from them). */

@@ -19,6 +19,10 @@ export interface ClusterRecord {
   pending?: Pending
   /** True once the cluster has first been IDLE, from when it has connection strings. */
   provisioned: boolean
+  /** A dedicated cluster that an M0 became: its upgrade is running, or done. */
+  tenantUpgrade?: 'running' | 'done'
+  /** An M0 being upgraded answers as the M0 until `at`, then as the new tier under a new id (recorded). */
+  upgradeTo?: {at: number; regionConfig: Json}
 }
 
 export interface AccessRecord {

@@ -4,7 +4,7 @@ import {mergeEnvFile, readEnvFile, reportedWrite, type WriteReport} from '../lib
 import {addEntries, type EntrySpec, listEntries} from './access-list.js'
 import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
 import {createProject, findProjectByName, type ProjectSummary} from './projects.js'
-import {addUser, type Credentials, credentialsFor, deleteUser, keepPassword, listUsers, type Role, rotatePassword, writeCredentialsFile} from './users.js'
+import {addUser, type Credentials, credentialsFor, deleteUser, keepPassword, listUsers, type Role, rotatePassword, updatesOnUserChange, writeCredentialsFile} from './users.js'
 
 /** What to do with a database user that exists already and whose password no file here holds. */
 export type ExistingUserChoice = 'rotate' | 'keep' | 'refuse'
@@ -138,7 +138,9 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   steps.accessList = input.entries.length === 0 ? 'skipped' : entries.added.length > 0 ? 'updated' : 'reused'
   const accessListEmpty = input.entries.length === 0 && (await listEntries(client, project.id)).length === 0
 
-  const ready: ClusterSummary = cluster.state === 'IDLE' && cluster.connectionString ? cluster : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
+  // A new or changed user sends an M0 UPDATING for a while; its credentials work once it is IDLE again.
+  const settled = cluster.state === 'IDLE' && cluster.connectionString && (steps.user === 'reused' || !updatesOnUserChange(cluster))
+  const ready: ClusterSummary = settled ? cluster : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
   const credentials = password ? credentialsFor(input.username, password, project.name, [ready]) : undefined
   if (credentials?.connectionString && credentials.connectionString !== saved?.connectionString) writeFiles(input, credentials)
   return {

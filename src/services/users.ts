@@ -8,7 +8,7 @@ import {generatePassword, withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
 import {reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {closeMatches} from '../lib/text.js'
-import {type ClusterSummary, listClusters} from './clusters.js'
+import {type ClusterSummary, type ClusterWaitOptions, listClusters, waitForCluster} from './clusters.js'
 
 export interface Role {
   roleName: string
@@ -154,6 +154,8 @@ export interface AddUserResult {
   user: UserSummary
   generatedPassword: boolean
   credentials: Credentials
+  /** The clusters the user reaches, as they were before the change. */
+  clusters: ClusterSummary[]
 }
 
 /** Checks everything (clusters in scope, the per-project cap) before the one write. */
@@ -181,7 +183,7 @@ export async function addUser(client: AtlasClient, input: AddUserInput): Promise
   }
   const created = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: input.project.id}}, body: body as DatabaseUser}), 'createDatabaseUser')
   const inScope = input.clusters.length > 0 ? clusters.filter((c) => input.clusters.includes(c.name)) : clusters
-  return {user: summarizeUser(created), generatedPassword: input.password === undefined, credentials: credentialsFor(input.username, password, input.project.name, inScope)}
+  return {user: summarizeUser(created), generatedPassword: input.password === undefined, credentials: credentialsFor(input.username, password, input.project.name, inScope), clusters: inScope}
 }
 
 export async function rotatePassword(client: AtlasClient, project: {id: string; name: string}, username: string, password = generatePassword()): Promise<AddUserResult> {
@@ -192,7 +194,17 @@ export async function rotatePassword(client: AtlasClient, project: {id: string; 
   const updated = await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}, body: body as DatabaseUser}), 'updateDatabaseUser')
   const scoped = (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name)
   const clusters = (await listClusters(client, project.id)).filter((c) => scoped.length === 0 || scoped.includes(c.name))
-  return {user: summarizeUser(updated), generatedPassword: true, credentials: credentialsFor(username, password, project.name, clusters)}
+  return {user: summarizeUser(updated), generatedPassword: true, credentials: credentialsFor(username, password, project.name, clusters), clusters}
+}
+
+/** Atlas pushes a database-user change to an M0, which is UPDATING meanwhile (recorded: about 20 s). */
+export const updatesOnUserChange = (c: ClusterSummary): boolean => c.kind === 'M0'
+
+/** The credentials once every M0 the user reaches is IDLE again, with the clusters as they are then. */
+export async function waitUntilUsable(client: AtlasClient, project: {id: string; name: string}, r: AddUserResult, wait: ClusterWaitOptions): Promise<Credentials> {
+  const ready: ClusterSummary[] = []
+  for (const c of r.clusters) ready.push(updatesOnUserChange(c) ? ((await waitForCluster(client, project.id, c.name, {state: 'IDLE'}, wait)).state ?? c) : c)
+  return credentialsFor(r.credentials.username, r.credentials.password, project.name, ready)
 }
 
 export async function deleteUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<UserSummary> {

@@ -1,7 +1,8 @@
 import {checkCredentialsDestination} from '../lib/credentials-file.js'
 import {UsageError} from '../lib/errors.js'
-import {type Credentials, keepPassword, UnsavedPasswordError} from '../services/users.js'
-import type {Progress} from './spinner.js'
+import type {ClusterWaitOptions} from '../services/clusters.js'
+import {type AddUserResult, type Credentials, keepPassword, UnsavedPasswordError, updatesOnUserChange} from '../services/users.js'
+import {type Progress, reportWait, startProgress} from './spinner.js'
 
 export interface CredentialOutput {
   credentialsFile?: string
@@ -54,4 +55,18 @@ export async function keepOrShowPassword(o: {json: boolean; progress?: Progress}
 
 export function credentialReport(headline: string, r: {credentialsFile?: string; password?: string}, shownOnce: string[]): string {
   return [headline, ...(r.credentialsFile ? [`Credentials written to ${r.credentialsFile} (mode 0600).`] : []), ...(r.password ? [`Password: ${r.password}`] : []), ...shownOnce].join('\n')
+}
+
+/** Waits, with a spinner, until the clusters a user reaches have taken the change; answers the credentials then. */
+export async function waitForCredentials(o: {json: boolean; username: string; timeoutMs: number; resume: string}, r: AddUserResult, wait: (w: ClusterWaitOptions) => Promise<Credentials>): Promise<Credentials> {
+  if (!r.clusters.some(updatesOnUserChange)) return r.credentials
+  const progress = await startProgress(`Waiting until the clusters of ${o.username} take the change`, {json: o.json})
+  try {
+    const creds = await wait({timeoutMs: o.timeoutMs, resume: o.resume, onProgress: reportWait(progress, 'Cluster')})
+    progress.succeed(`The credentials of ${o.username} are usable.`)
+    return creds
+  } catch (error) {
+    progress.fail(`Stopped waiting for the clusters of ${o.username}.`)
+    throw error
+  }
 }

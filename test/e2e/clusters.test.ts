@@ -106,6 +106,28 @@ describe('project and cluster commands against the emulator', () => {
     expect(different.stderr).toContain('tier M10 (wanted M20)')
   })
 
+  it('a cluster that someone else creates between the check and the create is a conflict: exit 6', async () => {
+    // Atlas answers the create with 400 DUPLICATE_CLUSTER_NAME; the other writer is played by the hook, which adds the
+    // cluster right after atlasctl's check found none (before its create can arrive).
+    const raced = await startTestEmulator({onExchange: (x) => {
+      if (x.operationId !== 'getGroupCluster' || x.status !== 404 || !x.path.endsWith('/clusters/race')) return
+      const clusters = raced.state.clusters[x.path.split('/')[5]]
+      clusters.race = structuredClone(clusters.first)
+      clusters.race.doc.name = 'race'
+    }})
+    try {
+      const renv = {...tempHome().env, ...raced.env}
+      expect((await runCli(['project', 'create', 'p'], {env: renv})).code).toBe(0)
+      expect((await runCli(['cluster', 'create', 'first', '--project', 'p', '--tier', 'M10'], {env: renv})).code).toBe(0)
+      const dup = await runCli(['cluster', 'create', 'race', '--project', 'p', '--tier', 'M10', '--json'], {env: renv})
+      expect(dup.code).toBe(6)
+      expect(dup.json.error).toMatchObject({code: 'DUPLICATE_CLUSTER_NAME'})
+      expect(raced.contract.violations).toEqual([])
+    } finally {
+      await raced.close()
+    }
+  })
+
   it('rolls back a project it created when the cluster fails', async () => {
     // AWS US_WEST_1 is a valid AWS region, but offers no M0: Atlas (the emulator) refuses the cluster.
     const r = await runCli(['cluster', 'create', 'c4', '--project', 'rollback-me', '--create-project', '--tier', 'M0', '--region', 'US_WEST_1', '--no-wait'], {env})

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {emulatorWithCluster, type TestEmulator} from '../support/emulator.js'
+import {FAST_DELAYS} from '../../src/services/emulator.js'
+import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
@@ -308,4 +309,35 @@ describe('an interrupted setup never loses a password it did not save', () => {
       await slow.close()
     }
   })
+})
+
+describe('credentials are reported usable once the M0 has taken the user change', () => {
+  // Atlas shows an M0 UPDATING for about 20 s after a database-user change (recorded); 4 s here, longer than a
+  // command that does not wait takes to return and be checked.
+  let emu: TestEmulator
+  let env: Record<string, string>
+  beforeAll(async () => {
+    emu = await startTestEmulator({delays: {...FAST_DELAYS, clusterUpdateMs: 4000}})
+    env = {...tempHome().env, ...emu.env}
+  })
+  afterAll(() => emu.close())
+  const state = async () => (await runCli(['cluster', 'describe', 'free', '--project', 'q', '--json'], {env})).json.result.state
+
+  it('setup, user add --wait and user rotate-password --wait return when the M0 is IDLE again', async () => {
+    expect((await runCli(['setup', '--project', 'q', '--cluster', 'free', '--username', 'a', '--no-ip', '--show-password', '--json'], {env})).code).toBe(0)
+    // A re-run with a new user finds the M0 IDLE, then the new user sends it UPDATING.
+    const again = await runCli(['setup', '--project', 'q', '--cluster', 'free', '--username', 'b', '--no-ip', '--show-password', '--json'], {env})
+    expect(again.code, again.stdout + again.stderr).toBe(0)
+    expect(await state()).toBe('IDLE')
+
+    const added = await runCli(['user', 'add', 'c', '--project', 'q', '--wait', '--show-password', '--json'], {env})
+    expect(added.code, added.stdout + added.stderr).toBe(0)
+    expect(added.json.result.connectionString).toMatch(/^mongodb:\/\/c:/)
+    expect(await state()).toBe('IDLE')
+
+    const rotated = await runCli(['user', 'rotate-password', 'c', '--project', 'q', '--wait', '--show-password', '--json'], {env})
+    expect(rotated.code, rotated.stdout + rotated.stderr).toBe(0)
+    expect(await state()).toBe('IDLE')
+    expect(emu.contract.violations).toEqual([])
+  }, 60_000)
 })

@@ -162,6 +162,27 @@ describe('emulator', () => {
     }
   })
 
+  it('an access-list entry lives at its CIDR with the slash encoded, as its self link says; its bare address reaches it too', async () => {
+    const emu = await startTestEmulator()
+    try {
+      const env = {...tempHome().env, ...emu.env}
+      expect((await runCli(['project', 'create', 'acl'], {env})).code).toBe(0)
+      expect((await runCli(['ip', 'add', '192.0.2.1', '10.0.0.0/16', '--project', 'acl'], {env})).code).toBe(0)
+      const groupId = Object.keys(emu.state.groups)[0]
+      const c = apiClient(emu)
+      const get = (entryValue: string) => c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId, entryValue}}}), 'getAccess')
+      const base = `${emu.url}/api/atlas/v2/groups/${groupId}/accessList`
+      expect((await get('192.0.2.1/32')).links).toEqual([{href: `${base}/192.0.2.1%2F32`, rel: 'self'}])
+      expect((await get('192.0.2.1')).cidrBlock).toBe('192.0.2.1/32')
+      expect((await get('10.0.0.0/16')).links).toEqual([{href: `${base}/10.0.0.0%2F16`, rel: 'self'}])
+      expect((await runCli(['ip', 'delete', '192.0.2.1', '--project', 'acl', '--yes'], {env})).code).toBe(0)
+      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId}}}), 'listAccess')).totalCount).toBe(1)
+      expect(emu.contract.violations).toEqual([])
+    } finally {
+      await emu.close()
+    }
+  })
+
   it('the unauthenticated health endpoint tells liveness only; the traffic counts need the API key', async () => {
     const {env} = tempHome()
     const started = await runCli(['emulator', 'start', '--detach', '--port', '0', '--fast', '--json'], {env})

@@ -48,7 +48,8 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(again.code, again.stdout).toBe(0)
     const t1 = group('mh-keep-t1')!
     expect(Object.keys(emu.state.clusters[t1.id])).toEqual(['t1'])
-    expect(Object.keys(emu.state.access[t1.id]).sort()).toEqual(['198.51.100.7', '198.51.100.8', '203.0.113.1', '203.0.113.2'])
+    // The emulator keeps an entry at its canonical CIDR, as Atlas's self links name it.
+    expect(Object.keys(emu.state.access[t1.id]).sort()).toEqual(['198.51.100.7/32', '198.51.100.8/32', '203.0.113.1/32', '203.0.113.2/32'])
     expect(passwordOf('mh-keep-t1', 't1-admin')).toBe(bundle(path.join(out, 't1.json')).password)
 
     // Someone edits t2's team tag: provisioning refuses that project, and removes nothing of it.
@@ -63,7 +64,7 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(group('mh-keep-t2')).toBeDefined()
     expect(Object.keys(emu.state.clusters[t2.id])).toEqual(['t2'])
     expect(passwordOf('mh-keep-t2', 't2-admin')).toBe(bundle(path.join(out, 't2.json')).password)
-    expect(Object.keys(emu.state.access[t2.id]).sort()).toEqual(['203.0.113.1', '203.0.113.2'])
+    expect(Object.keys(emu.state.access[t2.id]).sort()).toEqual(['203.0.113.1/32', '203.0.113.2/32'])
   })
 
   it('every bundle holds a working password: another --out, deleted folders, stale copies, another working directory', async () => {

@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {credentialFlags, projectFlag} from '../../base/flags.js'
+import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
-import {addUser, DEFAULT_ROLE, deleteUser, parseRole, parseUserExpiry, type UserSummary, writeCredentialsFile} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials} from '../../ui/credentials.js'
+import {addUser, DEFAULT_ROLE, deleteUser, parseRole, parseUserExpiry, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
@@ -27,6 +28,8 @@ export default class UserAdd extends AtlasCommand<Result> {
     'password-stdin': Flags.boolean({description: 'Read the password from stdin instead of generating one.'}),
     ...credentialFlags,
     'max-users': Flags.integer({min: 1, description: 'Refuse when the project already has this many users (default: the profile\'s maxDbUsers).'}),
+    wait: userWaitFlag,
+    timeout: timeoutFlag,
   }
 
   /** The password lines for the terminal; kept out of the result, so no JSON or log ever holds them. */
@@ -36,6 +39,7 @@ export default class UserAdd extends AtlasCommand<Result> {
     const {args, flags} = await this.parse(UserAdd)
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
     const expires = flags.expires ? parseUserExpiry(flags.expires) : undefined
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
     if (flags.description && flags.description.length > 100) throw new UsageError('--description has at most 100 characters.', {details: {flag: 'description'}})
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}
     checkPasswordDestination(output, !flags['password-stdin'])
@@ -49,8 +53,13 @@ export default class UserAdd extends AtlasCommand<Result> {
     })
     const file = output.credentialsFile
     if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username))
-    this.shownOnce = passwordLines(r.credentials, output)
-    return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
+    const credentials = this.shouldWait(flags.wait)
+      ? await waitForCredentials({json: this.jsonEnabled(), username: args.username, timeoutMs, resume: this.followUp(['cluster', 'list', '--project', project.name])}, r, (w) => waitUntilUsable(client, project, r, w))
+      : r.credentials
+    // The password is kept already; this adds a connection string that an M0 still being created had not had.
+    if (file && credentials.connectionString !== r.credentials.connectionString) writeCredentialsFile(file, credentials, (...a) => this.audit(...a))
+    this.shownOnce = passwordLines(credentials, output)
+    return {user: r.user, project: project.name, ...shownCredentials(credentials, output)}
   }
 
   protected override render(r: Result): void {

@@ -1,15 +1,16 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {credentialFlags, projectFlag} from '../../base/flags.js'
-import {rotatePassword, type UserSummary, writeCredentialsFile} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials} from '../../ui/credentials.js'
+import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
+import {rotatePassword, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
 export default class UserRotatePassword extends AtlasCommand<Result> {
   static override summary = 'Give a database user a new generated password.'
   static override args = {username: Args.string({required: true, description: 'User name.'})}
-  static override flags = {project: projectFlag, ...credentialFlags}
+  static override flags = {project: projectFlag, ...credentialFlags, wait: userWaitFlag, timeout: timeoutFlag}
   static override examples = ['<%= config.bin %> user rotate-password alice --credentials-file alice.json']
 
   private shownOnce: string[] = []
@@ -18,12 +19,17 @@ export default class UserRotatePassword extends AtlasCommand<Result> {
     const {args, flags} = await this.parse(UserRotatePassword)
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}
     checkPasswordDestination(output, true)
+    const timeoutMs = parseDuration(flags.timeout, 'timeout')
     const project = await this.project(flags.project)
-    const r = await rotatePassword(await this.atlas(), project, args.username)
+    const client = await this.atlas()
+    const r = await rotatePassword(client, project, args.username)
     const file = output.credentialsFile
     if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)))
-    this.shownOnce = passwordLines(r.credentials, output)
-    return {user: r.user, project: project.name, ...shownCredentials(r.credentials, output)}
+    const credentials = this.shouldWait(flags.wait)
+      ? await waitForCredentials({json: this.jsonEnabled(), username: args.username, timeoutMs, resume: this.followUp(['cluster', 'list', '--project', project.name])}, r, (w) => waitUntilUsable(client, project, r, w))
+      : r.credentials
+    this.shownOnce = passwordLines(credentials, output)
+    return {user: r.user, project: project.name, ...shownCredentials(credentials, output)}
   }
 
   protected override render(r: Result): void {

@@ -2,18 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {eventYaml} from '../support/events.js'
 import {type CliResult, runCli, tempHome} from '../support/run-cli.js'
-
-interface EventOptions {
-  endsAt?: string
-  defaults?: string[]
-  teams?: string[]
-}
-
-function eventYaml(id: string, teams: number, o: EventOptions = {}): string {
-  const ids = o.teams ?? Array.from({length: teams}, (_, i) => `t${i + 1}`)
-  return [`id: ${id}`, `name: Event ${id}`, `endsAt: ${o.endsAt ?? '2026-01-01T00:00Z'}`, 'defaults:', ...(o.defaults ?? ['  openNetworkAccess: true']), 'teams:', ...ids.map((t) => `  - {id: ${t}, name: Team ${t}}`), ''].join('\n')
-}
 
 describe('events: re-runs, concurrent runs and bad input never destroy or mislead', () => {
   let emu: TestEmulator

@@ -3,11 +3,8 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {eventYaml} from '../support/events.js'
 import {runCli, tempHome} from '../support/run-cli.js'
-
-function eventYaml(id: string, teams: number, extra = ''): string {
-  return [`id: ${id}`, `name: Event ${id}`, 'endsAt: 2026-01-01T00:00Z', 'defaults:', '  openNetworkAccess: true', extra, 'teams:', ...Array.from({length: teams}, (_, i) => `  - {id: t${i + 1}, name: Team ${i + 1}, leader: lead${i + 1}@example.org}`), ''].join('\n')
-}
 
 describe('hackathon events against the emulator', () => {
   let emu: TestEmulator

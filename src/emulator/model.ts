@@ -2,6 +2,7 @@ import net from 'node:net'
 import type {Principal} from './auth.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
+import type {BackingUser} from './backing.js'
 import {ApiProblem} from './http.js'
 import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
 
@@ -36,6 +37,9 @@ export interface Call {
 const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
 const GROUP_NAME = /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u
 const WEEK_MS = 7 * 24 * 3600_000
+const AUTH_KINDS: Record<string, string[]> = {
+  awsIAMType: ['NONE', 'USER', 'ROLE'], ldapAuthType: ['NONE', 'USER', 'GROUP'], oidcAuthType: ['NONE', 'IDP_GROUP', 'USER'], x509Type: ['NONE', 'CUSTOMER', 'MANAGED'],
+}
 
 const bad = (detail: string, code = 'INVALID_ATTRIBUTE', params: unknown[] = []) => new ApiProblem(400, code, detail, params)
 
@@ -544,6 +548,18 @@ export class AtlasModel {
     }
   }
 
+  /** Every SCRAM user of every project, expired ones gone: what the backing server should hold. */
+  scramUsers(): BackingUser[] {
+    return Object.keys(this.state.users).flatMap((g) => Object.values(this.users(g)))
+      .filter((u) => u.databaseName === 'admin' && typeof u.password === 'string')
+      .map((u) => ({username: u.username, password: u.password, roles: u.roles}))
+  }
+
+  /** Whether a user will expire: the backing server must then be swept as time passes. */
+  hasExpiringUsers(): boolean {
+    return Object.values(this.state.users).some((g) => Object.values(g).some((u) => u.deleteAfterDate))
+  }
+
   private users(groupId: string): Record<string, Json> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
@@ -576,6 +592,33 @@ export class AtlasModel {
     if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 100)) throw bad('description has at most 100 characters.', 'INVALID_ATTRIBUTE', ['description'])
   }
 
+  /**
+   * A user authenticates one way: a SCRAM password (admin), or one external method, each in its own
+   * database. An OIDC workforce group (IDP_GROUP) lives in admin as `<IdP id>/<group>`, with no
+   * password (recorded by the official CLI's e2e tests, TestDBUsersWithStdin/Create_OIDC_user).
+   */
+  private authKinds(b: Json, db: string): Json {
+    const kinds: Json = {awsIAMType: 'NONE', ldapAuthType: 'NONE', oidcAuthType: 'NONE', x509Type: 'NONE'}
+    for (const [k, allowed] of Object.entries(AUTH_KINDS)) {
+      if (b[k] === undefined) continue
+      if (!allowed.includes(b[k])) throw bad(`${k} must be one of ${allowed.join(', ')}.`, 'INVALID_ENUM_VALUE', [k])
+      kinds[k] = b[k]
+    }
+    const external = Object.entries(kinds).filter(([, v]) => v !== 'NONE')
+    if (external.length > 1) throw bad(`A user has one authentication method; got ${external.map(([k, v]) => `${k} ${v}`).join(' and ')}.`, 'INVALID_ATTRIBUTE', [external[1][0]])
+    if (external.length === 0) {
+      if (db !== 'admin') throw bad('A SCRAM user lives in the admin database.', 'INVALID_ATTRIBUTE', ['databaseName'])
+      if (b.password === undefined) throw bad('password is required for SCRAM users.', 'INVALID_ATTRIBUTE', ['password'])
+      return kinds
+    }
+    const [k, v] = external[0]
+    if (b.password !== undefined) throw bad(`A user with ${k} ${v} has no password.`, 'INVALID_ATTRIBUTE', ['password'])
+    const home = (k === 'oidcAuthType' && v === 'IDP_GROUP') || (k === 'ldapAuthType' && v === 'GROUP') ? 'admin' : '$external'
+    if (db !== home) throw bad(`A user with ${k} ${v} lives in the ${home} database.`, 'INVALID_ATTRIBUTE', ['databaseName'])
+    if (k === 'oidcAuthType' && !/^[a-f0-9]{24}\/.+/.test(b.username)) throw bad(`An OIDC username is <identity provider id>/<name>; got ${b.username}.`, 'INVALID_ATTRIBUTE', ['username'])
+    return kinds
+  }
+
   private userView(u: Json): Json {
     const {password: _password, ...rest} = u
     return {...rest, links: []}
@@ -605,7 +648,7 @@ export class AtlasModel {
     if (!['admin', '$external'].includes(db)) throw bad('databaseName must be admin or $external.', 'INVALID_ATTRIBUTE', ['databaseName'])
     if (b.groupId !== g.id) throw bad('groupId in the body must match the path.', 'INVALID_ATTRIBUTE', ['groupId'])
     if (typeof b.username !== 'string' || b.username === '' || b.username.length > 1024) throw bad('username is required.', 'INVALID_ATTRIBUTE', ['username'])
-    if (db === 'admin' && b.password === undefined) throw bad('password is required for SCRAM users.', 'INVALID_ATTRIBUTE', ['password'])
+    const kinds = this.authKinds(b, db)
     this.checkUser(call, b, false)
     const users = this.users(g.id)
     const key = `${db}/${b.username}`
@@ -613,7 +656,7 @@ export class AtlasModel {
     if (Object.keys(users).length >= 100) throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
     const u: Json = {
       databaseName: db, groupId: g.id, username: b.username, password: b.password, roles: b.roles.map((r: Json) => ({...r})),
-      scopes: b.scopes ?? [], labels: b.labels ?? [], awsIAMType: 'NONE', ldapAuthType: 'NONE', oidcAuthType: 'NONE', x509Type: 'NONE',
+      scopes: b.scopes ?? [], labels: b.labels ?? [], ...kinds,
       ...(b.deleteAfterDate ? {deleteAfterDate: new Date(b.deleteAfterDate).toISOString()} : {}),
       ...(b.description ? {description: b.description} : {}),
     }
@@ -627,6 +670,7 @@ export class AtlasModel {
     const u = this.user(call)
     const b = (call.body ?? {}) as Json
     this.checkUser(call, b, true)
+    if (b.password !== undefined && u.password === undefined) throw bad(`User ${u.username} does not authenticate with a password.`, 'INVALID_ATTRIBUTE', ['password'])
     for (const k of ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']) if (b[k] !== undefined) u[k] = b[k]
     this.syncTenantUsers(call.params.groupId)
     return {status: 200, body: this.userView(u)}

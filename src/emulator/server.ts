@@ -4,6 +4,7 @@ import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {matchOperation, mediaType, pathExists} from '../atlas/operations.js'
 import {Authenticator, type Principal} from './auth.js'
+import {BackingUsers} from './backing.js'
 import {type FaultOptions, FaultInjector, NO_FAULTS} from './faults.js'
 import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
 import {AtlasModel, type Call, type Delays, REALISTIC_DELAYS, type Reply} from './model.js'
@@ -53,6 +54,9 @@ export interface RunningEmulator {
 
 export const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
 
+/** The operations after which the backing server's users are brought up to date. */
+const USER_CHANGES = new Set(['createGroupDatabaseUser', 'updateGroupDatabaseUser', 'deleteGroupDatabaseUser', 'deleteGroup'])
+
 const VERSION_RE = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/
 
 type Handler = (call: Call) => Reply
@@ -74,7 +78,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const state = file?.load() ?? freshState()
   file?.save(state)
   const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds)
-  const model = new AtlasModel(state, {...REALISTIC_DELAYS, ...options.delays}, options.backingUri ?? DEFAULT_BACKING_URI)
+  const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
+  const backing = BackingUsers.from(backingUri)
+  const model = new AtlasModel(state, {...REALISTIC_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
+  // The backing server follows the users; a failed sync is reported and retried, as Atlas's automation retries.
+  let unsynced = false
+  let lastSyncError = ''
+  const syncUsers = async (): Promise<void> => {
+    if (!backing) return
+    try {
+      await backing.reconcile(model.scramUsers())
+      unsynced = false
+      lastSyncError = ''
+    } catch (error) {
+      unsynced = true
+      const message = `emulator: the backing server did not take the database users: ${(error as Error).message}`
+      if (message !== lastSyncError) process.stderr.write(`${message}\n`)
+      lastSyncError = message
+    }
+  }
+  const sweep = backing ? setInterval(() => void ((unsynced || model.hasExpiringUsers()) && syncUsers()), 1000) : undefined
+  sweep?.unref()
+  await syncUsers()
   const sets = options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
@@ -146,6 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const handler = (model as unknown as Record<string, Handler>)[op.operationId]
     const reply = handler.call(model, {principal, params, query: url.searchParams, body, baseUrl, version: served.version})
     if (method !== 'GET') file?.save(state)
+    if (USER_CHANGES.has(op.operationId)) await syncUsers()
     if (fault.kind === 'drop') {
       // The write happened; the client never hears about it, as when a connection dies in flight.
       stats.faults++
@@ -193,10 +219,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats,
     faults: faults.options,
     credentials: {publicKey: key.publicKey, privateKey: key.privateKey, clientId: account.clientId, clientSecret: account.clientSecret, orgId: key.orgId},
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      clearInterval(sweep)
+      await new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
-      }),
+      })
+      await backing?.close()
+    },
   }
 }

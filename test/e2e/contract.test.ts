@@ -145,4 +145,27 @@ describe('emulator contract', () => {
     expect(now.diskSizeGB).toBeUndefined()
     expect(now.replicationSpecs[0].regionConfigs[0]).toMatchObject({electableSpecs: {instanceSize: 'M10', diskSizeGB: 30, nodeCount: 3}, readOnlySpecs: {instanceSize: 'M10', nodeCount: 0}, analyticsSpecs: {instanceSize: 'M10', nodeCount: 0}})
   })
+
+  it('OIDC users: a workforce group lives in admin as <IdP id>/<group> without a password, as recorded; a password on one is refused', async () => {
+    const api = client.api
+    const ok = client.ok.bind(client)
+    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'oidc', orgId: emu.credentials.orgId} as never}), 'createGroup')
+    const groupId = g.id!
+    const path = {groupId}
+    const idp = '0123456789abcdef01234567'
+    // The body the official CLI sends for `dbusers create --oidcType IDP_GROUP` (TestDBUsersWithStdin/Create_OIDC_user).
+    const group = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: 'admin', username: `${idp}/devs`, oidcAuthType: 'IDP_GROUP', roles: [{roleName: 'atlasAdmin', databaseName: 'admin'}]} as never}), 'createDatabaseUser')
+    expect(group).toMatchObject({databaseName: 'admin', username: `${idp}/devs`, oidcAuthType: 'IDP_GROUP', awsIAMType: 'NONE', ldapAuthType: 'NONE', x509Type: 'NONE'})
+    expect(group).not.toHaveProperty('password')
+    const person = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: '$external', username: `${idp}/ada@example.com`, oidcAuthType: 'USER', roles: [{roleName: 'read', databaseName: 'shop'}]} as never}), 'createDatabaseUser')
+    expect(person).toMatchObject({databaseName: '$external', oidcAuthType: 'USER'})
+    const refuse = (body: Json) => expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, roles: [{roleName: 'read', databaseName: 'shop'}], ...body} as never}), 'createDatabaseUser'), 400, 'INVALID_ATTRIBUTE')
+    await refuse({databaseName: 'admin', username: `${idp}/pw`, oidcAuthType: 'IDP_GROUP', password: 'a-password-here'})
+    await refuse({databaseName: '$external', username: `${idp}/wrongdb`, oidcAuthType: 'IDP_GROUP'})
+    await refuse({databaseName: 'admin', username: 'no-idp-prefix', oidcAuthType: 'IDP_GROUP'})
+    await refuse({databaseName: 'admin', username: `${idp}/two`, oidcAuthType: 'IDP_GROUP', x509Type: 'MANAGED'})
+    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId, databaseName: 'admin', username: `${idp}/devs`}}, body: {password: 'now-with-password'} as never}), 'updateDatabaseUser'), 400, 'INVALID_ATTRIBUTE')
+    const listed = await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listDatabaseUsers')
+    expect(listed.results!.map((u) => u.username).sort()).toEqual([`${idp}/ada@example.com`, `${idp}/devs`])
+  })
 })

@@ -7,7 +7,7 @@ import {applyActions, readServerState} from '../../src/services/indexes/apply.js
 import {planIndexes} from '../../src/services/indexes/plan.js'
 import {dbSpecSchema} from '../../src/services/indexes/spec.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
+import {redactedUri, requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {ROOT, runCli, tempHome} from '../support/run-cli.js'
 
 const EXAMPLE = path.join(ROOT, 'docs', 'examples', 'audio-pipeline.yaml')
@@ -124,7 +124,8 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.result.applied).toBe(2)
     const audit = await runCli(['audit', 'list', '--json'], {env: own})
-    const host = mongo.uri.replace(/\/$/, '')
+    const host = redactedUri(mongo.uri).replace(/\/$/, '')
+    if (mongo.checksPasswords) expect(JSON.stringify(audit.json)).not.toContain(new URL(mongo.uri).password)
     expect(audit.json.result.map((l: {action: string; target: string; result: string}) => [l.action, l.target, l.result])).toEqual([
       ['mongo createCollection', `${host}/ ${db}.calls`, 'ok'],
       ['mongo createIndex', `${host}/ ${db}.calls a_1`, 'ok'],
@@ -201,10 +202,12 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
       const db = dbName('viacluster')
       const f = path.join(dir, `${db}.yaml`)
       fs.writeFileSync(f, `database: ${db}\ncollections:\n  - name: c\n    indexes:\n      - {keys: {k: 1}}\n`)
-      const r = await runCli(['db', 'init-indexes', '--spec', f, '--cluster', 'db1', '--project', 'idx', '--json'], {env: e})
+      const creds = path.join(dir, 'idx-creds.json')
+      expect((await runCli(['user', 'add', 'deployer', '--project', 'idx', '--credentials-file', creds], {env: e})).code).toBe(0)
+      const r = await runCli(['db', 'init-indexes', '--spec', f, '--cluster', 'db1', '--project', 'idx', '--credentials-file', creds, '--json'], {env: e})
       expect(r.code, r.stderr).toBe(0)
       expect(r.json.result.applied).toBe(2)
-      const missing = await runCli(['db', 'init-indexes', '--spec', f, '--cluster', 'nope', '--project', 'idx'], {env: e})
+      const missing = await runCli(['db', 'init-indexes', '--spec', f, '--cluster', 'nope', '--project', 'idx', '--credentials-file', creds], {env: e})
       expect(missing.code).toBe(4)
     })
   })

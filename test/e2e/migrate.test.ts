@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {connect, type MongoClient} from '../../src/mongo/connect.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
+import {redactedUri, requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 let n = 0
@@ -190,7 +190,9 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     expect(imports.find((l) => l.target.includes(`${src}.events→${k6}.events`))?.result).toBe('ok: 10000 inserted, 0 already there, 0 refused, 0 index(es) refused')
     expect(imports.filter((l) => l.result.endsWith('(resumed)'))).toHaveLength(1)
     expect(lines.filter((l) => l.action === 'migrate export').map((l) => l.result)).toEqual(['ok: 10000 documents from 1 collections', 'ok: 10400 documents from 1 collections'])
-    expect(imports[0].target).toContain(mongo.uri.replace(/\/$/, ''))
+    // The target names the server, never its password.
+    expect(imports[0].target).toContain(redactedUri(mongo.uri).replace(/\/$/, ''))
+    if (mongo.checksPasswords) expect(JSON.stringify(lines)).not.toContain(new URL(mongo.uri).password)
   }, 180_000)
 
   it('a corrupt document in a .bson, or a CRC mismatch in an archive, is exit 2 and nothing is written', async (ctx) => {
@@ -413,12 +415,15 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
       const added = await runCli(['user', 'add', 'app', '--credentials-file', creds], {env: e})
       expect(added.code, added.stderr).toBe(0)
       const target = unique('viacluster')
-      const credArgs = mongo.kind === 'ferretdb' ? [] : ['--credentials-file', creds]
-      if (mongo.kind === 'ferretdb') {
-        console.warn('SKIP credentials on the --cluster import: FerretDB v1 (SQLite) has no SCRAM authentication; the connection-string composition is unit-tested.')
-        const refused = await runCli(['migrate', 'import', '--from', path.join(dir, 'dump'), '--cluster', 'free', '--credentials-file', creds, '--ns-include', `${dbs.blog}.*`, ...rename(dbs.blog, target)], {env: e})
-        expect(refused.code).toBe(3)
+      const credArgs = ['--credentials-file', creds]
+      if (mongo.checksPasswords) {
+        // The server checks passwords: a wrong one is refused (exit 3) before anything is written.
+        const wrong = path.join(dir, 'wrong.json')
+        fs.writeFileSync(wrong, JSON.stringify({...JSON.parse(fs.readFileSync(creds, 'utf8')), password: 'not-the-password'}), {mode: 0o600})
+        const refused = await runCli(['migrate', 'import', '--from', path.join(dir, 'dump'), '--cluster', 'free', '--credentials-file', wrong, '--ns-include', `${dbs.blog}.*`, ...rename(dbs.blog, target)], {env: e})
+        expect(refused.code, refused.stderr).toBe(3)
         expect(refused.stderr).toContain('refused the credentials')
+        expect(await client.db(target).listCollections().toArray()).toEqual([])
       }
       const r = await runCli(['migrate', 'import', '--from', path.join(dir, 'dump'), '--cluster', 'free', ...credArgs, '--ns-include', `${dbs.blog}.*`, ...rename(dbs.blog, target), '--json'], {env: e})
       expect(r.code, r.stderr).toBe(0)

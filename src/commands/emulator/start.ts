@@ -18,7 +18,7 @@ export default class EmulatorStart extends AtlasCommand<Result> {
     fast: Flags.boolean({description: 'Millisecond state transitions instead of seconds (tests, benchmarks).', env: 'ATLASCTL_EMULATOR_FAST'}),
     'rate-limits': Flags.option({options: ['realistic', 'off'] as const, default: 'realistic', description: 'Atlas-like token buckets, or none.', env: 'ATLASCTL_EMULATOR_RATE_LIMITS'})(),
     faults: Flags.string({description: 'Inject faults: errorRate=0.1,dropRate=0.05,latencyMs=20,seed=7.', env: 'ATLASCTL_EMULATOR_FAULTS'}),
-    'backing-uri': Flags.string({description: 'MongoDB URI that clusters\' connection strings point to.', env: 'ATLASCTL_EMULATOR_BACKING_URI'}),
+    'backing-uri': Flags.string({description: 'MongoDB URI that clusters\' connection strings point to; with an administrator\'s credentials in it, database users are made real there.', env: 'ATLASCTL_EMULATOR_BACKING_URI'}),
   }
 
   protected async execute(): Promise<Result> {

@@ -19,7 +19,8 @@ export function toAtlasCtlError(error: unknown): AtlasCtlError {
   const e = error as Error & {oclif?: {exit?: number}; code?: string}
   if (e?.name === 'ExitPromptError') return new CancelledError()
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
-    const exit = e.oclif?.exit ?? ExitCode.failure
+    // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
+    const exit = 'parse' in e ? ExitCode.usage : e.oclif?.exit ?? ExitCode.failure
     const message = e.message.replace(/\n\s*See more help with --help$/, '')
     return exit === ExitCode.usage ? new UsageError(message, {code: 'USAGE'}) : new AtlasCtlError(message, exit as never, {code: 'CLI'})
   }

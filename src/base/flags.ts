@@ -9,7 +9,9 @@ export const projectFlag = Flags.string({
 export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until Atlas finishes (default: on a terminal).'})
 /** Atlas shows an M0 UPDATING while it takes a database-user change; the credentials work after. */
 export const userWaitFlag = Flags.boolean({allowNo: true, description: 'Wait until each M0 the user reaches has taken the change; Atlas shows it UPDATING meanwhile (default: on a terminal).'})
-export const timeoutFlag = Flags.string({default: '30m', description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h.'})
+export const timeoutFlag = Flags.string({
+  description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h. Default: four times what Atlas usually takes for the change, at least 10m (an M10 creation: 1h; an upgrade from M0: 1h40m).',
+})
 
 export const credentialFlags = {
   'credentials-file': Flags.string({description: 'Write the user name, password and connection string to this file (mode 0600; other users in it are kept).'}),

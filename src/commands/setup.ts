@@ -3,7 +3,7 @@ import type {AtlasClient} from '../atlas/client.js'
 import {AtlasCommand} from '../base/atlas-command.js'
 import {timeoutFlag} from '../base/flags.js'
 import {type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
-import {parseDuration} from '../lib/duration.js'
+import {optionalDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
 import {checkSecretDestination} from '../lib/secret-file.js'
 import {describePrice} from '../lib/prices.js'
@@ -64,7 +64,7 @@ export default class Setup extends AtlasCommand<Result> {
     }
     const given = (flags.ip ?? []).map(parseEntry)
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
-    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'] || Boolean(flags.dotenv), json: this.jsonEnabled()}
     if (flags.dotenv) checkSecretDestination(flags.dotenv, 'dotenv')
     checkPasswordDestination(output, true)

@@ -3,20 +3,11 @@ import type {Principal} from './auth.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
 import type {BackingUser} from './backing.js'
+import type {Delays} from './delays.js'
 import {ApiProblem} from './http.js'
 import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-
-export interface Delays {
-  clusterCreateMs: number
-  clusterUpdateMs: number
-  clusterDeleteMs: number
-  accessEntryMs: number
-}
-
-/** Seconds, as a user trying the CLI would see Atlas (which takes minutes): long enough to watch, short enough to wait for. */
-export const REALISTIC_DELAYS: Delays = {clusterCreateMs: 8000, clusterUpdateMs: 5000, clusterDeleteMs: 3000, accessEntryMs: 1500}
 
 export interface Reply {
   status: number
@@ -357,7 +348,9 @@ export class AtlasModel {
       stateName: 'CREATING',
       links: [],
     }
-    const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    const large = clusterType !== 'REPLICASET' || replicationSpecs.length > 1 || replicationSpecs[0].regionConfigs.length > 1
+    const creation = tenant ? this.delays.m0CreateMs : large ? this.delays.largeCreateMs : undefined
+    const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(creation ?? this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
     return {status: 201, body: withoutUnaskedTags(this.clusterView(record, call), b)}
   }
@@ -409,7 +402,8 @@ export class AtlasModel {
     }
     if (changesHardware) {
       c.doc.stateName = 'UPDATING'
-      c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
+      const onlyPause = Object.keys(b).every((k) => k === 'paused')
+      c.pending = this.pending((onlyPause ? this.delays.pauseMs : undefined) ?? this.delays.clusterUpdateMs, 'IDLE')
     }
     return {status: 200, body: this.clusterView(c, call)}
   }
@@ -420,7 +414,8 @@ export class AtlasModel {
     }
     if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is already being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
     c.doc.stateName = 'DELETING'
-    c.pending = this.pending(this.delays.clusterDeleteMs, 'GONE')
+    const shared = c.kind === 'flex' || c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
+    c.pending = this.pending((shared ? this.delays.sharedDeleteMs : undefined) ?? this.delays.clusterDeleteMs, 'GONE')
   }
 
   deleteGroupCluster(call: Call): Reply {
@@ -446,11 +441,11 @@ export class AtlasModel {
       const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
       this.checkRegionConfig(spec, 'providerSettings')
       // Recorded: TENANT/M0 for about 2 of the upgrade's 25 minutes; here the update delay, then as long again.
-      c.upgradeTo = {at: this.now() + this.delays.clusterUpdateMs, regionConfig: spec}
+      c.upgradeTo = {at: this.now() + (this.delays.tenantUpgradeAsM0Ms ?? this.delays.clusterUpdateMs), regionConfig: spec}
       c.tenantUpgrade = 'running'
     }
     c.doc.stateName = 'UPDATING'
-    c.pending = this.pending(this.delays.clusterUpdateMs * (c.upgradeTo ? 2 : 1), 'IDLE')
+    c.pending = this.pending(c.upgradeTo ? (this.delays.tenantUpgradeMs ?? this.delays.clusterUpdateMs * 2) : this.delays.clusterUpdateMs, 'IDLE')
     const size = c.kind === 'flex' ? 'FLEX' : ps.instanceSizeName
     return {
       status: 200,
@@ -504,7 +499,7 @@ export class AtlasModel {
     const clusters = this.settle(g.id)
     checkNameFree(clusters, b.name, g.id)
     const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
-    const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.flexCreateMs ?? this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
     return {status: 201, body: withoutUnaskedTags(this.flexView(record), b)}
   }
@@ -544,7 +539,7 @@ export class AtlasModel {
     for (const c of Object.values(this.settle(groupId))) {
       if (c.kind !== 'cluster' || c.doc.replicationSpecs[0].regionConfigs[0].providerName !== 'TENANT' || c.doc.stateName === 'DELETING') continue
       c.doc.stateName = 'UPDATING'
-      c.pending = this.pending(Math.max(0, (c.pending?.at ?? 0) - this.now()) + this.delays.clusterUpdateMs, 'IDLE')
+      c.pending = this.pending(Math.max(0, (c.pending?.at ?? 0) - this.now()) + (this.delays.userSyncMs ?? this.delays.clusterUpdateMs), 'IDLE')
     }
   }
 

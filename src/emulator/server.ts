@@ -7,7 +7,8 @@ import {Authenticator, type Principal} from './auth.js'
 import {BackingUsers} from './backing.js'
 import {type FaultOptions, FaultInjector, NO_FAULTS} from './faults.js'
 import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
-import {AtlasModel, type Call, type Delays, REALISTIC_DELAYS, type Reply} from './model.js'
+import {type Delays, DEMO_DELAYS} from './delays.js'
+import {AtlasModel, type Call, type Reply} from './model.js'
 import {defaultEndpointSets, type EndpointSet, RateLimiter} from './ratelimit.js'
 import {type EmulatorState, freshState, StateFile} from './state.js'
 
@@ -80,7 +81,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds)
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
-  const model = new AtlasModel(state, {...REALISTIC_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
+  const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
   // The backing server follows the users; a failed sync is reported and retried, as Atlas's automation retries.
   let unsynced = false
   let lastSyncError = ''

@@ -3,7 +3,7 @@ import {AtlasApiError} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {NotFoundError, UsageError} from '../lib/errors.js'
 import {closeMatches, commandLine} from '../lib/text.js'
-import {waitFor, type WaitOptions} from './wait.js'
+import {type Expected, waitFor, type WaitOptions} from './wait.js'
 
 export type Tag = {key: string; value: string}
 
@@ -201,6 +201,28 @@ export async function deleteCluster(client: AtlasClient, c: ClusterSummary): Pro
 
 export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress' | 'resume'>
 
+/** What Atlas takes, as recorded (docs/emulator.md, "Behaviour over time"); a dedicated change is an estimate. */
+export const ATLAS_TAKES = {
+  m0Create: {ms: 10_000, what: 'an M0\'s creation'},
+  flexCreate: {ms: 8000, what: 'a flex cluster\'s creation'},
+  dedicatedCreate: {ms: 13 * 60_000, what: 'an M10\'s creation (a sharded cluster takes up to 24 minutes)'},
+  userSync: {ms: 20_000, what: 'an M0 to take a database user change'},
+  tenantUpgrade: {ms: 25 * 60_000, what: 'an upgrade from M0'},
+  dedicatedChange: {ms: 10 * 60_000, what: 'a dedicated cluster\'s change'},
+  sharedDelete: {ms: 30_000, what: 'deleting an M0 or flex cluster'},
+  dedicatedDelete: {ms: 4 * 60_000, what: 'deleting a dedicated cluster'},
+} satisfies Record<string, Expected>
+
+function expectedFor(c: ClusterSummary | undefined, target: {state: 'IDLE'; tier?: string} | {state: 'GONE'}): Expected | undefined {
+  if (!c) return undefined
+  const shared = c.kind !== 'dedicated'
+  if (target.state === 'GONE') return shared ? ATLAS_TAKES.sharedDelete : ATLAS_TAKES.dedicatedDelete
+  if (target.tier && target.tier !== c.tier && c.kind === 'M0') return ATLAS_TAKES.tenantUpgrade
+  if (c.state === 'CREATING') return c.kind === 'M0' ? ATLAS_TAKES.m0Create : c.kind === 'FLEX' ? ATLAS_TAKES.flexCreate : ATLAS_TAKES.dedicatedCreate
+  if (c.state === 'UPDATING') return c.kind === 'M0' ? ATLAS_TAKES.userSync : ATLAS_TAKES.dedicatedChange
+  return undefined
+}
+
 /** Waits until the cluster is IDLE (optionally at a tier), or gone. Without `resume`, the hint is `cluster describe` by project id. */
 export async function waitForCluster(client: AtlasClient, projectId: string, name: string, target: {state: 'IDLE'; tier?: string} | {state: 'GONE'}, o: ClusterWaitOptions) {
   return waitFor<ClusterSummary>({
@@ -213,6 +235,7 @@ export async function waitForCluster(client: AtlasClient, projectId: string, nam
       if (!c && target.state === 'IDLE') throw new NotFoundError(`Cluster ${name} disappeared while waiting for it to be IDLE.`, {code: 'CLUSTER_NOT_FOUND'})
       return c
     },
+    expected: (c) => expectedFor(c, target),
     describe: (c) => (c ? `${c.state}${c.tier ? ` (${c.tier})` : ''}` : 'deleted'),
     done: (c) => (target.state === 'GONE' ? c === undefined : c?.state === 'IDLE' && (!target.tier || c.tier === target.tier)),
   })

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {ConfigStore} from '../config/store.js'
+import {DEMO_DELAYS, FAST_DELAYS, RECORDED_DELAYS, scaleDelays} from '../emulator/delays.js'
 import type {EmulatorOptions, RunningEmulator} from '../emulator/server.js'
 import {AtlasCtlError, ExitCode, UsageError} from '../lib/errors.js'
 import {processAlive} from '../lib/process.js'
@@ -24,6 +25,9 @@ export interface StartSettings {
   port: number
   dataDir?: string
   fast: boolean
+  /** Atlas's recorded durations (minutes for a dedicated cluster), multiplied by timeScale. */
+  realistic?: boolean
+  timeScale?: number
   rateLimits: 'realistic' | 'off'
   faults?: string
   backingUri?: string
@@ -44,14 +48,11 @@ export function parseFaults(spec: string, where = '--faults'): NonNullable<Emula
   return out
 }
 
-/** Milliseconds for tests and benchmarks; the realistic defaults are seconds. */
-export const FAST_DELAYS = {clusterCreateMs: 300, clusterUpdateMs: 200, clusterDeleteMs: 150, accessEntryMs: 100}
-
 export function emulatorOptions(s: StartSettings): EmulatorOptions {
   return {
     port: s.port,
     dataDir: s.dataDir ? path.resolve(s.dataDir) : undefined,
-    delays: s.fast ? FAST_DELAYS : undefined,
+    delays: scaleDelays(s.fast ? FAST_DELAYS : s.realistic ? RECORDED_DELAYS : DEMO_DELAYS, s.timeScale ?? 1),
     rateLimits: s.rateLimits,
     faults: s.faults ? parseFaults(s.faults) : undefined,
     backingUri: s.backingUri,

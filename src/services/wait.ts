@@ -8,7 +8,10 @@ export interface WaitOptions<S> {
   done: (state: S | undefined) => boolean
   describe: (state: S | undefined) => string
   what: string
-  timeoutMs: number
+  /** Without it: four times what Atlas usually takes (`expected`), at least 10 minutes; 30 minutes when unknown. */
+  timeoutMs?: number
+  /** What Atlas usually takes from the first state seen, as recorded: it sets the default timeout and is named on a timeout. */
+  expected?: (state: S | undefined) => Expected | undefined
   intervalMs?: number
   maxIntervalMs?: number
   /** Called on every state change and every poll, with the elapsed time. */
@@ -17,6 +20,17 @@ export interface WaitOptions<S> {
   subject?: string
   /** The exact command that watches or resumes the operation after this process stops waiting. */
   resume?: string
+}
+
+export interface Expected {
+  ms: number
+  /** e.g. "an M10's creation". */
+  what: string
+}
+
+/** The default patience: room for a slow day, never under ten minutes. */
+export function defaultTimeoutMs(expected?: Expected): number {
+  return expected ? Math.max(10 * 60_000, 4 * expected.ms) : 30 * 60_000
 }
 
 export interface WaitResult<S> {
@@ -53,7 +67,8 @@ export function pollIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
  */
 export async function waitFor<S>(o: WaitOptions<S>): Promise<WaitResult<S>> {
   const started = Date.now()
-  const deadline = started + o.timeoutMs
+  let deadline = Number.POSITIVE_INFINITY
+  let expected: Expected | undefined
   let interval = o.intervalMs ?? pollIntervalFromEnv()
   const ceiling = o.maxIntervalMs ?? Math.max(interval, 10_000)
   let last: string | undefined
@@ -62,6 +77,10 @@ export async function waitFor<S>(o: WaitOptions<S>): Promise<WaitResult<S>> {
   try {
     for (let polls = 1; ; polls++) {
       const state = await o.poll()
+      if (polls === 1) {
+        expected = o.expected?.(state)
+        deadline = started + (o.timeoutMs ?? defaultTimeoutMs(expected))
+      }
       const text = o.describe(state)
       const elapsed = Date.now() - started
       record.entry.state = text
@@ -69,7 +88,7 @@ export async function waitFor<S>(o: WaitOptions<S>): Promise<WaitResult<S>> {
       last = text
       if (o.done(state)) return {state, polls, elapsedMs: elapsed}
       const left = deadline - Date.now()
-      if (left <= 0) throw timedOut(o, text, elapsed)
+      if (left <= 0) throw timedOut(o, text, elapsed, deadline - started, expected)
       await sleep(Math.min(interval, left))
       interval = Math.min(ceiling, Math.round(interval * 1.5))
     }
@@ -78,11 +97,18 @@ export async function waitFor<S>(o: WaitOptions<S>): Promise<WaitResult<S>> {
   }
 }
 
-function timedOut<S>(o: WaitOptions<S>, state: string, elapsedMs: number): TimeoutError {
+/** "13 minutes", "20 seconds": an expectation is not a measurement. */
+function roughly(ms: number): string {
+  const [n, unit] = ms >= 90_000 ? [Math.round(ms / 60_000), 'minute'] : [Math.round(ms / 1000), 'second']
+  return `${n} ${unit}${n === 1 ? '' : 's'}`
+}
+
+function timedOut<S>(o: WaitOptions<S>, state: string, elapsedMs: number, timeoutMs: number, expected?: Expected): TimeoutError {
   const after = formatDuration(elapsedMs)
   const message = o.subject ? `${o.subject.charAt(0).toUpperCase()}${o.subject.slice(1)} is still ${state} after ${after}.` : `Timed out after ${after} waiting for ${o.what} (last state: ${state}).`
+  const usual = expected ? `Atlas usually takes about ${roughly(expected.ms)} for ${expected.what}. ` : ''
   return new TimeoutError(message, {
-    hint: `Nothing was cancelled in Atlas; it carries on. ${o.resume ? `Watch it with: ${o.resume}` : 'Check again later'}, or wait longer with --timeout.`,
-    details: {subject: o.subject ?? o.what, state, elapsedMs, timeoutMs: o.timeoutMs, resume: o.resume},
+    hint: `${usual}Nothing was cancelled in Atlas; it carries on. ${o.resume ? `Watch it with: ${o.resume}` : 'Check again later'}, or wait longer with --timeout.`,
+    details: {subject: o.subject ?? o.what, state, elapsedMs, timeoutMs, expectedMs: expected?.ms, resume: o.resume},
   })
 }

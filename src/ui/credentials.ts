@@ -58,7 +58,7 @@ export function credentialReport(headline: string, r: {credentialsFile?: string;
 }
 
 /** Waits, with a spinner, until the clusters a user reaches have taken the change; answers the credentials then. */
-export async function waitForCredentials(o: {json: boolean; username: string; timeoutMs: number; resume: string}, r: AddUserResult, wait: (w: ClusterWaitOptions) => Promise<Credentials>): Promise<Credentials> {
+export async function waitForCredentials(o: {json: boolean; username: string; timeoutMs?: number; resume: string}, r: AddUserResult, wait: (w: ClusterWaitOptions) => Promise<Credentials>): Promise<Credentials> {
   if (!r.clusters.some(updatesOnUserChange)) return r.credentials
   const progress = await startProgress(`Waiting until the clusters of ${o.username} take the change`, {json: o.json})
   try {

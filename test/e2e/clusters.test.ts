@@ -75,6 +75,8 @@ describe('project and cluster commands against the emulator', () => {
       [['--tier', 'M10', '--region', 'MARS_1'], 'MARS_1'],
       [['--tier', 'M10', '--tag', 'novalue'], 'novalue'],
       [['--tier', 'M10', '--timeout', '5 parsecs'], '5 parsecs'],
+      // An option outside its list is the user's mistake too (oclif's own parse error).
+      [['--tier', 'M10', '--provider', 'IBM'], 'IBM'],
     ] as const) {
       const r = await runCli(['cluster', 'create', 'c3', '--project', 'bad', ...args], {env})
       expect(r.code, r.stderr).toBe(2)
@@ -181,10 +183,13 @@ describe('project and cluster commands against the emulator', () => {
       // Measured inside the wait, so a slow process start on a busy machine does not count.
       expect(json.json.error.details.elapsedMs).toBeGreaterThanOrEqual(2000)
       expect(json.json.error.details.elapsedMs).toBeLessThan(2000 + 1000)
+      // What Atlas usually takes, as recorded: named in the hint, and four times it is the default --timeout.
+      expect(json.json.error.details).toMatchObject({expectedMs: 13 * 60_000, timeoutMs: 2000})
+      expect(json.json.error.hint).toContain('Atlas usually takes about 13 minutes for an M10\'s creation')
 
       const deleting = await runCli(['cluster', 'delete', 't1', '--project', 'slow', '--yes', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})
       expect(deleting.code).toBe(5)
-      expect(deleting.json.error).toMatchObject({message: 'Cluster t1 is still DELETING (M10) after 1s.', details: {resume: 'atlasctl cluster delete t1 --project slow --yes --wait'}})
+      expect(deleting.json.error).toMatchObject({message: 'Cluster t1 is still DELETING (M10) after 1s.', details: {resume: 'atlasctl cluster delete t1 --project slow --yes --wait', expectedMs: 4 * 60_000}})
 
       // The same one poller for access list entries.
       const ip = await runCli(['ip', 'add', '203.0.113.7', '--project', 'slow', '--wait', '--timeout', '1s', '--json'], {env: {...e, ATLASCTL_POLL_INTERVAL_MS: '300'}})

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {FAST_DELAYS} from '../../src/services/emulator.js'
+import {FAST_DELAYS} from '../../src/emulator/delays.js'
 import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'

@@ -228,4 +228,17 @@ describe('emulator', () => {
     }
     expect((await runCli(['emulator', 'status', '--json'], {env})).json.result.running).toBe(false)
   })
+
+  it('emulator start: --realistic and --fast exclude each other, and a bad --time-scale is exit 2 naming the value; nothing starts', async () => {
+    const {env} = tempHome()
+    const both = await runCli(['emulator', 'start', '--detach', '--port', '0', '--fast', '--realistic', '--json'], {env})
+    expect(both.code).toBe(2)
+    expect(both.json.error.message).toMatch(/--realistic|--fast/)
+    for (const v of ['0', '-1', 'fast']) {
+      const bad = await runCli(['emulator', 'start', '--detach', '--port', '0', '--realistic', '--time-scale', v, '--json'], {env})
+      expect(bad.code, v).toBe(2)
+      expect(bad.json.error.message).toContain(`Invalid --time-scale "${v}"`)
+    }
+    expect((await runCli(['emulator', 'status', '--json'], {env})).json.result.running).toBe(false)
+  })
 })

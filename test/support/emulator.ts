@@ -1,5 +1,5 @@
 import {startEmulator, type EmulatorOptions, type RunningEmulator} from '../../src/emulator/server.js'
-import {FAST_DELAYS} from '../../src/services/emulator.js'
+import {FAST_DELAYS} from '../../src/emulator/delays.js'
 import {ContractValidator} from './contract.js'
 
 export interface TestEmulator extends RunningEmulator {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {timeoutFlag} from '../../base/flags.js'
-import {parseDuration} from '../../lib/duration.js'
+import {optionalDuration, parseDuration} from '../../lib/duration.js'
 import {ConflictError, PartialFailureError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
@@ -32,7 +32,7 @@ export default class EventCleanup extends AtlasCommand<CleanupReport> {
 
   protected async execute(): Promise<CleanupReport> {
     const {args, flags} = await this.parse(EventCleanup)
-    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
     const file = fs.existsSync(args.event) && fs.statSync(args.event).isFile() ? await readEventFile(args.event) : undefined
     const eventId = file?.id ?? args.event
     const grace = flags.grace ?? file?.cleanup.grace

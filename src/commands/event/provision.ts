@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
-import {parseDuration} from '../../lib/duration.js'
+import {optionalDuration} from '../../lib/duration.js'
 import {MissingValueError, PartialFailureError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
@@ -43,7 +43,7 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
 
   protected async execute(): Promise<ProvisionReport> {
     const {args, flags} = await this.parse(EventProvision)
-    const timeoutMs = parseDuration(flags.timeout, 'timeout')
+    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
     let event: EventFile
     if (flags.roster) {
       if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')

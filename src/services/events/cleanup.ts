@@ -48,7 +48,7 @@ export async function planCleanup(client: AtlasClient, eventId: string, f: Clean
 }
 
 /** Tears every planned team down; continues past failures and reports each team. */
-export async function executeCleanup(client: AtlasClient, plan: CleanupPlan, o: {timeoutMs: number; pollMs: number; onProgress: (line: string) => void}): Promise<CleanupReport> {
+export async function executeCleanup(client: AtlasClient, plan: CleanupPlan, o: {timeoutMs?: number; pollMs: number; onProgress: (line: string) => void}): Promise<CleanupReport> {
   const settled = await pool(plan.teams, 4, async (t) => {
     o.onProgress(`${t.team}: tearing down ${t.project}`)
     const removed = await teardownProject(client, t.projectId, {timeoutMs: o.timeoutMs, pollMs: o.pollMs, deleteProject: true, log: o.onProgress})

@@ -25,7 +25,7 @@ export interface ProvisionInput {
   ledger: Ledger
   limit: AdaptiveLimit
   orgId: string
-  waitTimeoutMs: number
+  waitTimeoutMs?: number
   pollMs: number
   onProgress: (p: {done: number; failed: number; total: number; message: string}) => void
   /** One audit line per bundle written (a local write of a secret), never the password. */

@@ -3,11 +3,13 @@ import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasApiError} from '../../atlas/errors.js'
 import {TimeoutError} from '../../lib/errors.js'
 import {listEntries} from '../access-list.js'
-import {type ClusterSummary, deleteCluster, listClusters, waitForCluster} from '../clusters.js'
+import {ATLAS_TAKES, type ClusterSummary, deleteCluster, listClusters, waitForCluster} from '../clusters.js'
 import {listUsers} from '../users.js'
+import {defaultTimeoutMs} from '../wait.js'
 
 export interface TeardownOptions {
-  timeoutMs: number
+  /** Default: wait.ts's default for a dedicated cluster's deletion. */
+  timeoutMs?: number
   pollMs: number
   deleteProject: boolean
   log: (line: string) => void
@@ -44,7 +46,7 @@ export async function teardownProject(client: AtlasClient, projectId: string, o:
     await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: projectId, entryValue: e.entry}}}), 'deleteAccessListEntry').catch(ignore404)
   }
   if (!o.deleteProject) return {clusters: clusters.length, users: users.length, entries: entries.length, project: false}
-  const deadline = Date.now() + o.timeoutMs
+  const deadline = Date.now() + (o.timeoutMs ?? defaultTimeoutMs(ATLAS_TAKES.dedicatedDelete))
   for (;;) {
     try {
       await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: projectId}}}), 'deleteGroup')

@@ -111,6 +111,8 @@ export class AtlasModel {
         c.doc.id = newId()
         c.doc.createDate = new Date(c.upgradeTo.at).toISOString()
         c.provisioned = false
+        const span = (c.pending?.at ?? t) - c.upgradeTo.at
+        c.upgradeSteps = {connectionStringsAt: c.upgradeTo.at + span / 3, settledKeysAt: c.upgradeTo.at + (2 * span) / 3}
         c.upgradeTo = undefined
       }
       if (!c.pending || c.pending.at > t) continue
@@ -122,13 +124,14 @@ export class AtlasModel {
       c.pending = undefined
       c.provisioned = true
       if (c.tenantUpgrade) c.tenantUpgrade = 'done'
+      c.upgradeSteps = undefined
       c.doc.connectionStrings = this.connectionStrings(c)
     }
     return clusters
   }
 
   private connectionStrings(c: ClusterRecord): Json {
-    if (!c.provisioned) return {}
+    if (!c.provisioned && !(c.upgradeSteps && this.now() >= c.upgradeSteps.connectionStringsAt)) return {}
     const srv = this.backingUri.startsWith('mongodb+srv://')
     return srv ? {standard: this.backingUri, standardSrv: this.backingUri} : {standard: this.backingUri}
   }
@@ -236,12 +239,13 @@ export class AtlasModel {
       // A sharded cluster's config server runs on its shards, managed by Atlas (recorded, at every version).
       ...(c.doc.clusterType === 'REPLICASET' ? {} : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
     }
-    // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync while
-    // its upgrade runs (recorded).
+    // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync until
+    // late in its upgrade (recorded).
     if (c.tenantUpgrade && !c.upgradeTo) delete doc.diskWarmingMode
     if (call.version >= '2024-08-05') {
       const {useAwsTimeBasedSnapshotCopyForFastInitialSync: _aws, ...upgrading} = CURRENT_CLUSTER_DEFAULTS
-      return {...doc, ...(c.tenantUpgrade === 'running' ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+      const settling = c.tenantUpgrade === 'running' && !(c.upgradeSteps && this.now() >= c.upgradeSteps.settledKeysAt)
+      return {...doc, ...(settling ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
     }
     // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
     const first = specs[0].regionConfigs[0]

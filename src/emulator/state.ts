@@ -23,6 +23,8 @@ export interface ClusterRecord {
   tenantUpgrade?: 'running' | 'done'
   /** An M0 being upgraded answers as the M0 until `at`, then as the new tier under a new id (recorded). */
   upgradeTo?: {at: number; regionConfig: Json}
+  /** Once at the new tier: connection strings come back, then the last keys, a while before IDLE (recorded). */
+  upgradeSteps?: {connectionStringsAt: number; settledKeysAt: number}
 }
 
 export interface AccessRecord {

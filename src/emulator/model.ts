@@ -3,6 +3,7 @@ import type {Principal} from './auth.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
 import type {BackingUser} from './backing.js'
+import type {DnsRecord} from './dns.js'
 import type {Delays} from './delays.js'
 import {ApiProblem} from './http.js'
 import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
@@ -130,10 +131,43 @@ export class AtlasModel {
     return clusters
   }
 
+  /** With the emulator's DNS server on, clusters get a `mongodb+srv://` name under this domain, as on Atlas. */
+  srvDomain?: string
+
+  /** mongodb+srv means TLS unless told otherwise; a plain backing server needs `tls=false` (Atlas's strings have no query). */
+  private get backingTls(): boolean {
+    return /[?&](tls|ssl)=true/.test(this.backingUri)
+  }
+
+  private srvHost(c: ClusterRecord): string {
+    return `${String(c.doc.name).toLowerCase()}.${String(c.doc.groupId).slice(-7)}.${this.srvDomain}`
+  }
+
   private connectionStrings(c: ClusterRecord): Json {
     if (!c.provisioned && !(c.upgradeSteps && this.now() >= c.upgradeSteps.connectionStringsAt)) return {}
-    const srv = this.backingUri.startsWith('mongodb+srv://')
-    return srv ? {standard: this.backingUri, standardSrv: this.backingUri} : {standard: this.backingUri}
+    if (this.backingUri.startsWith('mongodb+srv://')) return {standard: this.backingUri, standardSrv: this.backingUri}
+    return this.srvDomain ? {standard: this.backingUri, standardSrv: `mongodb+srv://${this.srvHost(c)}/${this.backingTls ? '' : '?tls=false'}`} : {standard: this.backingUri}
+  }
+
+  /**
+   * The DNS records of the clusters' SRV names: SRV to one host on the backing server's port, TXT with Atlas's
+   * authSource, and that host's address. A name of no cluster with connection strings is NXDOMAIN.
+   */
+  dnsAnswer(name: string, type: string): DnsRecord[] | undefined {
+    const backing = new URL(this.backingUri)
+    const address = backing.hostname === 'localhost' ? '127.0.0.1' : backing.hostname
+    for (const groupId of Object.keys(this.state.clusters)) {
+      for (const c of Object.values(this.settle(groupId))) {
+        if (c.kind !== 'cluster' || !this.connectionStrings(c).standardSrv) continue
+        const host = this.srvHost(c)
+        const [first, ...rest] = host.split('.')
+        const node = [`${first}-shard-00-00`, ...rest].join('.')
+        if (name === `_mongodb._tcp.${host}`) return type === 'SRV' ? [{type: 'SRV', port: Number(backing.port || 27017), target: node}] : []
+        if (name === host) return type === 'TXT' ? [{type: 'TXT', text: 'authSource=admin'}] : []
+        if (name === node) return type === 'A' && net.isIPv4(address) ? [{type: 'A', address}] : []
+      }
+    }
+    return undefined
   }
 
   /** A missing cluster is CLUSTER_NOT_FOUND through either API, and a flex cluster is a 400 in the cluster API (recorded). */

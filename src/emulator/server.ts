@@ -5,6 +5,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {matchOperation, mediaType, pathExists} from '../atlas/operations.js'
 import {Authenticator, type Principal} from './auth.js'
 import {BackingUsers} from './backing.js'
+import {type DnsServer, startDnsServer} from './dns.js'
 import {type FaultOptions, FaultInjector, NO_FAULTS} from './faults.js'
 import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
 import {type Delays, DEMO_DELAYS} from './delays.js'
@@ -25,6 +26,8 @@ export interface EmulatorOptions {
   /** The MongoDB URI that clusters' connection strings point to. */
   backingUri?: string
   tokenTtlSeconds?: number
+  /** Serve the clusters' SRV names over DNS on this UDP port of 127.0.0.1 (0 picks one); clusters then get standardSrv. */
+  dnsPort?: number
   /** Sees every API exchange; the contract tests validate them against the spec. */
   onExchange?: (x: Exchange) => void
 }
@@ -50,6 +53,8 @@ export interface RunningEmulator {
   stats: {requests: number; rateLimited: number; faults: number; bySet: Record<string, number>}
   /** The live fault settings: a test may change them while the emulator runs. */
   faults: FaultOptions
+  /** host:port of the DNS server, when `dnsPort` was given: ATLASCTL_DNS_SERVER for atlasctl. */
+  dnsServer?: string
   close(): Promise<void>
 }
 
@@ -101,6 +106,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const sweep = backing ? setInterval(() => void ((unsynced || model.hasExpiringUsers()) && syncUsers()), 1000) : undefined
   sweep?.unref()
   await syncUsers()
+  let dns: DnsServer | undefined
+  if (options.dnsPort !== undefined) {
+    // RFC 6761 reserves .test: these names can never reach a real resolver's answer.
+    model.srvDomain = 'atlas.test'
+    dns = await startDnsServer((name, type) => model.dnsAnswer(name, type), options.dnsPort)
+  }
   const sets = options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
@@ -219,6 +230,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     state,
     stats,
     faults: faults.options,
+    dnsServer: dns?.address,
     credentials: {publicKey: key.publicKey, privateKey: key.privateKey, clientId: account.clientId, clientSecret: account.clientSecret, orgId: key.orgId},
     close: async () => {
       clearInterval(sweep)
@@ -227,6 +239,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.close(() => resolve())
       })
       await backing?.close()
+      await dns?.close()
     },
   }
 }

@@ -3,21 +3,23 @@ import path from 'node:path'
 import {MongoClient} from 'mongodb'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {BackingUsers} from '../../src/emulator/backing.js'
+import {AuthError} from '../../src/lib/errors.js'
+import {connect} from '../../src/mongo/connect.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
-/** Whether a connection string authenticates: a ping and a write, as an application would. */
+/** Whether a connection string authenticates: a ping and a write, as an application would (SRV names through the emulator's DNS). */
 async function authenticates(uri: string): Promise<true | string> {
-  const client = new MongoClient(uri, {serverSelectionTimeoutMS: 5000})
+  let client: MongoClient | undefined
   try {
-    await client.connect()
+    client = await connect(uri, {serverSelectionTimeoutMS: 5000})
     await client.db('backing_users').collection('probe').insertOne({at: new Date()})
     return true
   } catch (error) {
-    return (error as {codeName?: string}).codeName ?? (error as Error).message
+    return error instanceof AuthError ? 'AuthenticationFailed' : (error as Error).message
   } finally {
-    await client.close()
+    await client?.close()
   }
 }
 
@@ -37,7 +39,8 @@ describe('database users are real on the backing server', () => {
   beforeAll(async () => {
     testMongo = await startTestMongo()
     if (!testMongo?.checksPasswords) return
-    emu = await startTestEmulator({backingUri: testMongo.uri})
+    emu = await startTestEmulator({backingUri: testMongo.uri, dnsPort: 0})
+    process.env.ATLASCTL_DNS_SERVER = emu.dnsServer
     const h = tempHome()
     dir = h.dir
     env = {...h.env, ...emu.env, ATLAS_PROJECT_ID: 'real'}
@@ -45,6 +48,7 @@ describe('database users are real on the backing server', () => {
     expect((await runCli(['cluster', 'create', 'main', '--tier', 'M10', '--wait'], {env})).code).toBe(0)
   })
   afterAll(async () => {
+    delete process.env.ATLASCTL_DNS_SERVER
     await emu?.close()
     await testMongo?.stop()
   })
@@ -65,7 +69,9 @@ describe('database users are real on the backing server', () => {
     const added = await runCli(['user', 'add', 'app', '--credentials-file', file, '--json'], {env})
     expect(added.code, added.stderr).toBe(0)
     const first = bundle(file)
-    // Atlas's connection strings carry no credentials: the administrator of the backing server never shows.
+    // Atlas's connection strings carry no credentials: the administrator of the backing server never shows. The
+    // SRV name resolves through the emulator's DNS, as Atlas's do through public DNS.
+    expect(first.connectionString).toMatch(/^mongodb\+srv:\/\/app:[^@]+@main\.[a-f0-9]{7}\.atlas\.test\/\?tls=false$/)
     expect(first.connectionString).not.toContain(new URL(mongo.uri).password)
     expect(await authenticates(first.connectionString)).toBe(true)
     expect(await authenticates(withPassword(first.connectionString, `${first.password}x`))).toBe('AuthenticationFailed')
@@ -134,5 +140,19 @@ describe('database users are real on the backing server', () => {
     } finally {
       await sync.close()
     }
+  })
+
+  it('the emulator\'s DNS answers a cluster\'s SRV and TXT records, and NXDOMAIN for a name of no cluster', async (ctx) => {
+    needsPasswords(ctx)
+    const {promises: dns} = await import('node:dns')
+    const resolver = new dns.Resolver()
+    resolver.setServers([emu.dnsServer!])
+    const described = await runCli(['cluster', 'describe', 'main', '--json'], {env})
+    const host = new URL((described.json.result.connectionStrings as {standardSrv: string}).standardSrv.replace('mongodb+srv', 'http')).hostname
+    const [srv] = await resolver.resolveSrv(`_mongodb._tcp.${host}`)
+    expect(srv).toMatchObject({port: Number(new URL(testMongo!.uri).port), name: host.replace(/^main\./, 'main-shard-00-00.')})
+    expect(await resolver.resolve4(srv.name)).toEqual(['127.0.0.1'])
+    expect(await resolver.resolveTxt(host)).toEqual([['authSource=admin']])
+    await expect(resolver.resolveSrv(`_mongodb._tcp.nope.${host.split('.').slice(1).join('.')}`)).rejects.toMatchObject({code: 'ENOTFOUND'})
   })
 })

@@ -190,7 +190,8 @@ describe('db init-indexes against a real MongoDB-compatible server', () => {
     let emu: TestEmulator
 
     beforeAll(async () => {
-      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, '')})
+      // With DNS on: the cluster's standardSrv name is what atlasctl connects to, resolved by the emulator.
+      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, ''), dnsPort: 0})
     })
     afterAll(() => emu?.close())
 

@@ -402,7 +402,8 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
   describe('--cluster through the Atlas API', () => {
     let emu: TestEmulator
     beforeAll(async () => {
-      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, '')})
+      // With DNS on: the cluster's standardSrv name is what atlasctl connects to, resolved by the emulator.
+      if (testMongo) emu = await startTestEmulator({backingUri: testMongo.uri.replace(/\/$/, ''), dnsPort: 0})
     })
     afterAll(() => emu?.close())
 

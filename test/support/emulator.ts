@@ -18,7 +18,10 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   const c = emu.credentials
   return Object.assign(emu, {
     contract,
-    env: {MONGODB_ATLAS_PUBLIC_API_KEY: c.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: c.privateKey, MONGODB_ATLAS_ORG_ID: c.orgId, ATLAS_BASE_URL: emu.url},
+    env: {
+      MONGODB_ATLAS_PUBLIC_API_KEY: c.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: c.privateKey, MONGODB_ATLAS_ORG_ID: c.orgId, ATLAS_BASE_URL: emu.url,
+      ...(emu.dnsServer ? {ATLASCTL_DNS_SERVER: emu.dnsServer} : {}),
+    },
   })
 }
 

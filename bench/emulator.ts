@@ -31,9 +31,9 @@ export async function emulatorThroughputBench(total = 20_000, concurrency = 32) 
   try {
     const mk = () => new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey}, retry: {maxRetries: 0}})
     const setup = mk()
-    const g = await setup.ok(setup.api.POST('/api/atlas/v2/groups', {body: {name: 'bench', orgId: emu.orgId} as never}), 'createGroup')
+    const g = await setup.ok(setup.api.POST('/api/atlas/v2/groups', {body: {name: 'bench', orgId: emu.orgId} as never}))
     const path = {groupId: g.id!, clusterName: 'c1'}
-    await setup.ok(setup.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: g.id!}}, body: {name: 'c1', clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}), 'createCluster')
+    await setup.ok(setup.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: g.id!}}, body: {name: 'c1', clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}))
     // A lean digest client (node's crypto, one nonce per worker, nc counting up), so the figure is the
     // emulator's and not the pure-JS MD5 of the client sharing these two cores.
     const uri = `/api/atlas/v2/groups/${path.groupId}/clusters/${path.clusterName}`

@@ -38,13 +38,13 @@ export async function eventsBench(teams = 100, faults?: string) {
     const floor = Math.max(...floors.map((f) => f.floorSeconds))
     // Count what exists: every team should have exactly one project, one cluster and one user.
     const api = new AtlasClient({baseUrl: emu.url, credentials, retry: {maxRetries: 8, baseDelayMs: 50}})
-    const groups = (await api.paginate((query) => api.ok(api.api.GET('/api/atlas/v2/groups', {params: {query}}), 'listGroups'))).filter((g) => g.tags?.some((x) => x.key === 'event' && x.value === 'bench'))
+    const groups = (await api.paginate((query) => api.ok(api.api.GET('/api/atlas/v2/groups', {params: {query}})))).filter((g) => g.tags?.some((x) => x.key === 'event' && x.value === 'bench'))
     let clusters = 0
     let users = 0
     let duplicated = 0
     for (const g of groups) {
-      const c = (await api.ok(api.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: g.id!}}}), 'listClusters')).results?.length ?? 0
-      const u = (await api.ok(api.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: g.id!}}}), 'listUsers')).results?.length ?? 0
+      const c = (await api.ok(api.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: g.id!}}}))).results?.length ?? 0
+      const u = (await api.ok(api.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: g.id!}}}))).results?.length ?? 0
       clusters += c
       users += u
       if (c > 1 || u > 1) duplicated++

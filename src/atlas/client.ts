@@ -4,7 +4,7 @@ import type {Credentials} from '../config/settings.js'
 import {AuthError} from '../lib/errors.js'
 import {AtlasApiError, type AtlasErrorBody} from './errors.js'
 import type {components, paths} from './openapi.js'
-import {createTransport, type TransportOptions, type TransportStats} from './transport.js'
+import {createTransport, OPERATION_HEADER, RETRIES_HEADER, type TransportOptions, type TransportStats} from './transport.js'
 
 export type Schemas = components['schemas']
 export type Cluster = Schemas['ClusterDescription20240805']
@@ -50,12 +50,13 @@ export class AtlasClient {
     return parsed.data.currentIpv4Address
   }
 
-  /** The response data, or a typed AtlasApiError. */
-  async ok<D>(call: Promise<Outcome<D>>, operation: string): Promise<D> {
+  /** The response data, or a typed AtlasApiError named by the spec's operationId, as the trace and the audit log name it. */
+  async ok<D>(call: Promise<Outcome<D>>): Promise<D> {
     const {data, error, response} = await call
     if (!response.ok) {
+      const operation = response.headers.get(OPERATION_HEADER) ?? 'unknown operation'
       const body: AtlasErrorBody = typeof error === 'object' && error !== null ? (error as AtlasErrorBody) : {detail: typeof error === 'string' ? error : undefined}
-      throw new AtlasApiError(response.status, body, operation, Number(response.headers.get('x-atlasctl-retries') ?? 0), response.headers.get('x-request-id') ?? undefined)
+      throw new AtlasApiError(response.status, body, operation, Number(response.headers.get(RETRIES_HEADER) ?? 0), response.headers.get('x-request-id') ?? undefined)
     }
     return data as D
   }

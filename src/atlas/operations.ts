@@ -39,6 +39,11 @@ export function matchOperation(method: string, pathname: string): {op: Operation
   return undefined
 }
 
+/** The one name of a call, in errors, traces and the audit log: the spec's operationId, else the method and path. */
+export function operationName(method: string, pathname: string): string {
+  return matchOperation(method, pathname)?.op.operationId ?? `${method.toUpperCase()} ${pathname}`
+}
+
 /** True when some operation exists at this path for another method (405 rather than 404). */
 export function pathExists(pathname: string): boolean {
   return compiled.some((c) => c.regex.test(pathname))

@@ -3,7 +3,7 @@ import {DigestClient} from 'digest-fetch'
 import type {Credentials} from '../config/settings.js'
 import {AtlasCtlError, AuthError, ExitCode, TimeoutError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
-import {matchOperation, mediaType} from './operations.js'
+import {matchOperation, mediaType, operationName} from './operations.js'
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -164,7 +164,7 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
     }
     if (!body) delete headers['content-type']
     headers['user-agent'] = options.userAgent ?? 'atlasctl'
-    const name = op?.operationId ?? `${method} ${url.pathname}`
+    const name = operationName(method, url.pathname)
 
     let refusedSince: number | undefined
     for (let attempt = 0; ; attempt++) {
@@ -213,16 +213,20 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
       if (method !== 'GET' && method !== 'HEAD') {
         options.onWrite?.({operation: name, method, path: url.pathname, status: res.status, requestId: res.headers.get('x-request-id') ?? undefined})
       }
-      // Lets the typed error say how many times a 429 was retried.
-      return attempt > 0 ? withHeader(res, 'x-atlasctl-retries', String(attempt)) : res
+      // The typed error names the operation as the trace and the audit log do, and says how often it was retried.
+      return withHeaders(res, {[OPERATION_HEADER]: name, ...(attempt > 0 ? {[RETRIES_HEADER]: String(attempt)} : {})})
     }
   }
 
   return {fetch: transportFetch, stats}
 }
 
-function withHeader(res: Response, name: string, value: string): Response {
+/** Set on every answer by the transport, for the client's typed errors. */
+export const OPERATION_HEADER = 'x-atlasctl-operation'
+export const RETRIES_HEADER = 'x-atlasctl-retries'
+
+function withHeaders(res: Response, extra: Record<string, string>): Response {
   const headers = new Headers(res.headers)
-  headers.set(name, value)
+  for (const [k, v] of Object.entries(extra)) headers.set(k, v)
   return new Response(res.body, {status: res.status, statusText: res.statusText, headers})
 }

@@ -40,7 +40,7 @@ export interface EntrySummary {
 const summarize = (e: AccessEntry): EntrySummary => ({entry: e.ipAddress ?? e.cidrBlock ?? e.awsSecurityGroup ?? '', cidrBlock: e.cidrBlock, comment: e.comment, expires: e.deleteAfterDate})
 
 export async function listEntries(client: AtlasClient, projectId: string): Promise<EntrySummary[]> {
-  const all = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: projectId}, query}}), 'listAccessListEntries'))
+  const all = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: projectId}, query}})))
   return all.map(summarize)
 }
 
@@ -74,13 +74,13 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
   if (fresh.length > 0) {
     const body = fresh.map((e) => ({[e.kind]: e.value, ...(input.comment ? {comment: input.comment} : {}), ...(input.deleteAfterDate ? {deleteAfterDate: input.deleteAfterDate} : {})}))
     // Atlas takes the array in one request; concurrent POSTs to one project's list are not supported.
-    await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body: body as AccessEntry[]}), 'createAccessListEntry')
+    await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body: body as AccessEntry[]}))
   }
   return {added: fresh.map((e) => e.value), existing}
 }
 
 export async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
-  const r = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: {groupId: projectId, entryValue: value}}}), 'getAccessListStatus')
+  const r = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: {groupId: projectId, entryValue: value}}}))
   return r.STATUS
 }
 
@@ -107,7 +107,7 @@ export async function deleteEntries(client: AtlasClient, project: {id: string; n
   const targets = entries.map((e) => byValue.get(e.value) ?? byValue.get(e.cidr)!)
   await confirm(`This removes ${targets.join(', ')} from the access list of "${project.name}".`)
   for (const value of targets) {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: project.id, entryValue: value}}}), 'deleteAccessListEntry')
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: project.id, entryValue: value}}}))
   }
   return targets
 }

@@ -110,8 +110,8 @@ export function summarizeFlex(f: FlexCluster): ClusterSummary {
 export async function listClusters(client: AtlasClient, projectId: string): Promise<ClusterSummary[]> {
   const path = {groupId: projectId}
   const [clusters, flex] = await Promise.all([
-    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path, query}}), 'listClusters')),
-    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path, query}}), 'listFlexClusters')),
+    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path, query}}))),
+    client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path, query}}))),
   ])
   return [...clusters.map(summarizeCluster), ...flex.map(summarizeFlex)].sort((a, b) => a.name.localeCompare(b.name))
 }
@@ -119,7 +119,7 @@ export async function listClusters(client: AtlasClient, projectId: string): Prom
 /** A cluster of any kind by name, or undefined when Atlas says 404. */
 export async function getCluster(client: AtlasClient, projectId: string, name: string): Promise<ClusterSummary | undefined> {
   try {
-    const c = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}), 'getCluster')
+    const c = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}))
     return summarizeCluster(c)
   } catch (error) {
     if (!(error instanceof AtlasApiError)) throw error
@@ -127,7 +127,7 @@ export async function getCluster(client: AtlasClient, projectId: string, name: s
     if (error.errorCode !== 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API') throw error
   }
   try {
-    const f = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: projectId, name}}}), 'getFlexCluster')
+    const f = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: projectId, name}}}))
     return summarizeFlex(f)
   } catch (error) {
     if (error instanceof AtlasApiError && error.status === 404) return undefined
@@ -175,10 +175,10 @@ export async function createCluster(client: AtlasClient, projectId: string, spec
   const req = createRequest(spec)
   const path = {groupId: projectId}
   if (req.api === 'flex') {
-    const f = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: req.body as never}), 'createFlexCluster')
+    const f = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: req.body as never}))
     return summarizeFlex(f)
   }
-  return summarizeCluster(await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: req.body}), 'createCluster'))
+  return summarizeCluster(await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: req.body})))
 }
 
 /** Whether an existing cluster matches a spec, for --if-not-exists. */
@@ -193,9 +193,9 @@ export function sameSpec(c: ClusterSummary, spec: ClusterSpec): {same: boolean; 
 
 export async function deleteCluster(client: AtlasClient, c: ClusterSummary): Promise<void> {
   if (c.kind === 'FLEX') {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: c.projectId, name: c.name}}}), 'deleteFlexCluster')
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: c.projectId, name: c.name}}}))
   } else {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}}), 'deleteCluster')
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}}))
   }
 }
 

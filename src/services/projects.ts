@@ -19,7 +19,7 @@ export function summarizeProject(g: Group): ProjectSummary {
 }
 
 export async function listProjects(client: AtlasClient): Promise<ProjectSummary[]> {
-  const groups = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups', {params: {query}}), 'listGroups'))
+  const groups = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups', {params: {query}})))
   return groups.map(summarizeProject)
 }
 
@@ -28,8 +28,8 @@ export async function resolveProject(client: AtlasClient, nameOrId: string | und
   if (!nameOrId) throw new MissingValueError('project', 'project (name or id; or set ATLAS_PROJECT_ID)')
   try {
     const group = OBJECT_ID.test(nameOrId)
-      ? await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: nameOrId}}}), 'getGroup')
-      : await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: nameOrId}}}), 'getGroupByName')
+      ? await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: nameOrId}}}))
+      : await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: nameOrId}}}))
     return summarizeProject(group)
   } catch (error) {
     if (!(error instanceof AtlasApiError) || error.status !== 404) throw error
@@ -65,18 +65,18 @@ export function parseTags(values: string[] | undefined, flag = 'tag'): Array<{ke
 }
 
 export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {
-  const group = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}), 'createGroup')
+  const group = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}))
   return summarizeProject(group)
 }
 
 export async function deleteProject(client: AtlasClient, id: string): Promise<void> {
-  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}), 'deleteGroup')
+  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}))
 }
 
 /** The org: explicit, else the only one the key sees. */
 export async function resolveOrgId(client: AtlasClient, orgId: string | undefined): Promise<string> {
   if (orgId) return orgId
-  const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}}), 'listOrgs'))
+  const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}})))
   if (orgs.length === 1) return orgs[0].id!
   throw new MissingValueError('org-id', `organization (the key sees ${orgs.length}; set MONGODB_ATLAS_ORG_ID or the profile's orgId)`)
 }

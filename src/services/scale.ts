@@ -114,7 +114,7 @@ export interface ScaleResult {
 
 async function rawCluster(client: AtlasClient, projectId: string, name: string): Promise<Cluster | undefined> {
   try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}), 'getCluster')
+    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}))
   } catch (error) {
     if (error instanceof AtlasApiError && (error.status === 404 || error.errorCode === 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')) return undefined
     throw error
@@ -157,11 +157,11 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
     }
     const path = {groupId: project.id}
     if (plan.kind === 'patch') {
-      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body as never}), 'updateCluster')
+      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body as never}))
     } else if (plan.kind === 'tenantUpgrade') {
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: plan.body as never}), 'tenantUpgrade')
+      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: plan.body as never}))
     } else {
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body as never}), 'flexTenantUpgrade')
+      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body as never}))
     }
     input.log(`Requested ${summary.name}: ${plan.from} → ${plan.to}.`)
     if (!input.wait) return result(plan, true, 'UPDATING')

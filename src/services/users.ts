@@ -65,13 +65,13 @@ export function summarizeUser(u: DatabaseUser): UserSummary {
 }
 
 export async function listUsers(client: AtlasClient, projectId: string): Promise<UserSummary[]> {
-  const users = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}, query}}), 'listDatabaseUsers'))
+  const users = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}, query}})))
   return users.map(summarizeUser)
 }
 
 async function getUser(client: AtlasClient, projectId: string, username: string): Promise<DatabaseUser | undefined> {
   try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: 'admin', username}}}), 'getDatabaseUser')
+    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: 'admin', username}}}))
   } catch (error) {
     if (error instanceof AtlasApiError && error.status === 404) return undefined
     throw error
@@ -181,7 +181,7 @@ export async function addUser(client: AtlasClient, input: AddUserInput): Promise
     ...(input.expires ? {deleteAfterDate: input.expires} : {}),
     ...(input.description ? {description: input.description} : {}),
   }
-  const created = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: input.project.id}}, body: body as DatabaseUser}), 'createDatabaseUser')
+  const created = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: input.project.id}}, body: body as DatabaseUser}))
   const inScope = input.clusters.length > 0 ? clusters.filter((c) => input.clusters.includes(c.name)) : clusters
   return {user: summarizeUser(created), generatedPassword: input.password === undefined, credentials: credentialsFor(input.username, password, input.project.name, inScope), clusters: inScope}
 }
@@ -191,7 +191,7 @@ export async function rotatePassword(client: AtlasClient, project: {id: string; 
   redactor.add(password)
   // The spec's PATCH body is the whole user; only the password changes.
   const body = {databaseName: u.databaseName, groupId: project.id, username: u.username, roles: u.roles, scopes: u.scopes ?? [], password, ...(u.deleteAfterDate ? {deleteAfterDate: u.deleteAfterDate} : {})}
-  const updated = await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}, body: body as DatabaseUser}), 'updateDatabaseUser')
+  const updated = await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}, body: body as DatabaseUser}))
   const scoped = (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name)
   const clusters = (await listClusters(client, project.id)).filter((c) => scoped.length === 0 || scoped.includes(c.name))
   return {user: summarizeUser(updated), generatedPassword: true, credentials: credentialsFor(username, password, project.name, clusters), clusters}
@@ -209,6 +209,6 @@ export async function waitUntilUsable(client: AtlasClient, project: {id: string;
 
 export async function deleteUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<UserSummary> {
   const u = await requireUser(client, project, username)
-  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}}), 'deleteDatabaseUser')
+  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}}))
   return summarizeUser(u)
 }

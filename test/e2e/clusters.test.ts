@@ -124,6 +124,10 @@ describe('project and cluster commands against the emulator', () => {
       const dup = await runCli(['cluster', 'create', 'race', '--project', 'p', '--tier', 'M10', '--json'], {env: renv})
       expect(dup.code).toBe(6)
       expect(dup.json.error).toMatchObject({code: 'DUPLICATE_CLUSTER_NAME'})
+      // The error and the audit log name the one operation, as the spec does.
+      expect(dup.json.error.message).toContain('Atlas createGroupCluster failed: 400 DUPLICATE_CLUSTER_NAME')
+      const audit = await runCli(['audit', 'list', '--json'], {env: renv})
+      expect(audit.json.result.filter((l: {result: string}) => l.result === 'failed 400').map((l: {action: string}) => l.action)).toEqual(['POST createGroupCluster'])
       expect(raced.contract.violations).toEqual([])
     } finally {
       await raced.close()

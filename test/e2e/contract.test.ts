@@ -30,88 +30,88 @@ describe('emulator contract', () => {
   it('serves every operation atlasctl uses, within the spec', async () => {
     const api = client.api
     const ok = client.ok.bind(client)
-    const orgs = await ok(api.GET('/api/atlas/v2/orgs'), 'listOrgs')
+    const orgs = await ok(api.GET('/api/atlas/v2/orgs'))
     expect(orgs.results).toHaveLength(1)
     const orgId = orgs.results![0].id!
-    expect((await ok(api.GET('/api/atlas/v2/orgs/{orgId}', {params: {path: {orgId}}}), 'getOrg')).id).toBe(orgId)
+    expect((await ok(api.GET('/api/atlas/v2/orgs/{orgId}', {params: {path: {orgId}}}))).id).toBe(orgId)
 
-    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId, tags: [{key: 'event', value: 'e1'}]} as never}), 'createGroup')
+    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId, tags: [{key: 'event', value: 'e1'}]} as never}))
     const groupId = g.id!
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}}), 'getGroup')).name).toBe('contract')
-    expect((await ok(api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: 'contract'}}}), 'getGroupByName')).id).toBe(groupId)
-    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}, body: {tags: [{key: 'event', value: 'e2'}]}}), 'updateGroup')
-    const groups = await ok(api.GET('/api/atlas/v2/groups', {params: {query: {itemsPerPage: 1, pageNum: 1}}}), 'listGroups')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}}))).name).toBe('contract')
+    expect((await ok(api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: 'contract'}}}))).id).toBe(groupId)
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId}}, body: {tags: [{key: 'event', value: 'e2'}]}}))
+    const groups = await ok(api.GET('/api/atlas/v2/groups', {params: {query: {itemsPerPage: 1, pageNum: 1}}}))
     expect(groups.totalCount).toBe(1)
-    await expectError(ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId} as never}), 'createGroup'), 409, 'GROUP_ALREADY_EXISTS')
+    await expectError(ok(api.POST('/api/atlas/v2/groups', {body: {name: 'contract', orgId} as never})), 409, 'GROUP_ALREADY_EXISTS')
 
     const path = {groupId}
     const m0 = {name: 'free', clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: 'TENANT', backingProviderName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M0'}}]}]}
-    const created = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster')
+    const created = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}))
     expect(created.stateName).toBe('CREATING')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...m0, name: 'free2'} as never}), 'createCluster'), 400, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never}), 'createCluster'), 400, 'DUPLICATE_CLUSTER_NAME')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...m0, name: 'free2'} as never})), 400, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: m0 as never})), 400, 'DUPLICATE_CLUSTER_NAME')
     const dedicated = {name: 'big', clusterType: 'REPLICASET', terminationProtectionEnabled: true, replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]}
-    await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: dedicated as never}), 'createCluster')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...dedicated, name: 'bad', replicationSpecs: [{regionConfigs: [{...dedicated.replicationSpecs[0].regionConfigs[0], regionName: 'MARS_1'}]}]} as never}), 'createCluster'), 400, 'INVALID_ATTRIBUTE')
-    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: {name: 'flexy', providerSettings: {backingProviderName: 'GCP', regionName: 'CENTRAL_US'}} as never}), 'createFlexCluster')
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: dedicated as never}))
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: {...dedicated, name: 'bad', replicationSpecs: [{regionConfigs: [{...dedicated.replicationSpecs[0].regionConfigs[0], regionName: 'MARS_1'}]}]} as never})), 400, 'INVALID_ATTRIBUTE')
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: {name: 'flexy', providerSettings: {backingProviderName: 'GCP', regionName: 'CENTRAL_US'}} as never}))
     await sleep(400)
 
-    const list = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}}), 'listClusters')
+    const list = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}}))
     expect(list.results!.map((c) => [c.name, c.stateName])).toEqual([['free', 'IDLE'], ['big', 'IDLE']])
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'getCluster')).connectionStrings?.standard).toMatch(/^mongodb:\/\//)
-    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'flexy'}}}), 'getCluster'), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}}), 'listFlex')).results).toHaveLength(1)
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}), 'getFlex')).stateName).toBe('IDLE')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}))).connectionStrings?.standard).toMatch(/^mongodb:\/\//)
+    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'flexy'}}})), 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}}))).results).toHaveLength(1)
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}))).stateName).toBe('IDLE')
 
     // Scale the dedicated cluster; M0 cannot be PATCHed to another tier.
     const m20 = {replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M20', nodeCount: 3}}]}]}
-    expect((await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: m20 as never}), 'updateCluster')).stateName).toBe('UPDATING')
-    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}, body: {replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10'}}]}]} as never}), 'updateCluster'), 400, 'TENANT_CLUSTER_UPDATE_UNSUPPORTED')
+    expect((await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: m20 as never}))).stateName).toBe('UPDATING')
+    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}, body: {replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10'}}]}]} as never})), 400, 'TENANT_CLUSTER_UPDATE_UNSUPPORTED')
     // M0 → FLEX through the tenant upgrade, then FLEX → M10.
-    const up = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: {name: 'free', providerSettings: {providerName: 'FLEX', instanceSizeName: 'FLEX', backingProviderName: 'AWS', regionName: 'US_EAST_1'}} as never}), 'tenantUpgrade')
+    const up = await ok(api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: {name: 'free', providerSettings: {providerName: 'FLEX', instanceSizeName: 'FLEX', backingProviderName: 'AWS', regionName: 'US_EAST_1'}} as never}))
     expect(up.stateName).toBe('UPDATING')
     await sleep(300)
-    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: {name: 'free', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}), 'flexUpgrade')
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: {name: 'free', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}))
     await sleep(300)
-    const free = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}}), 'getCluster')
+    const free = await ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'free'}}}))
     expect(free.replicationSpecs![0].regionConfigs![0]).toMatchObject({providerName: 'AWS', electableSpecs: {instanceSize: 'M10'}})
 
     // Database users, with scopes and an expiry.
     const user = {databaseName: 'admin', groupId, username: 'alice', password: 'correct-horse-battery', roles: [{roleName: 'readWrite', databaseName: 'app'}], scopes: [{name: 'big', type: 'CLUSTER'}], deleteAfterDate: new Date(Date.now() + 3600_000).toISOString()}
-    const u = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never}), 'createUser')
+    const u = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never}))
     expect(u).not.toHaveProperty('password')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never}), 'createUser'), 409, 'USER_ALREADY_EXISTS')
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {...user, username: 'bob', scopes: [{name: 'nope', type: 'CLUSTER'}]} as never}), 'createUser'), 400, 'INVALID_ATTRIBUTE')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: user as never})), 409, 'USER_ALREADY_EXISTS')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {...user, username: 'bob', scopes: [{name: 'nope', type: 'CLUSTER'}]} as never})), 400, 'INVALID_ATTRIBUTE')
     const upath = {groupId, databaseName: 'admin', username: 'alice'}
-    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}, body: {...user, password: 'another-long-password'} as never}), 'updateUser')
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}), 'getUser')).username).toBe('alice')
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(1)
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}, body: {...user, password: 'another-long-password'} as never}))
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}))).username).toBe('alice')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}))).totalCount).toBe(1)
 
     // The access list: an array POST, idempotent, PENDING then ACTIVE.
     const entries = [{cidrBlock: '203.0.113.0/24', comment: 'office'}, {ipAddress: '198.51.100.7'}]
-    await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}), 'createAccess')
-    const again = await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}), 'createAccess')
+    await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}))
+    const again = await ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: entries as never}))
     expect(again.totalCount).toBe(2)
-    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{cidrBlock: '300.1.1.1/8'}] as never}), 'createAccess'), 400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION')
+    await expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{cidrBlock: '300.1.1.1/8'}] as never})), 400, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION')
     const epath = {groupId, entryValue: '203.0.113.0/24'}
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('PENDING')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}))).STATUS).toBe('PENDING')
     await sleep(1100)
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}), 'status')).STATUS).toBe('ACTIVE')
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'getAccess')).comment).toBe('office')
-    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}), 'deleteAccess')
-    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}), 'listAccess')).totalCount).toBe(1)
-    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}), 'deleteUser')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: epath}}))).STATUS).toBe('ACTIVE')
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}))).comment).toBe('office')
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: epath}}))
+    expect((await ok(api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}))).totalCount).toBe(1)
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: upath}}))
 
     // Termination protection, then deletion: DELETING → 404; the project refuses to close meanwhile.
-    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'deleteCluster'), 400, 'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED')
+    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}})), 400, 'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED')
     await sleep(250)
-    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: {terminationProtectionEnabled: false}}), 'updateCluster')
-    for (const clusterName of ['big', 'free']) await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName}}}), 'deleteCluster')
-    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}), 'deleteFlex')
-    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}}), 'deleteGroup'), 409, 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS')
+    await ok(api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}, body: {terminationProtectionEnabled: false}}))
+    for (const clusterName of ['big', 'free']) await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName}}}))
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId, name: 'flexy'}}}))
+    await expectError(ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}})), 409, 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS')
     await sleep(250)
-    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}}), 'getCluster'), 404, 'CLUSTER_NOT_FOUND')
-    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}}), 'deleteGroup')
+    await expectError(ok(api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId, clusterName: 'big'}}})), 404, 'CLUSTER_NOT_FOUND')
+    await ok(api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path}}))
 
     expect(emu.contract.violations).toEqual([])
     const operations = new Set([...emu.contract.seen].map((s) => s.split(' ')[0]))
@@ -149,23 +149,23 @@ describe('emulator contract', () => {
   it('OIDC users: a workforce group lives in admin as <IdP id>/<group> without a password, as recorded; a password on one is refused', async () => {
     const api = client.api
     const ok = client.ok.bind(client)
-    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'oidc', orgId: emu.credentials.orgId} as never}), 'createGroup')
+    const g = await ok(api.POST('/api/atlas/v2/groups', {body: {name: 'oidc', orgId: emu.credentials.orgId} as never}))
     const groupId = g.id!
     const path = {groupId}
     const idp = '0123456789abcdef01234567'
     // The body the official CLI sends for `dbusers create --oidcType IDP_GROUP` (TestDBUsersWithStdin/Create_OIDC_user).
-    const group = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: 'admin', username: `${idp}/devs`, oidcAuthType: 'IDP_GROUP', roles: [{roleName: 'atlasAdmin', databaseName: 'admin'}]} as never}), 'createDatabaseUser')
+    const group = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: 'admin', username: `${idp}/devs`, oidcAuthType: 'IDP_GROUP', roles: [{roleName: 'atlasAdmin', databaseName: 'admin'}]} as never}))
     expect(group).toMatchObject({databaseName: 'admin', username: `${idp}/devs`, oidcAuthType: 'IDP_GROUP', awsIAMType: 'NONE', ldapAuthType: 'NONE', x509Type: 'NONE'})
     expect(group).not.toHaveProperty('password')
-    const person = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: '$external', username: `${idp}/ada@example.com`, oidcAuthType: 'USER', roles: [{roleName: 'read', databaseName: 'shop'}]} as never}), 'createDatabaseUser')
+    const person = await ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, databaseName: '$external', username: `${idp}/ada@example.com`, oidcAuthType: 'USER', roles: [{roleName: 'read', databaseName: 'shop'}]} as never}))
     expect(person).toMatchObject({databaseName: '$external', oidcAuthType: 'USER'})
-    const refuse = (body: Json) => expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, roles: [{roleName: 'read', databaseName: 'shop'}], ...body} as never}), 'createDatabaseUser'), 400, 'INVALID_ATTRIBUTE')
+    const refuse = (body: Json) => expectError(ok(api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {groupId, roles: [{roleName: 'read', databaseName: 'shop'}], ...body} as never})), 400, 'INVALID_ATTRIBUTE')
     await refuse({databaseName: 'admin', username: `${idp}/pw`, oidcAuthType: 'IDP_GROUP', password: 'a-password-here'})
     await refuse({databaseName: '$external', username: `${idp}/wrongdb`, oidcAuthType: 'IDP_GROUP'})
     await refuse({databaseName: 'admin', username: 'no-idp-prefix', oidcAuthType: 'IDP_GROUP'})
     await refuse({databaseName: 'admin', username: `${idp}/two`, oidcAuthType: 'IDP_GROUP', x509Type: 'MANAGED'})
-    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId, databaseName: 'admin', username: `${idp}/devs`}}, body: {password: 'now-with-password'} as never}), 'updateDatabaseUser'), 400, 'INVALID_ATTRIBUTE')
-    const listed = await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listDatabaseUsers')
+    await expectError(ok(api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId, databaseName: 'admin', username: `${idp}/devs`}}, body: {password: 'now-with-password'} as never})), 400, 'INVALID_ATTRIBUTE')
+    const listed = await ok(api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}))
     expect(listed.results!.map((u) => u.username).sort()).toEqual([`${idp}/ada@example.com`, `${idp}/devs`])
   })
 })

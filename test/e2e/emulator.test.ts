@@ -19,16 +19,16 @@ describe('emulator', () => {
     const emu = await startTestEmulator({rateLimits: [{name: 'api/atlas/v2/groups', scope: 'USER', match: /^\/api\/atlas\/v2\/groups/, spec: {capacity: 3, refillRate: 1, refillSeconds: 2}}]})
     try {
       const c = apiClient(emu)
-      for (let i = 0; i < 3; i++) await c.ok(c.api.GET('/api/atlas/v2/groups'), 'listGroups')
-      const e = (await c.ok(c.api.GET('/api/atlas/v2/groups'), 'listGroups').catch((x: unknown) => x)) as AtlasApiError
+      for (let i = 0; i < 3; i++) await c.ok(c.api.GET('/api/atlas/v2/groups'))
+      const e = (await c.ok(c.api.GET('/api/atlas/v2/groups')).catch((x: unknown) => x)) as AtlasApiError
       expect(e.status).toBe(429)
       expect(e.errorCode).toBe('RATE_LIMITED_TOKEN_BUCKET')
       expect(e.message).toContain('Request capacity: 3')
       // Orgs are another endpoint set and are not limited here.
-      await c.ok(c.api.GET('/api/atlas/v2/orgs'), 'listOrgs')
+      await c.ok(c.api.GET('/api/atlas/v2/orgs'))
       // A client that retries waits out Retry-After and succeeds.
       const patient = apiClient(emu, 3)
-      await patient.ok(patient.api.GET('/api/atlas/v2/groups'), 'listGroups')
+      await patient.ok(patient.api.GET('/api/atlas/v2/groups'))
       expect(patient.stats.rateLimited).toBeGreaterThan(0)
       expect(emu.stats.rateLimited).toBeGreaterThanOrEqual(2)
       expect(emu.contract.violations).toEqual([])
@@ -63,13 +63,13 @@ describe('emulator', () => {
     try {
       const c = apiClient(emu, 8)
       // Safe requests are retried through 500s, 503s and dropped connections.
-      for (let i = 0; i < 10; i++) await c.ok(c.api.GET('/api/atlas/v2/groups'), 'listGroups')
+      for (let i = 0; i < 10; i++) await c.ok(c.api.GET('/api/atlas/v2/groups'))
       expect(c.stats.retries).toBeGreaterThan(0)
       // Unsafe ones are retried only on 503 (never processed); a 500 was not applied, a drop was.
       const outcomes: Record<string, string> = {}
       for (let i = 0; i < 30; i++) {
         const name = `p${i}`
-        const r = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name, orgId: emu.credentials.orgId} as never}), 'createGroup').then(() => 'ok', (e: unknown) => (e instanceof AtlasApiError ? String(e.status) : (e as Error).name))
+        const r = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name, orgId: emu.credentials.orgId} as never})).then(() => 'ok', (e: unknown) => (e instanceof AtlasApiError ? String(e.status) : (e as Error).name))
         outcomes[name] = r
       }
       const names = new Set(Object.values(emu.state.groups).map((x) => x.name))
@@ -86,7 +86,7 @@ describe('emulator', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-emu-'))
     const first = await startEmulator({dataDir: dir, rateLimits: 'off', delays: {clusterCreateMs: 10}})
     const c1 = apiClient(first)
-    const g = await c1.ok(c1.api.POST('/api/atlas/v2/groups', {body: {name: 'kept', orgId: first.credentials.orgId} as never}), 'createGroup')
+    const g = await c1.ok(c1.api.POST('/api/atlas/v2/groups', {body: {name: 'kept', orgId: first.credentials.orgId} as never}))
     await first.close()
     expect(fs.readdirSync(dir)).toEqual(['state.json'])
     expect(fs.statSync(path.join(dir, 'state.json')).mode & 0o777).toBe(0o600)
@@ -95,7 +95,7 @@ describe('emulator', () => {
     try {
       expect(second.credentials).toEqual(first.credentials)
       const c2 = apiClient(second)
-      expect((await c2.ok(c2.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}}), 'getGroup')).name).toBe('kept')
+      expect((await c2.ok(c2.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}}))).name).toBe('kept')
     } finally {
       await second.close()
     }
@@ -105,15 +105,15 @@ describe('emulator', () => {
     const emu = await startTestEmulator({tokenTtlSeconds: 1})
     try {
       const wrong = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: emu.credentials.publicKey, privateKey: 'wrong'}, retry: {maxRetries: 0}})
-      expect(((await wrong.ok(wrong.api.GET('/api/atlas/v2/groups'), 'listGroups').catch((e: unknown) => e)) as AtlasApiError).status).toBe(401)
+      expect(((await wrong.ok(wrong.api.GET('/api/atlas/v2/groups')).catch((e: unknown) => e)) as AtlasApiError).status).toBe(401)
       const raw = await fetch(`${emu.url}/api/atlas/v2/groups`, {headers: {accept: 'application/vnd.atlas.2023-01-01+json'}})
       expect(raw.status).toBe(401)
       expect(raw.headers.get('www-authenticate')).toMatch(/^Digest realm="MMS Public API".*qop="auth"/)
 
       const c = apiClient(emu)
-      const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'mine', orgId: emu.credentials.orgId} as never}), 'createGroup')
+      const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'mine', orgId: emu.credentials.orgId} as never}))
       const sa = new AtlasClient({baseUrl: emu.url, credentials: {type: 'serviceAccount', clientId: emu.credentials.clientId, clientSecret: emu.credentials.clientSecret}, retry: {maxRetries: 0}})
-      expect((await sa.ok(sa.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}}), 'getGroup')).name).toBe('mine')
+      expect((await sa.ok(sa.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}}))).name).toBe('mine')
       const token = (await (await fetch(`${emu.url}/api/oauth/token`, {method: 'POST', headers: {authorization: `Basic ${Buffer.from(`${emu.credentials.clientId}:${emu.credentials.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded'}, body: 'grant_type=client_credentials'})).json()) as {access_token: string; expires_in: number}
       expect(token.expires_in).toBe(1)
       await new Promise((r) => setTimeout(r, 1100))
@@ -128,16 +128,16 @@ describe('emulator', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-emu-'))
     const first = await startEmulator({dataDir: dir, rateLimits: 'off'})
     const c = apiClient(first)
-    const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'org-a', orgId: first.credentials.orgId} as never}), 'createGroup')
+    const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'org-a', orgId: first.credentials.orgId} as never}))
     first.state.orgs.push({id: 'ffffffffffffffffffffffff', name: 'org-b'})
     first.state.apiKeys.push({publicKey: 'orgbkey', privateKey: 'orgbprivatekey', orgId: 'ffffffffffffffffffffffff'})
-    await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'org-a-2', orgId: first.credentials.orgId} as never}), 'createGroup')
+    await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'org-a-2', orgId: first.credentials.orgId} as never}))
     await first.close()
     const second = await startEmulator({dataDir: dir, rateLimits: 'off'})
     try {
       const b = new AtlasClient({baseUrl: second.url, credentials: {type: 'apiKey', publicKey: 'orgbkey', privateKey: 'orgbprivatekey'}, retry: {maxRetries: 0}})
-      expect((await b.ok(b.api.GET('/api/atlas/v2/groups'), 'listGroups')).totalCount).toBe(0)
-      const e = (await b.ok(b.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}}), 'getGroup').catch((x: unknown) => x)) as AtlasApiError
+      expect((await b.ok(b.api.GET('/api/atlas/v2/groups'))).totalCount).toBe(0)
+      const e = (await b.ok(b.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id!}}})).catch((x: unknown) => x)) as AtlasApiError
       expect(e.status).toBe(401)
     } finally {
       await second.close()
@@ -148,15 +148,15 @@ describe('emulator', () => {
     const emu = await startTestEmulator()
     try {
       const c = apiClient(emu)
-      const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'exp', orgId: emu.credentials.orgId} as never}), 'createGroup')
+      const g = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'exp', orgId: emu.credentials.orgId} as never}))
       const path = {groupId: g.id!}
       const soon = new Date(Date.now() + 3000).toISOString()
-      await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {databaseName: 'admin', groupId: g.id, username: 'tmp', password: 'long-enough-pw', roles: [{roleName: 'read', databaseName: 'x'}], deleteAfterDate: soon} as never}), 'createUser')
-      await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{ipAddress: '192.0.2.1', deleteAfterDate: soon}] as never}), 'createAccess')
-      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(1)
+      await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}, body: {databaseName: 'admin', groupId: g.id, username: 'tmp', password: 'long-enough-pw', roles: [{roleName: 'read', databaseName: 'x'}], deleteAfterDate: soon} as never}))
+      await c.ok(c.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}, body: [{ipAddress: '192.0.2.1', deleteAfterDate: soon}] as never}))
+      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}))).totalCount).toBe(1)
       await new Promise((r) => setTimeout(r, 3200))
-      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}), 'listUsers')).totalCount).toBe(0)
-      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}), 'listAccess')).totalCount).toBe(0)
+      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path}}))).totalCount).toBe(0)
+      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path}}))).totalCount).toBe(0)
     } finally {
       await emu.close()
     }
@@ -170,13 +170,13 @@ describe('emulator', () => {
       expect((await runCli(['ip', 'add', '192.0.2.1', '10.0.0.0/16', '--project', 'acl'], {env})).code).toBe(0)
       const groupId = Object.keys(emu.state.groups)[0]
       const c = apiClient(emu)
-      const get = (entryValue: string) => c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId, entryValue}}}), 'getAccess')
+      const get = (entryValue: string) => c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId, entryValue}}}))
       const base = `${emu.url}/api/atlas/v2/groups/${groupId}/accessList`
       expect((await get('192.0.2.1/32')).links).toEqual([{href: `${base}/192.0.2.1%2F32`, rel: 'self'}])
       expect((await get('192.0.2.1')).cidrBlock).toBe('192.0.2.1/32')
       expect((await get('10.0.0.0/16')).links).toEqual([{href: `${base}/10.0.0.0%2F16`, rel: 'self'}])
       expect((await runCli(['ip', 'delete', '192.0.2.1', '--project', 'acl', '--yes'], {env})).code).toBe(0)
-      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId}}}), 'listAccess')).totalCount).toBe(1)
+      expect((await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId}}}))).totalCount).toBe(1)
       expect(emu.contract.violations).toEqual([])
     } finally {
       await emu.close()

@@ -66,7 +66,7 @@ describe('hackathon events against the emulator', () => {
     // t2's project exists but belongs to someone else: provisioning must leave it alone.
     const c = emu.credentials
     const client = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey}})
-    await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: 'mh-e2-t2', orgId: c.orgId} as never}), 'createGroup')
+    await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: 'mh-e2-t2', orgId: c.orgId} as never}))
     const r = await runCli(['event', 'provision', file, '--out', path.join(dir, 'creds-e2'), '--yes', '--json'], {env})
     expect(r.code).toBe(7)
     expect(r.json.error.code).toBe('PARTIAL_FAILURE')

@@ -73,13 +73,13 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('signs GET and POST with digest auth and sends the versioned Accept and Content-Type', async () => {
     const c = client()
-    const created = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'p', orgId: ORG} as never}), 'createGroup')
+    const created = await c.ok(c.api.POST('/api/atlas/v2/groups', {body: {name: 'p', orgId: ORG} as never}))
     expect(created).toMatchObject({name: 'p', id: 'bbbbbbbbbbbbbbbbbbbbbbbb'})
     const post = seen.find((s) => s.method === 'POST')!
     expect(post.accept).toBe('application/vnd.atlas.2023-01-01+json')
     expect(post.contentType).toBe('application/vnd.atlas.2023-01-01+json')
     expect(JSON.parse(post.body)).toEqual({name: 'p', orgId: ORG})
-    const clusters = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: 'cccccccccccccccccccccccc'}}}), 'listClusters')
+    const clusters = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: 'cccccccccccccccccccccccc'}}}))
     expect(clusters.results).toHaveLength(2)
     expect(seen.at(-1)!.accept).toBe('application/vnd.atlas.2024-08-05+json')
   })
@@ -103,7 +103,7 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('rejects wrong keys with a typed 401 and exit code 3', async () => {
     const c = client({credentials: {type: 'apiKey', publicKey: KEY.publicKey, privateKey: 'wrong-private-key'}})
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'dddddddddddddddddddddddd'}}}), 'getGroup').catch((x: unknown) => x)
+    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'dddddddddddddddddddddddd'}}})).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(AtlasApiError)
     expect((e as AtlasApiError).status).toBe(401)
     expect((e as AtlasApiError).exitCode).toBe(3)
@@ -113,7 +113,7 @@ describe('Atlas client against a scripted digest server', () => {
   it('retries 429 honouring Retry-After, and says so under --debug', async () => {
     const lines: string[] = []
     const c = client({debug: (l) => lines.push(l)})
-    const g = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa429'}}}), 'getGroup')
+    const g = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa429'}}}))
     expect(g.name).toBe('ok')
     expect(c.stats.rateLimited).toBe(2)
     expect(lines.filter((l) => l.startsWith('↻')).length).toBe(2)
@@ -123,7 +123,7 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('retries 503 within bounds, then reports the Atlas error', async () => {
     const c = client()
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa503'}}}), 'getGroup').catch((x: unknown) => x)
+    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa503'}}})).catch((x: unknown) => x)
     expect((e as AtlasApiError).status).toBe(503)
     expect(hits.get('/api/atlas/v2/groups/aaaaaaaaaaaaaaaaaaaaa503')).toBe(5)
     expect((e as AtlasApiError).exitCode).toBe(1)
@@ -131,15 +131,19 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('times out a slow response (exit 5) after retrying a safe request', async () => {
     const c = client({timeoutMs: 200, retry: {maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10}})
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaslow'}}}), 'getGroup').catch((x: unknown) => x)
+    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaslow'}}})).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(TimeoutError)
     expect((e as TimeoutError).exitCode).toBe(5)
     expect(hits.get('/api/atlas/v2/groups/aaaaaaaaaaaaaaaaaaaslow')).toBe(2)
   })
 
-  it('turns an Atlas error body into a typed error with status, errorCode, detail and exit 4', async () => {
-    const c = client()
-    const e = (await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaa404'}}}), 'getGroup').catch((x: unknown) => x)) as AtlasApiError
+  it('turns an Atlas error body into a typed error with status, errorCode, detail and exit 4, named as the trace names it', async () => {
+    const lines: string[] = []
+    const c = client({debug: (l) => lines.push(l)})
+    const e = (await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaa404'}}})).catch((x: unknown) => x)) as AtlasApiError
+    // One name, the spec's operationId, in the error and in --debug (the audit log takes the transport's too).
+    expect(e.operation).toBe('getGroup')
+    expect(lines.join('\n')).toContain('← 404 getGroup')
     expect(e.status).toBe(404)
     expect(e.errorCode).toBe('GROUP_NOT_FOUND')
     expect(e.message).toContain('No group with ID x exists.')
@@ -148,14 +152,14 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('paginates until totalCount', async () => {
     const c = client()
-    const all = await c.paginate((query) => c.ok(c.api.GET('/api/atlas/v2/groups', {params: {query}}), 'listGroups'), 2)
+    const all = await c.paginate((query) => c.ok(c.api.GET('/api/atlas/v2/groups', {params: {query}})), 2)
     expect(all.map((x) => x.id)).toEqual(['1-0', '1-1', '2-0', '2-1', '3-0'])
   })
 
   it('uses service-account bearer tokens, fetched once and cached', async () => {
     const c = client({credentials: {type: 'serviceAccount', clientId: SA.clientId, clientSecret: SA.clientSecret}})
     const before = tokenRequests
-    for (let i = 0; i < 3; i++) await c.ok(c.api.GET('/api/atlas/v2/groups', {params: {query: {pageNum: 3}}}), 'listGroups')
+    for (let i = 0; i < 3; i++) await c.ok(c.api.GET('/api/atlas/v2/groups', {params: {query: {pageNum: 3}}}))
     expect(tokenRequests - before).toBe(1)
   })
 

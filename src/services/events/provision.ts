@@ -97,7 +97,7 @@ async function step<T>(what: string, fn: () => Promise<T>, tries = 6): Promise<T
 
 async function findProject(client: AtlasClient, name: string): Promise<Group | undefined> {
   try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: name}}}), 'getGroupByName')
+    return await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: name}}}))
   } catch (error) {
     if (error instanceof AtlasApiError && error.status === 404) return undefined
     throw error
@@ -155,7 +155,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     if (found) return checkOurs(found, entry.projectName, event, team)
     reused = false
     try {
-      const g = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]} as Group}), 'createGroup')
+      const g = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]} as Group}))
       made.project = true
       ledger.update(team.id, {projectId: g.id})
       return g
@@ -182,7 +182,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
 
   const userPath = {groupId: project.id, databaseName: 'admin', username: entry.username}
   const userExists = () =>
-    client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}}), 'getDatabaseUser').then(() => true, (e: unknown) => {
+    client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}})).then(() => true, (e: unknown) => {
       if (e instanceof AtlasApiError && e.status === 404) return false
       throw e
     })
@@ -210,15 +210,15 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     const body = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
     if (await userExists()) {
       // The ledger's fingerprint says whether Atlas already holds this password; when unsure, set it, so the bundle works.
-      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
+      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}))
     } else {
       reused = false
       try {
-        await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: project.id}}, body: body as never}), 'createDatabaseUser')
+        await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: project.id}}, body: body as never}))
         made.user = true
       } catch (error) {
         if (!(error instanceof AtlasApiError && error.errorCode === 'USER_ALREADY_EXISTS')) throw error
-        await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}), 'updateDatabaseUser')
+        await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}))
       }
     }
     ledger.update(team.id, {passwordFingerprint: passwordFingerprint(team, password)})
@@ -238,11 +238,11 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
     undone.push('project')
   } else if (entry?.projectId) {
     if (made.user) {
-      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: entry.projectId, databaseName: 'admin', username: entry.username}}}), 'deleteDatabaseUser')
+      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: entry.projectId, databaseName: 'admin', username: entry.username}}}))
       undone.push('user')
     }
     if (made.cluster) {
-      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: entry.projectId, clusterName: entry.clusterName}}}), 'deleteCluster')
+      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: entry.projectId, clusterName: entry.clusterName}}}))
       undone.push('cluster')
     }
   }

@@ -17,7 +17,7 @@ export interface TeardownOptions {
 
 async function protectionOff(client: AtlasClient, c: ClusterSummary): Promise<void> {
   if (!c.terminationProtection || c.kind === 'FLEX') return
-  await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}, body: {terminationProtectionEnabled: false}}), 'updateCluster')
+  await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}, body: {terminationProtectionEnabled: false}}))
 }
 
 /**
@@ -39,17 +39,17 @@ export async function teardownProject(client: AtlasClient, projectId: string, o:
   for (const c of clusters) await waitForCluster(client, projectId, c.name, {state: 'GONE'}, {timeoutMs: o.timeoutMs, intervalMs: o.pollMs})
   const users = await listUsers(client, projectId)
   for (const u of users) {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: u.databaseName, username: u.username}}}), 'deleteDatabaseUser').catch(ignore404)
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: u.databaseName, username: u.username}}})).catch(ignore404)
   }
   const entries = await listEntries(client, projectId)
   for (const e of entries) {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: projectId, entryValue: e.entry}}}), 'deleteAccessListEntry').catch(ignore404)
+    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: projectId, entryValue: e.entry}}})).catch(ignore404)
   }
   if (!o.deleteProject) return {clusters: clusters.length, users: users.length, entries: entries.length, project: false}
   const deadline = Date.now() + (o.timeoutMs ?? defaultTimeoutMs(ATLAS_TAKES.dedicatedDelete))
   for (;;) {
     try {
-      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: projectId}}}), 'deleteGroup')
+      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: projectId}}}))
       break
     } catch (error) {
       if (error instanceof AtlasApiError && error.status === 404) break

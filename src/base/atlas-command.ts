@@ -14,14 +14,20 @@ import {Prompter} from '../ui/prompts.js'
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AtlasCommand)['baseFlags'] & T['flags']>
 
 /** Maps anything thrown to the one error type the CLI renders. */
+/** oclif wraps a flag's own parse error in "Parsing --flag" and a help pointer; the error already names the flag. */
+const tidy = (message: string) => message.replace(/^Parsing --[\w-]+ *\n\t/, '').replace(/\n\s*See more help with --help$/, '')
+
 export function toAtlasCtlError(error: unknown): AtlasCtlError {
-  if (error instanceof AtlasCtlError) return error
+  if (error instanceof AtlasCtlError) {
+    error.message = tidy(error.message)
+    return error
+  }
   const e = error as Error & {oclif?: {exit?: number}; code?: string}
   if (e?.name === 'ExitPromptError') return new CancelledError()
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
     // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
     const exit = 'parse' in e ? ExitCode.usage : e.oclif?.exit ?? ExitCode.failure
-    const message = e.message.replace(/\n\s*See more help with --help$/, '')
+    const message = tidy(e.message)
     return exit === ExitCode.usage ? new UsageError(message, {code: 'USAGE'}) : new AtlasCtlError(message, exit as never, {code: 'CLI'})
   }
   return new AtlasCtlError(e?.message ?? String(error), ExitCode.failure, {code: 'UNEXPECTED', cause: error})

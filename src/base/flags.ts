@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {parseDuration} from '../lib/duration.js'
 
 /** Shared flags, declared once so every command spells and documents them alike. */
 export const projectFlag = Flags.string({
@@ -9,7 +10,12 @@ export const projectFlag = Flags.string({
 export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until Atlas finishes (default: on a terminal).'})
 /** Atlas shows an M0 UPDATING while it takes a database-user change; the credentials work after. */
 export const userWaitFlag = Flags.boolean({allowNo: true, description: 'Wait until each M0 the user reaches has taken the change; Atlas shows it UPDATING meanwhile (default: on a terminal).'})
-export const timeoutFlag = Flags.string({
+/** A duration flag, parsed and checked at parse time (90s, 15m, 1h, 7d): a bad value is exit 2 naming it. */
+export const durationFlag = Flags.custom<number>({
+  parse: async (value, _context, options) => parseDuration(value, options.name),
+})
+
+export const timeoutFlag = durationFlag({
   description: 'Give up waiting after this long (exit 5), e.g. 90s, 15m, 1h. Default: four times what Atlas usually takes for the change, at least 10m (an M10 creation: 1h; an upgrade from M0: 1h40m).',
 })
 

@@ -3,7 +3,6 @@ import type {AtlasClient} from '../atlas/client.js'
 import {AtlasCommand} from '../base/atlas-command.js'
 import {timeoutFlag} from '../base/flags.js'
 import {type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
-import {optionalDuration} from '../lib/duration.js'
 import {UsageError} from '../lib/errors.js'
 import {checkSecretDestination} from '../lib/secret-file.js'
 import {describePrice} from '../lib/prices.js'
@@ -64,7 +63,7 @@ export default class Setup extends AtlasCommand<Result> {
     }
     const given = (flags.ip ?? []).map(parseEntry)
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'] || Boolean(flags.dotenv), json: this.jsonEnabled()}
     if (flags.dotenv) checkSecretDestination(flags.dotenv, 'dotenv')
     checkPasswordDestination(output, true)

@@ -6,11 +6,6 @@ const UNIT_MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000
  * Strict durations: `500ms`, `90s`, `15m`, `48h`, `7d`, `1w`, or a sum such as `1h30m`.
  * Anything else is a usage error naming the flag and the value.
  */
-/** An optional flag's duration: undefined when it was not given. */
-export function optionalDuration(value: string | undefined, flag: string): number | undefined {
-  return value === undefined ? undefined : parseDuration(value, flag)
-}
-
 export function parseDuration(value: string, flag: string): number {
   const text = value.trim()
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy

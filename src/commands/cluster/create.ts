@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../../atlas/catalog.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {describePrice, PRICES_AS_OF} from '../../lib/prices.js'
 import {CLUSTER_NAME, validateSpec} from '../../services/clusters.js'
 import {createClusterFlow, type CreateResult, type ProjectTarget} from '../../services/cluster-create.js'
@@ -41,7 +40,7 @@ export default class ClusterCreate extends AtlasCommand<CreateResult> {
 
   protected async execute(): Promise<CreateResult> {
     const {args, flags} = await this.parse(ClusterCreate)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const tags = parseTags(flags.tag)
     const p = this.prompt
     const settings = await this.settings({projectId: flags.project, orgId: flags['org-id']})

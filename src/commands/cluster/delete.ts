@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {ConflictError} from '../../lib/errors.js'
 import {type ClusterSummary, deleteCluster, resolveCluster, waitForCluster} from '../../services/clusters.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
@@ -16,7 +15,7 @@ export default class ClusterDelete extends AtlasCommand<Result> {
 
   protected async execute(): Promise<Result> {
     const {args, flags} = await this.parse(ClusterDelete)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const project = await this.project(flags.project)
     const settings = await this.settings({projectId: flags.project, clusterName: args.name})
     const client = await this.atlas()

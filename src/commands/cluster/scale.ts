@@ -2,7 +2,6 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {MissingValueError, UsageError} from '../../lib/errors.js'
 import {readSpecFile} from '../../lib/spec-file.js'
 import {scaleCluster, type ScaleResult} from '../../services/scale.js'
@@ -42,7 +41,7 @@ export default class ClusterScale extends AtlasCommand<Result> {
 
   protected async execute(): Promise<Result> {
     const {args, flags} = await this.parse(ClusterScale)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const schedule = flags.schedule ? await readSpecFile(flags.schedule, scheduleSchema, 'schedule file') : undefined
     let evaluation: Evaluation | undefined
     if (schedule) {

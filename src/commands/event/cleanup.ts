@@ -1,8 +1,8 @@
 import fs from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {timeoutFlag} from '../../base/flags.js'
-import {optionalDuration, parseDuration} from '../../lib/duration.js'
+import {durationFlag, timeoutFlag} from '../../base/flags.js'
+import {parseDuration} from '../../lib/duration.js'
 import {ConflictError, PartialFailureError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
@@ -23,7 +23,7 @@ export default class EventCleanup extends AtlasCommand<CleanupReport> {
   static override args = {event: Args.string({required: true, description: 'Event id, or the event file.'})}
   static override flags = {
     team: Flags.string({description: 'Only this team.'}),
-    'older-than': Flags.string({description: 'Only projects created longer ago than this (e.g. 48h).'}),
+    'older-than': durationFlag({description: 'Only projects created longer ago than this (e.g. 48h).'}),
     grace: Flags.string({description: 'Remove nothing until this long after the event\'s end (e.g. 7d).'}),
     auto: Flags.boolean({description: 'With an event file: execute if its cleanup.auto is true (for cron).'}),
     force: Flags.boolean({description: 'Also remove teams whose event (plus --grace) has not ended yet.'}),
@@ -32,11 +32,11 @@ export default class EventCleanup extends AtlasCommand<CleanupReport> {
 
   protected async execute(): Promise<CleanupReport> {
     const {args, flags} = await this.parse(EventCleanup)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const file = fs.existsSync(args.event) && fs.statSync(args.event).isFile() ? await readEventFile(args.event) : undefined
     const eventId = file?.id ?? args.event
     const grace = flags.grace ?? file?.cleanup.grace
-    const filter = {team: flags.team, olderThanMs: flags['older-than'] ? parseDuration(flags['older-than'], 'older-than') : undefined, graceMs: grace ? parseDuration(grace, 'grace') : undefined}
+    const filter = {team: flags.team, olderThanMs: flags['older-than'], graceMs: grace ? parseDuration(grace, 'grace') : undefined}
     const client = await this.atlas()
     const plan = await planCleanup(client, eventId, filter)
     const execute = this.globals.yes || (flags.auto && Boolean(file?.cleanup.auto))

@@ -3,7 +3,6 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {MissingValueError, PartialFailureError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
@@ -43,7 +42,7 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
 
   protected async execute(): Promise<ProvisionReport> {
     const {args, flags} = await this.parse(EventProvision)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     let event: EventFile
     if (flags.roster) {
       if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')

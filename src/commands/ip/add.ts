@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
-import {optionalDuration, parseExpiry} from '../../lib/duration.js'
+import {parseExpiry} from '../../lib/duration.js'
 import {MissingValueError, UsageError} from '../../lib/errors.js'
 import {addEntries, type AddEntriesResult, currentAddress, parseEntry, waitActive} from '../../services/access-list.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
@@ -28,7 +28,7 @@ export default class IpAdd extends AtlasCommand<Result> {
     const {argv, flags} = await this.parse(IpAdd)
     const given = (argv as string[]).map(parseEntry)
     if (given.length === 0 && !flags['current-ip']) throw new MissingValueError('ENTRY', 'access list entry (an address, a CIDR block, or --current-ip)')
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const expires = flags.expires ? parseExpiry(flags.expires, 'expires') : undefined
     if (expires && expires.getTime() - Date.now() > 7 * 86_400_000) throw new UsageError(`--expires ${flags.expires} is more than a week ahead; Atlas allows at most 7 days.`, {details: {flag: 'expires'}})
     const open = given.filter((e) => e.anywhere)

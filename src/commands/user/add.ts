@@ -1,7 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
 import {addUser, DEFAULT_ROLE, deleteUser, parseRole, parseUserExpiry, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
 import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
@@ -39,7 +38,7 @@ export default class UserAdd extends AtlasCommand<Result> {
     const {args, flags} = await this.parse(UserAdd)
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
     const expires = flags.expires ? parseUserExpiry(flags.expires) : undefined
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     if (flags.description && flags.description.length > 100) throw new UsageError('--description has at most 100 characters.', {details: {flag: 'description'}})
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}
     checkPasswordDestination(output, !flags['password-stdin'])

@@ -1,7 +1,6 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
-import {optionalDuration} from '../../lib/duration.js'
 import {rotatePassword, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
 import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
@@ -19,7 +18,7 @@ export default class UserRotatePassword extends AtlasCommand<Result> {
     const {args, flags} = await this.parse(UserRotatePassword)
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}
     checkPasswordDestination(output, true)
-    const timeoutMs = optionalDuration(flags.timeout, 'timeout')
+    const timeoutMs = flags.timeout
     const project = await this.project(flags.project)
     const client = await this.atlas()
     const r = await rotatePassword(client, project, args.username)

@@ -1,4 +1,5 @@
 import {createRequire} from 'node:module'
+import type {components} from './openapi.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -26,4 +27,11 @@ export const INSTANCE_SIZES: Record<Provider | 'TENANT', readonly string[]> = {
 }
 
 export const ROLE_NAMES: readonly string[] = (schemas.DatabaseUserRole.properties.roleName.enum as string[]).filter((r) => !r.startsWith('<'))
+
+export type RoleName = components['schemas']['DatabaseUserRole']['roleName']
+
+/** A built-in role the spec lists (the spec's list, read at run time, is the one the type is made from). */
+export function isRoleName(name: string): name is RoleName {
+  return ROLE_NAMES.includes(name)
+}
 

@@ -61,6 +61,19 @@ export class AtlasClient {
     return data as D
   }
 
+  /**
+   * The one "absent on 404": the data, or undefined when Atlas answers 404, or one of the error codes that mean
+   * absent for this caller (a flex cluster read through the cluster API, a cluster already being deleted).
+   */
+  async found<D>(call: Promise<Outcome<D>>, alsoAbsent: readonly string[] = []): Promise<D | undefined> {
+    try {
+      return await this.ok(call)
+    } catch (error) {
+      if (error instanceof AtlasApiError && (error.status === 404 || (error.errorCode !== undefined && alsoAbsent.includes(error.errorCode)))) return undefined
+      throw error
+    }
+  }
+
   /** Walks pageNum until totalCount items are read or a page comes back short. */
   async paginate<T>(page: (query: {pageNum: number; itemsPerPage: number}) => Promise<{results?: T[]; totalCount?: number}>, itemsPerPage = 500): Promise<T[]> {
     const all: T[] = []

@@ -33,6 +33,11 @@ function exitFor(status: number): ExitCodeValue {
   return ExitCode.failure
 }
 
+/** Atlas's answer to a flex cluster read or changed through the cluster API (recorded). */
+export const FLEX_IN_CLUSTER_API = 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API'
+
+export const ALREADY_DELETING = 'CLUSTER_ALREADY_REQUESTED_DELETION'
+
 /** An Atlas API error response, with its status, errorCode and detail. */
 export class AtlasApiError extends AtlasCtlError {
   constructor(

@@ -106,8 +106,11 @@ export async function deleteEntries(client: AtlasClient, project: {id: string; n
   if (missing.length > 0) throw new NotFoundError(`Not on the access list of "${project.name}": ${missing.join(', ')}. Nothing was deleted.`, {code: 'ENTRY_NOT_FOUND', details: {missing}})
   const targets = entries.map((e) => byValue.get(e.value) ?? byValue.get(e.cidr)!)
   await confirm(`This removes ${targets.join(', ')} from the access list of "${project.name}".`)
-  for (const value of targets) {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: project.id, entryValue: value}}}))
-  }
+  for (const value of targets) await deleteEntry(client, project.id, value)
   return targets
+}
+
+/** The one delete of an entry; one already gone is done. */
+export async function deleteEntry(client: AtlasClient, projectId: string, entryValue: string): Promise<void> {
+  await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: projectId, entryValue}}}))
 }

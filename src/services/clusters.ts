@@ -1,5 +1,5 @@
 import type {AtlasClient, Cluster, FlexCluster} from '../atlas/client.js'
-import {AtlasApiError} from '../atlas/errors.js'
+import {ALREADY_DELETING, AtlasApiError, FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {NotFoundError, UsageError} from '../lib/errors.js'
 import {closeMatches, commandLine} from '../lib/text.js'
@@ -119,20 +119,13 @@ export async function listClusters(client: AtlasClient, projectId: string): Prom
 /** A cluster of any kind by name, or undefined when Atlas says 404. */
 export async function getCluster(client: AtlasClient, projectId: string, name: string): Promise<ClusterSummary | undefined> {
   try {
-    const c = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}))
-    return summarizeCluster(c)
+    const c = await client.found(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}))
+    return c && summarizeCluster(c)
   } catch (error) {
-    if (!(error instanceof AtlasApiError)) throw error
-    if (error.status === 404) return undefined
-    if (error.errorCode !== 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API') throw error
+    if (!(error instanceof AtlasApiError && error.errorCode === FLEX_IN_CLUSTER_API)) throw error
   }
-  try {
-    const f = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: projectId, name}}}))
-    return summarizeFlex(f)
-  } catch (error) {
-    if (error instanceof AtlasApiError && error.status === 404) return undefined
-    throw error
-  }
+  const f = await client.found(client.api.GET('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: projectId, name}}}))
+  return f && summarizeFlex(f)
 }
 
 /** The one cluster lookup; not found is exit 4 with the close matches. */
@@ -191,12 +184,19 @@ export function sameSpec(c: ClusterSummary, spec: ClusterSpec): {same: boolean; 
   return {same: differences.length === 0, differences}
 }
 
-export async function deleteCluster(client: AtlasClient, c: ClusterSummary): Promise<void> {
+/** The one delete of a cluster; one already gone, or already being deleted, is done. */
+export async function deleteCluster(client: AtlasClient, c: Pick<ClusterSummary, 'projectId' | 'name' | 'kind'>): Promise<void> {
   if (c.kind === 'FLEX') {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: c.projectId, name: c.name}}}))
+    await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}/flexClusters/{name}', {params: {path: {groupId: c.projectId, name: c.name}}}), [ALREADY_DELETING])
   } else {
-    await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}}))
+    await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}}), [ALREADY_DELETING])
   }
+}
+
+/** Termination protection on or off; a flex cluster has none to change. */
+export async function setTerminationProtection(client: AtlasClient, c: Pick<ClusterSummary, 'projectId' | 'name' | 'kind'>, enabled: boolean): Promise<void> {
+  if (c.kind === 'FLEX') return
+  await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: c.projectId, clusterName: c.name}}, body: {terminationProtectionEnabled: enabled}}))
 }
 
 export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress' | 'resume'>

@@ -64,13 +64,23 @@ export function parseTags(values: string[] | undefined, flag = 'tag'): Array<{ke
   })
 }
 
-export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {
-  const group = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}))
-  return summarizeProject(group)
+/** The project of that exact name, with its tags, or undefined. */
+export async function findGroup(client: AtlasClient, name: string): Promise<Group | undefined> {
+  return client.found(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: name}}}))
 }
 
+/** The one create of a project. */
+export async function createGroup(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<Group> {
+  return client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}))
+}
+
+export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {
+  return summarizeProject(await createGroup(client, input))
+}
+
+/** The one delete of a project; one already gone is done. */
 export async function deleteProject(client: AtlasClient, id: string): Promise<void> {
-  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}))
+  await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}))
 }
 
 /** The org: explicit, else the only one the key sees. */

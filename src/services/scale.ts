@@ -1,5 +1,5 @@
 import type {AtlasClient, Cluster} from '../atlas/client.js'
-import {AtlasApiError} from '../atlas/errors.js'
+import {FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider} from '../atlas/catalog.js'
 import {ConflictError, UsageError} from '../lib/errors.js'
 import {priceOf} from '../lib/prices.js'
@@ -113,12 +113,7 @@ export interface ScaleResult {
 }
 
 async function rawCluster(client: AtlasClient, projectId: string, name: string): Promise<Cluster | undefined> {
-  try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}))
-  } catch (error) {
-    if (error instanceof AtlasApiError && (error.status === 404 || error.errorCode === 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API')) return undefined
-    throw error
-  }
+  return client.found(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}), [FLEX_IN_CLUSTER_API])
 }
 
 /** Cron-safe scaling: idempotent, pre-flight checked, locked against a second run on this host. */

@@ -1,6 +1,5 @@
 import type {AtlasClient, DatabaseUser} from '../atlas/client.js'
-import {AtlasApiError} from '../atlas/errors.js'
-import {ROLE_NAMES} from '../atlas/catalog.js'
+import {isRoleName, ROLE_NAMES} from '../atlas/catalog.js'
 import {parseExpiry} from '../lib/duration.js'
 import {mergeCredentialsFile} from '../lib/credentials-file.js'
 import {AtlasCtlError, ConflictError, type ErrorOptions, ExitCode, NotFoundError, PartialFailureError, UsageError} from '../lib/errors.js'
@@ -10,11 +9,7 @@ import {reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {closeMatches} from '../lib/text.js'
 import {type ClusterSummary, type ClusterWaitOptions, listClusters, waitForCluster} from './clusters.js'
 
-export interface Role {
-  roleName: string
-  databaseName: string
-  collectionName?: string
-}
+export type Role = DatabaseUser['roles'][number]
 
 export const DEFAULT_ROLE = 'readWriteAnyDatabase@admin'
 const WEEK_MS = 7 * 86_400_000
@@ -23,8 +18,9 @@ const ADMIN_ONLY = new Set(['atlasAdmin', 'readAnyDatabase', 'readWriteAnyDataba
 /** The official CLI's role syntax: `role@db` or `role@db.collection`. */
 export function parseRole(value: string): Role {
   const m = /^([A-Za-z]+)@([^.\s/\\"$*<>:|?]+)(?:\.(.+))?$/.exec(value)
-  if (!m || !ROLE_NAMES.includes(m[1])) {
-    const name = m?.[1] ?? value.split('@')[0]
+  const roleName = m?.[1] ?? value.split('@')[0]
+  if (!m || !isRoleName(roleName)) {
+    const name = roleName
     const close = closeMatches(name, [...ROLE_NAMES])
     throw new UsageError(`Invalid --role "${value}": use ROLE@DB or ROLE@DB.COLLECTION with ROLE one of ${ROLE_NAMES.join(', ')}.${close.length ? ` Did you mean ${close[0]}?` : ''}`, {
       code: 'INVALID_ROLE',
@@ -32,7 +28,7 @@ export function parseRole(value: string): Role {
     })
   }
   if (ADMIN_ONLY.has(m[1]) && (m[2] !== 'admin' || m[3])) throw new UsageError(`Invalid --role "${value}": ${m[1]} applies to the admin database (${m[1]}@admin).`, {code: 'INVALID_ROLE', details: {flag: 'role', value}})
-  return {roleName: m[1], databaseName: m[2], ...(m[3] ? {collectionName: m[3]} : {})}
+  return {roleName, databaseName: m[2], ...(m[3] ? {collectionName: m[3]} : {})}
 }
 
 export const formatRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName ? `.${r.collectionName}` : ''}`
@@ -69,13 +65,24 @@ export async function listUsers(client: AtlasClient, projectId: string): Promise
   return users.map(summarizeUser)
 }
 
-async function getUser(client: AtlasClient, projectId: string, username: string): Promise<DatabaseUser | undefined> {
-  try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: 'admin', username}}}))
-  } catch (error) {
-    if (error instanceof AtlasApiError && error.status === 404) return undefined
-    throw error
-  }
+/** The one write path for each database-user change; the functions above add the checks, the events reuse these. */
+export type UserBody = Pick<DatabaseUser, 'databaseName' | 'groupId' | 'username' | 'roles'> & Partial<Pick<DatabaseUser, 'password' | 'scopes' | 'deleteAfterDate' | 'description'>>
+
+export async function createDatabaseUser(client: AtlasClient, projectId: string, body: UserBody): Promise<DatabaseUser> {
+  return client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}}, body: body as DatabaseUser}))
+}
+
+export async function updateDatabaseUser(client: AtlasClient, projectId: string, databaseName: DatabaseUser['databaseName'], username: string, body: UserBody): Promise<DatabaseUser> {
+  return client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName, username}}, body: body as DatabaseUser}))
+}
+
+/** Deleting a user that is already gone is done, not a failure. */
+export async function deleteDatabaseUser(client: AtlasClient, projectId: string, databaseName: string, username: string): Promise<void> {
+  await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName, username}}}))
+}
+
+export async function getUser(client: AtlasClient, projectId: string, username: string): Promise<DatabaseUser | undefined> {
+  return client.found(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName: 'admin', username}}}))
 }
 
 export async function requireUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<DatabaseUser> {
@@ -175,13 +182,13 @@ export async function addUser(client: AtlasClient, input: AddUserInput): Promise
   }
   const password = input.password ?? generatePassword()
   redactor.add(password)
-  const body = {
+  const body: UserBody = {
     databaseName: 'admin', groupId: input.project.id, username: input.username, password,
     roles: input.roles, scopes: input.clusters.map((name) => ({name, type: 'CLUSTER'})),
     ...(input.expires ? {deleteAfterDate: input.expires} : {}),
     ...(input.description ? {description: input.description} : {}),
   }
-  const created = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: input.project.id}}, body: body as DatabaseUser}))
+  const created = await createDatabaseUser(client, input.project.id, body)
   const inScope = input.clusters.length > 0 ? clusters.filter((c) => input.clusters.includes(c.name)) : clusters
   return {user: summarizeUser(created), generatedPassword: input.password === undefined, credentials: credentialsFor(input.username, password, input.project.name, inScope), clusters: inScope}
 }
@@ -190,8 +197,8 @@ export async function rotatePassword(client: AtlasClient, project: {id: string; 
   const u = await requireUser(client, project, username)
   redactor.add(password)
   // The spec's PATCH body is the whole user; only the password changes.
-  const body = {databaseName: u.databaseName, groupId: project.id, username: u.username, roles: u.roles, scopes: u.scopes ?? [], password, ...(u.deleteAfterDate ? {deleteAfterDate: u.deleteAfterDate} : {})}
-  const updated = await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}, body: body as DatabaseUser}))
+  const body: UserBody = {databaseName: u.databaseName, groupId: project.id, username: u.username, roles: u.roles, scopes: u.scopes ?? [], password, ...(u.deleteAfterDate ? {deleteAfterDate: u.deleteAfterDate} : {})}
+  const updated = await updateDatabaseUser(client, project.id, u.databaseName, username, body)
   const scoped = (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name)
   const clusters = (await listClusters(client, project.id)).filter((c) => scoped.length === 0 || scoped.includes(c.name))
   return {user: summarizeUser(updated), generatedPassword: true, credentials: credentialsFor(username, password, project.name, clusters), clusters}
@@ -209,6 +216,6 @@ export async function waitUntilUsable(client: AtlasClient, project: {id: string;
 
 export async function deleteUser(client: AtlasClient, project: {id: string; name: string}, username: string): Promise<UserSummary> {
   const u = await requireUser(client, project, username)
-  await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: project.id, databaseName: u.databaseName, username}}}))
+  await deleteDatabaseUser(client, project.id, u.databaseName, username)
   return summarizeUser(u)
 }

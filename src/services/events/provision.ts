@@ -11,13 +11,14 @@ import {generatePassword, withCredentials} from '../../lib/password.js'
 import {redactor} from '../../lib/secrets.js'
 import {reportedWrite, type WriteReport, writeSecretFile} from '../../lib/secret-file.js'
 import {addEntries, parseEntry} from '../access-list.js'
-import {type ClusterSummary, createCluster, getCluster, waitForCluster} from '../clusters.js'
-import {summarizeProject, type ProjectSummary} from '../projects.js'
+import {type ClusterSummary, createCluster, deleteCluster, getCluster, waitForCluster} from '../clusters.js'
+import {createGroup, findGroup, summarizeProject, type ProjectSummary} from '../projects.js'
 import {type AdaptiveLimit, pool} from '../pool.js'
 import {clusterNameFor, endsAtTag, type EventFile, projectNameFor, type Team, userNameFor} from './event-file.js'
 import type {Ledger} from './ledger.js'
 import {tagOf} from './status.js'
 import {teardownProject} from './teardown.js'
+import {createDatabaseUser, deleteDatabaseUser, getUser, updateDatabaseUser, type UserBody} from '../users.js'
 
 export interface ProvisionInput {
   event: EventFile
@@ -95,15 +96,6 @@ async function step<T>(what: string, fn: () => Promise<T>, tries = 6): Promise<T
   }
 }
 
-async function findProject(client: AtlasClient, name: string): Promise<Group | undefined> {
-  try {
-    return await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: name}}}))
-  } catch (error) {
-    if (error instanceof AtlasApiError && error.status === 404) return undefined
-    throw error
-  }
-}
-
 
 /** A team's bundle, if the file exists. A file that is not this team's bundle is never overwritten. */
 function readBundle(file: string, team: Team): Bundle | undefined {
@@ -151,17 +143,17 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   let reused = true
 
   const group = await step('project', async () => {
-    const found = await findProject(client, entry.projectName)
+    const found = await findGroup(client, entry.projectName)
     if (found) return checkOurs(found, entry.projectName, event, team)
     reused = false
     try {
-      const g = await client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]} as Group}))
+      const g = await createGroup(client, {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]})
       made.project = true
       ledger.update(team.id, {projectId: g.id})
       return g
     } catch (error) {
       if (!(error instanceof AtlasApiError && error.errorCode === 'GROUP_ALREADY_EXISTS')) throw error
-      const raced = await findProject(client, entry.projectName)
+      const raced = await findGroup(client, entry.projectName)
       if (!raced) throw error
       return checkOurs(raced, entry.projectName, event, team)
     }
@@ -180,12 +172,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     }
   })
 
-  const userPath = {groupId: project.id, databaseName: 'admin', username: entry.username}
-  const userExists = () =>
-    client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}})).then(() => true, (e: unknown) => {
-      if (e instanceof AtlasApiError && e.status === 404) return false
-      throw e
-    })
+  const userExists = async () => (await getUser(client, project.id, entry.username)) !== undefined
   // The bundle whose password Atlas holds (the ledger keeps its fingerprint), from this --out or any folder an
   // earlier run wrote to; failing that, one found in this --out, whose password is then set.
   const bundleFile = path.join(input.outDir, `${team.id}.json`)
@@ -207,18 +194,18 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   ledger.update(team.id, {bundle: bundleFile})
   const password = bundle.password
   await step('user', async () => {
-    const body = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
+    const body: UserBody = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
     if (await userExists()) {
       // The ledger's fingerprint says whether Atlas already holds this password; when unsure, set it, so the bundle works.
-      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}))
+      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await updateDatabaseUser(client, project.id, 'admin', entry.username, body)
     } else {
       reused = false
       try {
-        await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: project.id}}, body: body as never}))
+        await createDatabaseUser(client, project.id, body)
         made.user = true
       } catch (error) {
         if (!(error instanceof AtlasApiError && error.errorCode === 'USER_ALREADY_EXISTS')) throw error
-        await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: userPath}, body: body as never}))
+        await updateDatabaseUser(client, project.id, 'admin', entry.username, body)
       }
     }
     ledger.update(team.id, {passwordFingerprint: passwordFingerprint(team, password)})
@@ -238,11 +225,11 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
     undone.push('project')
   } else if (entry?.projectId) {
     if (made.user) {
-      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: entry.projectId, databaseName: 'admin', username: entry.username}}}))
+      await deleteDatabaseUser(client, entry.projectId, 'admin', entry.username)
       undone.push('user')
     }
     if (made.cluster) {
-      await client.ok(client.api.DELETE('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: entry.projectId, clusterName: entry.clusterName}}}))
+      await deleteCluster(client, {projectId: entry.projectId, name: entry.clusterName, kind: input.event.defaults.tier === 'FLEX' ? 'FLEX' : input.event.defaults.tier === 'M0' ? 'M0' : 'dedicated'})
       undone.push('cluster')
     }
   }

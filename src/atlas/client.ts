@@ -3,16 +3,25 @@ import {z} from 'zod'
 import type {Credentials} from '../config/settings.js'
 import {AuthError} from '../lib/errors.js'
 import {AtlasApiError, type AtlasErrorBody} from './errors.js'
-import type {components, paths} from './openapi.js'
+import type {components, paths, Readable, Writable} from './openapi.js'
 import {createTransport, OPERATION_HEADER, RETRIES_HEADER, type TransportOptions, type TransportStats} from './transport.js'
 
 export type Schemas = components['schemas']
-export type Cluster = Schemas['ClusterDescription20240805']
-export type FlexCluster = Schemas['FlexClusterDescription20241113']
-export type Group = Schemas['Group']
-export type Org = Schemas['AtlasOrganization']
-export type DatabaseUser = Schemas['CloudDatabaseUser']
-export type AccessEntry = Schemas['NetworkPermissionEntry']
+// What Atlas answers (no writeOnly fields, such as a password) and what a request may send (no readOnly fields,
+// such as ids): openapi-typescript's read/write markers, so request bodies are typed without casts.
+export type Cluster = Readable<Schemas['ClusterDescription20240805']>
+export type FlexCluster = Readable<Schemas['FlexClusterDescription20241113']>
+export type Group = Readable<Schemas['Group']>
+export type Org = Readable<Schemas['AtlasOrganization']>
+export type DatabaseUser = Readable<Schemas['CloudDatabaseUser']>
+export type AccessEntry = Readable<Schemas['NetworkPermissionEntry']>
+export type ClusterBody = Writable<Schemas['ClusterDescription20240805']>
+export type FlexClusterBody = Writable<Schemas['FlexClusterDescriptionCreate20241113']>
+export type DatabaseUserBody = Writable<Schemas['CloudDatabaseUser']>
+export type AccessEntryBody = Writable<Schemas['NetworkPermissionEntry']>
+export type ProviderSettingsBody = Writable<Schemas['ClusterProviderSettings']>
+export type FlexUpgradeBody = Writable<Schemas['AtlasTenantClusterUpgradeRequest20240805']>
+export type RegionConfigBody = ClusterBody['replicationSpecs'] extends Array<{regionConfigs?: Array<infer R>}> | undefined ? R : never
 
 const ipInfo = z.object({currentIpv4Address: z.string().min(1)})
 const ipInfoError = z.looseObject({detail: z.string().optional(), errorCode: z.string().optional()})

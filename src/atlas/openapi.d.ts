@@ -3,6 +3,20 @@
  * Do not make direct changes to the file.
  */
 
+export type $Read<T> = {
+    readonly $read: T;
+};
+export type $Write<T> = {
+    readonly $write: T;
+};
+export type Readable<T> = T extends $Write<any> ? never : T extends $Read<infer U> ? Readable<U> : T extends (infer E)[] ? Readable<E>[] : T extends object ? {
+    [K in keyof T as NonNullable<T[K]> extends $Write<any> ? never : K]: Readable<T[K]>;
+} : T;
+export type Writable<T> = T extends $Read<any> ? never : T extends $Write<infer U> ? Writable<U> : T extends (infer E)[] ? Writable<E>[] : T extends object ? {
+    [K in keyof T as NonNullable<T[K]> extends $Read<any> ? never : K]: Writable<T[K]>;
+} & {
+    [K in keyof T as NonNullable<T[K]> extends $Read<any> ? K : never]?: never;
+} : T;
 export interface paths {
     "/api/atlas/v2/groups": {
         parameters: {
@@ -499,7 +513,7 @@ export interface components {
              * Format: int32
              * @description Target throughput desired for storage attached to this hardware. Only returned for Gen 2 instance sizes with Standard (GP3) volume type.
              */
-            readonly diskThroughput?: number;
+            diskThroughput?: $Read<number>;
             /**
              * @description Type of storage you want to attach to your AWS-provisioned cluster.
              *
@@ -602,13 +616,13 @@ export interface components {
              * Format: int32
              * @description HTTP status code returned with this error.
              */
-            readonly error: number;
+            error: $Read<number>;
             /** @description Application error code returned with this error. */
-            readonly errorCode: string;
+            errorCode: $Read<string>;
             /** @description Parameters used to give more information about the error. */
-            readonly parameters?: Record<string, never>[];
+            parameters?: $Read<Record<string, never>[]>;
             /** @description Application error message returned with this error. */
-            readonly reason?: string | null;
+            reason?: $Read<string | null>;
         };
         /** @description Details that describe the organization. */
         AtlasOrganization: {
@@ -616,11 +630,11 @@ export interface components {
              * @description Unique 24-hexadecimal digit string that identifies the organization.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /** @description Flag that indicates whether this organization has been deleted. */
-            readonly isDeleted?: boolean;
+            isDeleted?: $Read<boolean>;
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description Human-readable label that identifies the organization. */
             name: string;
             /**
@@ -788,7 +802,7 @@ export interface components {
             /** @description Description of this database user. */
             description?: string;
             /** @description Unique 24-hexadecimal digit string that identifies the project. */
-            groupId: string;
+            groupId: $Write<string>;
             /** @description List that contains the key-value pairs for tagging and categorizing the MongoDB database user. The labels that you define do not appear in the console. */
             labels?: components["schemas"]["ComponentLabel"][];
             /**
@@ -798,7 +812,7 @@ export interface components {
              */
             ldapAuthType?: "NONE" | "GROUP" | "USER";
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /**
              * @description Human-readable label that indicates whether the new database user or group authenticates with OIDC federated authentication. To create a federated authentication user, specify the value of USER in this field. To create a federated authentication group, specify the value of `IDP_GROUP` in this field.
              * @default NONE
@@ -806,7 +820,7 @@ export interface components {
              */
             oidcAuthType?: "NONE" | "IDP_GROUP" | "USER";
             /** @description Alphanumeric string that authenticates this database user against the database specified in `databaseName`. To authenticate with SCRAM-SHA, you must specify this parameter. This parameter doesn't appear in this response. */
-            password?: string;
+            password?: $Write<string>;
             /** @description List that provides the pairings of one role with one applicable database. */
             roles: components["schemas"]["DatabaseUserRole"][];
             /** @description List that contains clusters, MongoDB Atlas Data Lakes, and MongoDB Atlas Streams Workspaces that this database user can access. If omitted, MongoDB Cloud grants the database user access to all the clusters, MongoDB Atlas Data Lakes, and MongoDB Atlas Streams Workspaces in the project. */
@@ -934,23 +948,23 @@ export interface components {
          */
         ClusterConnectionStrings: {
             /** @description Private endpoint-aware connection strings that use AWS-hosted clusters with Amazon Web Services (AWS) PrivateLink. Each key identifies an Amazon Web Services (AWS) interface endpoint. Each value identifies the related `mongodb://` connection string that you use to connect to MongoDB Cloud through the interface endpoint that the key names. */
-            readonly awsPrivateLink?: {
+            awsPrivateLink?: $Read<{
                 [key: string]: string;
-            };
+            }>;
             /** @description Private endpoint-aware connection strings that use AWS-hosted clusters with Amazon Web Services (AWS) PrivateLink. Each key identifies an Amazon Web Services (AWS) interface endpoint. Each value identifies the related `mongodb://` connection string that you use to connect to Atlas through the interface endpoint that the key names. If the cluster uses an optimized connection string, `awsPrivateLinkSrv` contains the optimized connection string. If the cluster has the non-optimized (legacy) connection string, `awsPrivateLinkSrv` contains the non-optimized connection string even if an optimized connection string is also present. */
-            readonly awsPrivateLinkSrv?: {
+            awsPrivateLinkSrv?: $Read<{
                 [key: string]: string;
-            };
+            }>;
             /** @description Network peering connection strings for each interface Virtual Private Cloud (VPC) endpoint that you configured to connect to this cluster. This connection string uses the `mongodb+srv://` protocol. The resource returns this parameter once someone creates a network peering connection to this cluster. This protocol tells the application to look up the host seed list in the Domain Name System (DNS). This list synchronizes with the nodes in a cluster. If the connection string uses this Uniform Resource Identifier (URI) format, you don't need to append the seed list or change the URI if the nodes change. Use this URI format if your driver supports it. If it doesn't, use `connectionStrings.private`. For Amazon Web Services (AWS) clusters, this resource returns this parameter only if you enable custom DNS. */
-            readonly private?: string;
+            private?: $Read<string>;
             /** @description List of private endpoint-aware connection strings that you can use to connect to this cluster through a private endpoint. This parameter returns only if you deployed a private endpoint to all regions to which you deployed this clusters' nodes. */
-            readonly privateEndpoint?: components["schemas"]["ClusterDescriptionConnectionStringsPrivateEndpoint"][];
+            privateEndpoint?: $Read<components["schemas"]["ClusterDescriptionConnectionStringsPrivateEndpoint"][]>;
             /** @description Network peering connection strings for each interface Virtual Private Cloud (VPC) endpoint that you configured to connect to this cluster. This connection string uses the `mongodb+srv://` protocol. The resource returns this parameter when someone creates a network peering connection to this cluster. This protocol tells the application to look up the host seed list in the Domain Name System (DNS). This list synchronizes with the nodes in a cluster. If the connection string uses this Uniform Resource Identifier (URI) format, you don't need to append the seed list or change the Uniform Resource Identifier (URI) if the nodes change. Use this Uniform Resource Identifier (URI) format if your driver supports it. If it doesn't, use `connectionStrings.private`. For Amazon Web Services (AWS) clusters, this parameter returns only if you [enable custom DNS](https://docs.atlas.mongodb.com/reference/api/aws-custom-dns-update/). */
-            readonly privateSrv?: string;
+            privateSrv?: $Read<string>;
             /** @description Public connection string that you can use to connect to this cluster. This connection string uses the `mongodb://` protocol. */
-            readonly standard?: string;
+            standard?: $Read<string>;
             /** @description Public connection string that you can use to connect to this cluster. This connection string uses the `mongodb+srv://` protocol. */
-            readonly standardSrv?: string;
+            standardSrv?: $Read<string>;
         };
         /** @description Configuration of a MongoDB Atlas cluster, including its replication topology, instance sizing, storage, and operational settings. */
         ClusterDescription20240805: {
@@ -986,13 +1000,13 @@ export interface components {
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
              */
-            readonly configServerType?: "DEDICATED" | "EMBEDDED";
+            configServerType?: $Read<"DEDICATED" | "EMBEDDED">;
             connectionStrings?: components["schemas"]["ClusterConnectionStrings"];
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this cluster. This parameter expresses its value in ISO 8601 format in UTC.
              */
-            readonly createDate?: string;
+            createDate?: $Read<string>;
             /**
              * @description Disk warming mode selection.
              * @default FULLY_WARMED
@@ -1000,19 +1014,19 @@ export interface components {
              */
             diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /** @description List of settings that represent the actual cluster state. This is read-only and always returned in the response. It reflects the current cluster configuration, which may differ from `replicationSpecs` due to system-managed changes. */
-            readonly effectiveReplicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
+            effectiveReplicationSpecs?: $Read<components["schemas"]["ReplicationSpec20240805"][]>;
             /**
              * @description Cloud service provider that manages your customer keys to provide an additional layer of encryption at rest for the cluster. To enable customer key management for encryption at rest, the cluster `replicationSpecs[n].regionConfigs[m].{type}Specs.instanceSize` setting must be `M10` or higher and `"backupEnabled" : false` or omitted entirely.
              * @enum {string}
              */
             encryptionAtRestProvider?: "NONE" | "AWS" | "AZURE" | "GCP";
             /** @description Feature compatibility version of the cluster. This will always appear regardless of whether FCV is pinned. */
-            readonly featureCompatibilityVersion?: string;
+            featureCompatibilityVersion?: $Read<string>;
             /**
              * Format: date-time
              * @description Feature compatibility version expiration date. Will only appear if FCV is pinned. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
              */
-            readonly featureCompatibilityVersionExpirationDate?: string;
+            featureCompatibilityVersionExpirationDate?: $Read<string>;
             /**
              * @description Set this field to configure the Sharding Management Mode when creating a new Global Cluster.
              *
@@ -1027,17 +1041,17 @@ export interface components {
              * @description Unique 24-hexadecimal character string that identifies the project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the cluster.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /**
              * @description Internal classification of the cluster's role. Possible values: `NONE` (regular user cluster), `SYSTEM_CLUSTER` (system cluster for backup), `INTERNAL_SHADOW_CLUSTER` (internal use shadow cluster for testing).
              * @enum {string}
              */
-            readonly internalClusterRole?: "NONE" | "SYSTEM_CLUSTER" | "INTERNAL_SHADOW_CLUSTER";
+            internalClusterRole?: $Read<"NONE" | "SYSTEM_CLUSTER" | "INTERNAL_SHADOW_CLUSTER">;
             /**
              * @deprecated
              * @description Collection of key-value pairs between 1 to 255 characters in length that tag and categorize the cluster. The MongoDB Cloud console doesn't display your labels.
@@ -1046,7 +1060,7 @@ export interface components {
              */
             labels?: components["schemas"]["ComponentLabel"][];
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             mongoDBEmployeeAccessGrant?: components["schemas"]["EmployeeAccessGrantView"];
             /**
              * @description MongoDB major version of the cluster. Set to the binary major version.
@@ -1057,7 +1071,7 @@ export interface components {
              */
             mongoDBMajorVersion?: string;
             /** @description Version of MongoDB that the cluster runs. */
-            readonly mongoDBVersion?: string;
+            mongoDBVersion?: $Read<string>;
             /** @description Human-readable label that identifies the cluster. */
             name?: string;
             /** @description Flag that indicates whether the cluster is paused. */
@@ -1109,7 +1123,7 @@ export interface components {
              *      - `REPAIRING`: One or more nodes in the cluster are being returned to service by the Atlas control plane. Other nodes should continue to provide service as normal.
              * @enum {string}
              */
-            readonly stateName?: "IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING";
+            stateName?: $Read<"IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING">;
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the cluster. */
             tags?: components["schemas"]["ResourceTag"][];
             /**
@@ -1135,18 +1149,18 @@ export interface components {
          */
         ClusterDescriptionConnectionStringsPrivateEndpoint: {
             /** @description Private endpoint-aware connection string that uses the `mongodb://` protocol to connect to MongoDB Cloud through a private endpoint. */
-            readonly connectionString?: string;
+            connectionString?: $Read<string>;
             /** @description List that contains the private endpoints through which you connect to MongoDB Cloud when you use `connectionStrings.privateEndpoint[n].connectionString` or `connectionStrings.privateEndpoint[n].srvConnectionString`. */
-            readonly endpoints?: components["schemas"]["ClusterDescriptionConnectionStringsPrivateEndpointEndpoint"][];
+            endpoints?: $Read<components["schemas"]["ClusterDescriptionConnectionStringsPrivateEndpointEndpoint"][]>;
             /** @description Private endpoint-aware connection string that uses the `mongodb+srv://` protocol to connect to MongoDB Cloud through a private endpoint. The `mongodb+srv` protocol tells the driver to look up the seed list of hosts in the Domain Name System (DNS). This list synchronizes with the nodes in a cluster. If the connection string uses this Uniform Resource Identifier (URI) format, you don't need to append the seed list or change the Uniform Resource Identifier (URI) if the nodes change. Use this Uniform Resource Identifier (URI) format if your application supports it. If it doesn't, use `connectionStrings.privateEndpoint[n].connectionString`. */
-            readonly srvConnectionString?: string;
+            srvConnectionString?: $Read<string>;
             /** @description Private endpoint-aware connection string optimized for sharded clusters that uses the `mongodb+srv://` protocol to connect to MongoDB Cloud through a private endpoint. If the connection string uses this Uniform Resource Identifier (URI) format, you don't need to change the Uniform Resource Identifier (URI) if the nodes change. Use this Uniform Resource Identifier (URI) format if your application and Atlas cluster supports it. If it doesn't, use and consult the documentation for `connectionStrings.privateEndpoint[n].srvConnectionString`. */
-            readonly srvShardOptimizedConnectionString?: string;
+            srvShardOptimizedConnectionString?: $Read<string>;
             /**
              * @description MongoDB process type to which your application connects. Use `MONGOD` for replica sets and `MONGOS` for sharded clusters.
              * @enum {string}
              */
-            readonly type?: "MONGOD" | "MONGOS";
+            type?: $Read<"MONGOD" | "MONGOS">;
         };
         /**
          * Cluster Private Endpoint Connection Strings Endpoint
@@ -1154,14 +1168,14 @@ export interface components {
          */
         ClusterDescriptionConnectionStringsPrivateEndpointEndpoint: {
             /** @description Unique string that the cloud provider uses to identify the private endpoint. */
-            readonly endpointId?: string;
+            endpointId?: $Read<string>;
             /**
              * @description Cloud provider in which MongoDB Cloud deploys the private endpoint.
              * @enum {string}
              */
-            readonly providerName?: "AWS" | "AZURE" | "GCP";
+            providerName?: $Read<"AWS" | "AZURE" | "GCP">;
             /** @description Region where the private endpoint is deployed. */
-            readonly region?: string;
+            region?: $Read<string>;
         };
         ClusterFlexProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
             /**
@@ -1207,7 +1221,7 @@ export interface components {
              * @description The true tenant instance size. This is present to support backwards compatibility for deprecated provider types and/or instance sizes.
              * @enum {string}
              */
-            readonly effectiveInstanceSizeName?: "FLEX" | "M2" | "M5" | "M0";
+            effectiveInstanceSizeName?: $Read<"FLEX" | "M2" | "M5" | "M0">;
             /**
              * Tenant Instance Sizes
              * @description Cluster tier, with a default storage and memory capacity, that applies to all the data-bearing hosts in your cluster. You must set `providerSettings.providerName` to `TENANT` and specify the cloud service provider in `providerSettings.backingProviderName`.
@@ -1305,7 +1319,7 @@ export interface components {
              */
             grantType: "CLUSTER_DATABASE_LOGS" | "CLUSTER_INFRASTRUCTURE" | "CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA";
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
         };
         FieldViolation: {
             /** @description A description of why the request element is bad. */
@@ -1322,7 +1336,7 @@ export interface components {
              * @description Flag that indicates whether backups are performed for this flex cluster. Backup uses flex cluster backups.
              * @default true
              */
-            readonly enabled?: boolean;
+            enabled?: $Read<boolean>;
         };
         /**
          * Flex Cluster Description
@@ -1335,29 +1349,29 @@ export interface components {
              * @default REPLICASET
              * @enum {string}
              */
-            readonly clusterType?: "REPLICASET";
+            clusterType?: $Read<"REPLICASET">;
             connectionStrings?: components["schemas"]["FlexConnectionStrings20241113"];
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this instance. This parameter expresses its value in ISO 8601 format in UTC.
              */
-            readonly createDate?: string;
+            createDate?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal character string that identifies the project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the instance.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description Version of MongoDB that the instance runs. */
-            readonly mongoDBVersion?: string;
+            mongoDBVersion?: $Read<string>;
             /** @description Human-readable label that identifies the instance. */
-            readonly name?: string;
+            name?: $Read<string>;
             providerSettings: components["schemas"]["FlexProviderSettings20241113"];
             /**
              * @description Human-readable label that indicates any current activity being taken on this cluster by the Atlas control plane. With the exception of CREATING and DELETING states, clusters should always be available and have a Primary node even when in states indicating ongoing activity.
@@ -1369,7 +1383,7 @@ export interface components {
              *      - `REPAIRING`: One or more nodes in the cluster are being returned to service by the Atlas control plane. Other nodes should continue to provide service as normal.
              * @enum {string}
              */
-            readonly stateName?: "IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING";
+            stateName?: $Read<"IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING">;
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the instance. */
             tags?: components["schemas"]["ResourceTag"][];
             /**
@@ -1382,7 +1396,7 @@ export interface components {
              * @default LTS
              * @enum {string}
              */
-            readonly versionReleaseSystem?: "LTS";
+            versionReleaseSystem?: $Read<"LTS">;
         };
         /**
          * Flex Cluster Description Create
@@ -1390,9 +1404,9 @@ export interface components {
          */
         FlexClusterDescriptionCreate20241113: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description Human-readable label that identifies the instance. */
-            name: string;
+            name: $Write<string>;
             providerSettings: components["schemas"]["FlexProviderSettingsCreate20241113"];
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the instance. */
             tags?: components["schemas"]["ResourceTag"][];
@@ -1408,9 +1422,9 @@ export interface components {
          */
         FlexConnectionStrings20241113: {
             /** @description Public connection string that you can use to connect to this cluster. This connection string uses the `mongodb://` protocol. */
-            readonly standard?: string;
+            standard?: $Read<string>;
             /** @description Public connection string that you can use to connect to this flex cluster. This connection string uses the `mongodb+srv://` protocol. */
-            readonly standardSrv?: string;
+            standardSrv?: $Read<string>;
         };
         /**
          * Cloud Service Provider Settings for a Flex Cluster
@@ -1421,20 +1435,20 @@ export interface components {
              * @description Cloud service provider on which MongoDB Cloud provisioned the flex cluster.
              * @enum {string}
              */
-            readonly backingProviderName?: "AWS" | "AZURE" | "GCP";
+            backingProviderName?: $Read<"AWS" | "AZURE" | "GCP">;
             /**
              * Format: double
              * @description Storage capacity available to the flex cluster expressed in gigabytes.
              */
-            readonly diskSizeGB?: number;
+            diskSizeGB?: $Read<number>;
             /**
              * @description Human-readable label that identifies the provider type.
              * @default FLEX
              * @enum {string}
              */
-            readonly providerName?: "FLEX";
+            providerName?: $Read<"FLEX">;
             /** @description Human-readable label that identifies the geographic location of your MongoDB flex cluster. The region you choose can affect network latency for clients accessing your databases. For a complete list of region names, see [AWS](https://docs.atlas.mongodb.com/reference/amazon-aws/#std-label-amazon-aws), [GCP](https://docs.atlas.mongodb.com/reference/google-gcp/), and [Azure](https://docs.atlas.mongodb.com/reference/microsoft-azure/). */
-            readonly regionName?: string;
+            regionName?: $Read<string>;
         };
         /**
          * Cloud Service Provider Settings for a Flex Cluster
@@ -1445,20 +1459,20 @@ export interface components {
              * @description Cloud service provider on which MongoDB Cloud provisioned the flex cluster.
              * @enum {string}
              */
-            backingProviderName: "AWS" | "AZURE" | "GCP";
+            backingProviderName: $Write<"AWS" | "AZURE" | "GCP">;
             /**
              * Format: double
              * @description Storage capacity available to the flex cluster expressed in gigabytes.
              */
-            readonly diskSizeGB?: number;
+            diskSizeGB?: $Read<number>;
             /**
              * @description Human-readable label that identifies the provider type.
              * @default FLEX
              * @enum {string}
              */
-            readonly providerName?: "FLEX";
+            providerName?: $Read<"FLEX">;
             /** @description Human-readable label that identifies the geographic location of your MongoDB flex cluster. The region you choose can affect network latency for clients accessing your databases. For a complete list of region names, see [AWS](https://docs.atlas.mongodb.com/reference/amazon-aws/#std-label-amazon-aws), [GCP](https://docs.atlas.mongodb.com/reference/google-gcp/), and [Azure](https://docs.atlas.mongodb.com/reference/microsoft-azure/). */
-            regionName: string;
+            regionName: $Write<string>;
         };
         /**
          * Tenant
@@ -1557,19 +1571,19 @@ export interface components {
              * Format: int64
              * @description Quantity of MongoDB Cloud clusters deployed in this project.
              */
-            readonly clusterCount: number;
+            clusterCount: $Read<number>;
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this project. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
              */
-            readonly created: string;
+            created: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the MongoDB Cloud project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description Human-readable label that identifies the project included in the MongoDB Cloud organization. */
             name: string;
             /**
@@ -1649,13 +1663,13 @@ export interface components {
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
              */
-            readonly configServerType?: "DEDICATED" | "EMBEDDED";
+            configServerType?: $Read<"DEDICATED" | "EMBEDDED">;
             connectionStrings?: components["schemas"]["ClusterConnectionStrings"];
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this serverless instance. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
              */
-            readonly createDate?: string;
+            createDate?: $Read<string>;
             /**
              * Format: int32
              * @description Number of hours after cluster creation that this cluster will be automatically deleted.
@@ -1679,7 +1693,7 @@ export interface components {
              *
              *     This parameter expresses its value in the ISO 8601 timestamp format in UTC and is derived based on the `createDate` + `deleteAfterCreationHours`.
              */
-            readonly deleteAfterDate?: string;
+            deleteAfterDate?: $Read<string>;
             /**
              * Format: double
              * @description Storage capacity of instance data volumes expressed in gigabytes. Increase this number to add capacity.
@@ -1707,12 +1721,12 @@ export interface components {
              */
             encryptionAtRestProvider?: "NONE" | "AWS" | "AZURE" | "GCP";
             /** @description Feature compatibility version of the cluster. */
-            readonly featureCompatibilityVersion?: string;
+            featureCompatibilityVersion?: $Read<string>;
             /**
              * Format: date-time
              * @description Feature compatibility version expiration date. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
              */
-            readonly featureCompatibilityVersionExpirationDate?: string;
+            featureCompatibilityVersionExpirationDate?: $Read<string>;
             /**
              * @description Set this field to configure the Sharding Management Mode when creating a new Global Cluster.
              *
@@ -1727,12 +1741,12 @@ export interface components {
              * @description Unique 24-hexadecimal character string that identifies the project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the cluster.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /**
              * @deprecated
              * @description Collection of key-value pairs between 1 to 255 characters in length that tag and categorize the cluster. The MongoDB Cloud console doesn't display your labels.
@@ -1741,7 +1755,7 @@ export interface components {
              */
             labels?: components["schemas"]["ComponentLabel"][];
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             mongoDBEmployeeAccessGrant?: components["schemas"]["EmployeeAccessGrantView"];
             /**
              * @description MongoDB major version of the cluster.
@@ -1758,14 +1772,14 @@ export interface components {
              */
             mongoDBVersion?: string;
             /** @description Base connection string that you can use to connect to the cluster. MongoDB Cloud displays the string only after the cluster starts, not while it builds the cluster. */
-            readonly mongoURI?: string;
+            mongoURI?: $Read<string>;
             /**
              * Format: date-time
              * @description Date and time when someone last updated the connection string. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
              */
-            readonly mongoURIUpdated?: string;
+            mongoURIUpdated?: $Read<string>;
             /** @description Connection string that you can use to connect to the cluster including the `replicaSet`, `ssl`, and `authSource` query parameters with values appropriate for the cluster. You may need to add MongoDB database users. The response returns this parameter once the cluster can receive requests, not while it builds the cluster. */
-            readonly mongoURIWithOptions?: string;
+            mongoURIWithOptions?: $Read<string>;
             /** @description Human-readable label that identifies the cluster. */
             name?: string;
             /**
@@ -1822,7 +1836,7 @@ export interface components {
              */
             rootCertType?: "ISRGROOTX1";
             /** @description Connection string that you can use to connect to the cluster. The `+srv` modifier forces the connection to use Transport Layer Security (TLS). The `mongoURI` parameter lists additional options. */
-            readonly srvAddress?: string;
+            srvAddress?: $Read<string>;
             /**
              * @description Human-readable label that indicates any current activity being taken on this cluster by the Atlas control plane. With the exception of CREATING and DELETING states, clusters should always be available and have a Primary node even when in states indicating ongoing activity.
              *
@@ -1833,7 +1847,7 @@ export interface components {
              *      - `REPAIRING`: One or more nodes in the cluster are being returned to service by the Atlas control plane. Other nodes should continue to provide service as normal.
              * @enum {string}
              */
-            readonly stateName?: "IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING";
+            stateName?: $Read<"IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING">;
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the cluster. */
             tags?: components["schemas"]["ResourceTag"][];
             /**
@@ -1878,13 +1892,13 @@ export interface components {
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
              */
-            readonly configServerType?: "DEDICATED" | "EMBEDDED";
+            configServerType?: $Read<"DEDICATED" | "EMBEDDED">;
             connectionStrings?: components["schemas"]["ClusterConnectionStrings"];
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this serverless instance. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
              */
-            readonly createDate?: string;
+            createDate?: $Read<string>;
             /**
              * Format: int32
              * @description Number of hours after cluster creation that this cluster will be automatically deleted.
@@ -1908,7 +1922,7 @@ export interface components {
              *
              *     This parameter expresses its value in the ISO 8601 timestamp format in UTC and is derived based on the `createDate` + `deleteAfterCreationHours`.
              */
-            readonly deleteAfterDate?: string;
+            deleteAfterDate?: $Read<string>;
             /**
              * Format: double
              * @description Storage capacity of instance data volumes expressed in gigabytes. Increase this number to add capacity.
@@ -1936,12 +1950,12 @@ export interface components {
              */
             encryptionAtRestProvider?: "NONE" | "AWS" | "AZURE" | "GCP";
             /** @description Feature compatibility version of the cluster. */
-            readonly featureCompatibilityVersion?: string;
+            featureCompatibilityVersion?: $Read<string>;
             /**
              * Format: date-time
              * @description Feature compatibility version expiration date. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
              */
-            readonly featureCompatibilityVersionExpirationDate?: string;
+            featureCompatibilityVersionExpirationDate?: $Read<string>;
             /**
              * @description Set this field to configure the Sharding Management Mode when creating a new Global Cluster.
              *
@@ -1956,12 +1970,12 @@ export interface components {
              * @description Unique 24-hexadecimal character string that identifies the project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the cluster.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /**
              * @deprecated
              * @description Collection of key-value pairs between 1 to 255 characters in length that tag and categorize the cluster. The MongoDB Cloud console doesn't display your labels.
@@ -1970,7 +1984,7 @@ export interface components {
              */
             labels?: components["schemas"]["ComponentLabel"][];
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             mongoDBEmployeeAccessGrant?: components["schemas"]["EmployeeAccessGrantView"];
             /**
              * @description MongoDB major version of the cluster.
@@ -1987,14 +2001,14 @@ export interface components {
              */
             mongoDBVersion?: string;
             /** @description Base connection string that you can use to connect to the cluster. MongoDB Cloud displays the string only after the cluster starts, not while it builds the cluster. */
-            readonly mongoURI?: string;
+            mongoURI?: $Read<string>;
             /**
              * Format: date-time
              * @description Date and time when someone last updated the connection string. MongoDB Cloud represents this timestamp in ISO 8601 format in UTC.
              */
-            readonly mongoURIUpdated?: string;
+            mongoURIUpdated?: $Read<string>;
             /** @description Connection string that you can use to connect to the cluster including the `replicaSet`, `ssl`, and `authSource` query parameters with values appropriate for the cluster. You may need to add MongoDB database users. The response returns this parameter once the cluster can receive requests, not while it builds the cluster. */
-            readonly mongoURIWithOptions?: string;
+            mongoURIWithOptions?: $Read<string>;
             /** @description Human-readable label that identifies the cluster. */
             name: string;
             /**
@@ -2051,7 +2065,7 @@ export interface components {
              */
             rootCertType?: "ISRGROOTX1";
             /** @description Connection string that you can use to connect to the cluster. The `+srv` modifier forces the connection to use Transport Layer Security (TLS). The `mongoURI` parameter lists additional options. */
-            readonly srvAddress?: string;
+            srvAddress?: $Read<string>;
             /**
              * @description Human-readable label that indicates any current activity being taken on this cluster by the Atlas control plane. With the exception of CREATING and DELETING states, clusters should always be available and have a Primary node even when in states indicating ongoing activity.
              *
@@ -2062,7 +2076,7 @@ export interface components {
              *      - `REPAIRING`: One or more nodes in the cluster are being returned to service by the Atlas control plane. Other nodes should continue to provide service as normal.
              * @enum {string}
              */
-            readonly stateName?: "IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING";
+            stateName?: $Read<"IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING">;
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the cluster. */
             tags?: components["schemas"]["ResourceTag"][];
             /**
@@ -2134,11 +2148,11 @@ export interface components {
              * @description Unique 24-hexadecimal digit string that identifies the project that contains the IP access list to which you want to add one or more entries.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /** @description IP address that you want to add to the project's IP access list. Your IP access list entry can be one `awsSecurityGroup`, one `cidrBlock`, or one `ipAddress`. Don't set this parameter if you set `awsSecurityGroup` or `cidrBlock`. */
             ipAddress?: string;
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
         };
         NetworkPermissionEntryStatus: {
             /**
@@ -2151,74 +2165,74 @@ export interface components {
              *     `FAILED`: MongoDB Cloud didn't succeed in adding this access list entry.
              * @enum {string}
              */
-            readonly STATUS: "PENDING" | "FAILED" | "ACTIVE";
+            STATUS: $Read<"PENDING" | "FAILED" | "ACTIVE">;
         };
         /** @description List of MongoDB Database users granted access to databases in the specified project. */
         PaginatedApiAtlasDatabaseUserView: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["CloudDatabaseUser"][];
+            results: $Read<components["schemas"]["CloudDatabaseUser"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         PaginatedAtlasGroupView: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["Group"][];
+            results: $Read<components["schemas"]["Group"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         PaginatedClusterDescription20240805: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["ClusterDescription20240805"][];
+            results: $Read<components["schemas"]["ClusterDescription20240805"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         PaginatedFlexClusters20241113: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["FlexClusterDescription20241113"][];
+            results: $Read<components["schemas"]["FlexClusterDescription20241113"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         PaginatedNetworkAccessView: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["NetworkPermissionEntry"][];
+            results: $Read<components["schemas"]["NetworkPermissionEntry"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         PaginatedOrganizationView: {
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             /** @description List of returned documents that MongoDB Cloud provides when completing this request. */
-            readonly results: components["schemas"]["AtlasOrganization"][];
+            results: $Read<components["schemas"]["AtlasOrganization"][]>;
             /**
              * Format: int32
              * @description Total number of documents available. MongoDB Cloud omits this value if `includeCount` is set to `false`. The total number is an estimate and may not be exact.
              */
-            readonly totalCount?: number;
+            totalCount?: $Read<number>;
         };
         /**
          * Region Configuration
@@ -2256,7 +2270,7 @@ export interface components {
              * @description Unique 24-hexadecimal digit string that identifies the replication object for a shard in a Cluster. If you include existing shard replication configurations in the request, you must specify this parameter. If you add a new shard to an existing Cluster, you may specify this parameter. The request deletes any existing shards  in the Cluster that you exclude from the request. This corresponds to Shard ID displayed in the UI.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /**
              * @description Hardware specifications for nodes set for a given region. Each `regionConfigs` object must be unique by region and cloud provider within the `replicationSpec`. Each `regionConfigs` object describes the region's priority in elections and the number and type of MongoDB nodes that MongoDB Cloud deploys to the region. Each `regionConfigs` object must have either an `analyticsSpecs` object, `electableSpecs` object, or `readOnlySpecs` object. Tenant clusters only require `electableSpecs`. Dedicated clusters can specify any of these specifications, but must have at least one `electableSpecs` object within a `replicationSpec`.
              *
@@ -2269,7 +2283,7 @@ export interface components {
              * @description Unique 24-hexadecimal digit string that identifies the zone in a Global Cluster. This value can be used to configure Global Cluster backup policies.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly zoneId?: string;
+            zoneId?: $Read<string>;
             /** @description Human-readable label that describes the zone this shard belongs to in a Global Cluster. Provide this value only if `clusterType` : `GEOSHARDED` but not `selfManagedSharding` : `true`. */
             zoneName?: string;
         };
@@ -2305,7 +2319,7 @@ export interface components {
              * @description The true tenant instance size. This is present to support backwards compatibility for deprecated provider types and/or instance sizes.
              * @enum {string}
              */
-            readonly effectiveInstanceSize?: "FLEX" | "M2" | "M5" | "M0";
+            effectiveInstanceSize?: $Read<"FLEX" | "M2" | "M5" | "M0">;
             /**
              * Tenant Instance Sizes
              * @description Hardware specification for the instances in this M0/M2/M5 tier cluster.
@@ -2388,13 +2402,13 @@ export interface components {
              * @description Describes a sharded cluster's config server type.
              * @enum {string}
              */
-            readonly configServerType?: "DEDICATED" | "EMBEDDED";
+            configServerType?: $Read<"DEDICATED" | "EMBEDDED">;
             connectionStrings?: components["schemas"]["ClusterConnectionStrings"];
             /**
              * Format: date-time
              * @description Date and time when MongoDB Cloud created this cluster. This parameter expresses its value in ISO 8601 format in UTC.
              */
-            readonly createDate?: string;
+            createDate?: $Read<string>;
             /**
              * @description Disk warming mode selection.
              * @default FULLY_WARMED
@@ -2402,19 +2416,19 @@ export interface components {
              */
             diskWarmingMode?: "FULLY_WARMED" | "VISIBLE_EARLIER" | "ENHANCED_FULLY_WARMED";
             /** @description List of settings that represent the actual cluster state. This is read-only and always returned in the response. It reflects the current cluster configuration, which may differ from `replicationSpecs` due to system-managed changes. */
-            readonly effectiveReplicationSpecs?: components["schemas"]["ReplicationSpec20240805"][];
+            effectiveReplicationSpecs?: $Read<components["schemas"]["ReplicationSpec20240805"][]>;
             /**
              * @description Cloud service provider that manages your customer keys to provide an additional layer of encryption at rest for the cluster. To enable customer key management for encryption at rest, the cluster `replicationSpecs[n].regionConfigs[m].{type}Specs.instanceSize` setting must be `M10` or higher and `"backupEnabled" : false` or omitted entirely.
              * @enum {string}
              */
             encryptionAtRestProvider?: "NONE" | "AWS" | "AZURE" | "GCP";
             /** @description Feature compatibility version of the cluster. This will always appear regardless of whether FCV is pinned. */
-            readonly featureCompatibilityVersion?: string;
+            featureCompatibilityVersion?: $Read<string>;
             /**
              * Format: date-time
              * @description Feature compatibility version expiration date. Will only appear if FCV is pinned. This parameter expresses its value in the ISO 8601 timestamp format in UTC.
              */
-            readonly featureCompatibilityVersionExpirationDate?: string;
+            featureCompatibilityVersionExpirationDate?: $Read<string>;
             /**
              * @description Set this field to configure the Sharding Management Mode when creating a new Global Cluster.
              *
@@ -2429,17 +2443,17 @@ export interface components {
              * @description Unique 24-hexadecimal character string that identifies the project.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly groupId?: string;
+            groupId?: $Read<string>;
             /**
              * @description Unique 24-hexadecimal digit string that identifies the cluster.
              * @example 32b6e34b3d91647abb20e7b8
              */
-            readonly id?: string;
+            id?: $Read<string>;
             /**
              * @description Internal classification of the cluster's role. Possible values: `NONE` (regular user cluster), `SYSTEM_CLUSTER` (system cluster for backup), `INTERNAL_SHADOW_CLUSTER` (internal use shadow cluster for testing).
              * @enum {string}
              */
-            readonly internalClusterRole?: "NONE" | "SYSTEM_CLUSTER" | "INTERNAL_SHADOW_CLUSTER";
+            internalClusterRole?: $Read<"NONE" | "SYSTEM_CLUSTER" | "INTERNAL_SHADOW_CLUSTER">;
             /**
              * @deprecated
              * @description Collection of key-value pairs between 1 to 255 characters in length that tag and categorize the cluster. The MongoDB Cloud console doesn't display your labels.
@@ -2448,7 +2462,7 @@ export interface components {
              */
             labels?: components["schemas"]["ComponentLabel"][];
             /** @description List of one or more Uniform Resource Locators (URLs) that point to API sub-resources, related API resources, or both. RFC 5988 outlines these relationships. */
-            readonly links?: components["schemas"]["Link"][];
+            links?: $Read<components["schemas"]["Link"][]>;
             mongoDBEmployeeAccessGrant?: components["schemas"]["EmployeeAccessGrantView"];
             /**
              * @description MongoDB major version of the cluster. Set to the binary major version.
@@ -2459,7 +2473,7 @@ export interface components {
              */
             mongoDBMajorVersion?: string;
             /** @description Version of MongoDB that the cluster runs. */
-            readonly mongoDBVersion?: string;
+            mongoDBVersion?: $Read<string>;
             /** @description Human-readable label that identifies the cluster. */
             name: string;
             /** @description Flag that indicates whether the cluster is paused. */
@@ -2511,7 +2525,7 @@ export interface components {
              *      - `REPAIRING`: One or more nodes in the cluster are being returned to service by the Atlas control plane. Other nodes should continue to provide service as normal.
              * @enum {string}
              */
-            readonly stateName?: "IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING";
+            stateName?: $Read<"IDLE" | "CREATING" | "UPDATING" | "DELETING" | "REPAIRING">;
             /** @description List that contains key-value pairs between 1 to 255 characters in length for tagging and categorizing the cluster. */
             tags?: components["schemas"]["ResourceTag"][];
             /**

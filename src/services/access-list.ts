@@ -1,5 +1,5 @@
 import net from 'node:net'
-import type {AccessEntry, AtlasClient} from '../atlas/client.js'
+import type {AccessEntry, AccessEntryBody, AtlasClient} from '../atlas/client.js'
 import {ConflictError, NotFoundError, UsageError} from '../lib/errors.js'
 import {commandLine} from '../lib/text.js'
 import {waitFor, type WaitOptions} from './wait.js'
@@ -72,9 +72,13 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
     })
   }
   if (fresh.length > 0) {
-    const body = fresh.map((e) => ({[e.kind]: e.value, ...(input.comment ? {comment: input.comment} : {}), ...(input.deleteAfterDate ? {deleteAfterDate: input.deleteAfterDate} : {})}))
+    const body: AccessEntryBody[] = fresh.map((e) => ({
+      ...(e.kind === 'cidrBlock' ? {cidrBlock: e.value} : {ipAddress: e.value}),
+      ...(input.comment ? {comment: input.comment} : {}),
+      ...(input.deleteAfterDate ? {deleteAfterDate: input.deleteAfterDate} : {}),
+    }))
     // Atlas takes the array in one request; concurrent POSTs to one project's list are not supported.
-    await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body: body as AccessEntry[]}))
+    await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body}))
   }
   return {added: fresh.map((e) => e.value), existing}
 }

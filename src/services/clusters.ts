@@ -1,4 +1,4 @@
-import type {AtlasClient, Cluster, FlexCluster} from '../atlas/client.js'
+import type {AtlasClient, Cluster, ClusterBody, FlexCluster, FlexClusterBody, RegionConfigBody} from '../atlas/client.js'
 import {ALREADY_DELETING, AtlasApiError, FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {NotFoundError, UsageError} from '../lib/errors.js'
@@ -142,18 +142,18 @@ export async function resolveCluster(client: AtlasClient, project: {id: string; 
 }
 
 /** The request for a spec: TENANT for M0, the flex API for FLEX, a dedicated replica set otherwise. */
-export function createRequest(spec: ClusterSpec): {api: 'cluster'; body: Cluster} | {api: 'flex'; body: Record<string, unknown>} {
+export function createRequest(spec: ClusterSpec): {api: 'cluster'; body: ClusterBody} | {api: 'flex'; body: FlexClusterBody} {
   if (spec.tier === 'FLEX') {
     return {
       api: 'flex',
       body: {name: spec.name, providerSettings: {backingProviderName: spec.provider, regionName: spec.region}, tags: spec.tags ?? [], terminationProtectionEnabled: Boolean(spec.terminationProtection)},
     }
   }
-  const regionConfig =
+  const regionConfig: RegionConfigBody =
     spec.tier === 'M0'
       ? {providerName: 'TENANT', backingProviderName: spec.provider, regionName: spec.region, priority: 7, electableSpecs: {instanceSize: 'M0'}}
       : {providerName: spec.provider, regionName: spec.region, priority: 7, electableSpecs: {instanceSize: spec.tier, nodeCount: 3}}
-  const body = {
+  const body: ClusterBody = {
     name: spec.name,
     clusterType: 'REPLICASET',
     replicationSpecs: [{regionConfigs: [regionConfig]}],
@@ -161,16 +161,13 @@ export function createRequest(spec: ClusterSpec): {api: 'cluster'; body: Cluster
     tags: spec.tags ?? [],
     ...(spec.mongoDBMajorVersion && spec.tier !== 'M0' ? {mongoDBMajorVersion: spec.mongoDBMajorVersion} : {}),
   }
-  return {api: 'cluster', body: body as unknown as Cluster}
+  return {api: 'cluster', body}
 }
 
 export async function createCluster(client: AtlasClient, projectId: string, spec: ClusterSpec): Promise<ClusterSummary> {
   const req = createRequest(spec)
   const path = {groupId: projectId}
-  if (req.api === 'flex') {
-    const f = await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: req.body as never}))
-    return summarizeFlex(f)
-  }
+  if (req.api === 'flex') return summarizeFlex(await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters', {params: {path}, body: req.body})))
   return summarizeCluster(await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path}, body: req.body})))
 }
 

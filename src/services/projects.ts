@@ -71,7 +71,7 @@ export async function findGroup(client: AtlasClient, name: string): Promise<Grou
 
 /** The one create of a project. */
 export async function createGroup(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<Group> {
-  return client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags} as Group}))
+  return client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags}}))
 }
 
 export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {

@@ -1,4 +1,4 @@
-import type {AtlasClient, Cluster} from '../atlas/client.js'
+import type {AtlasClient, Cluster, ClusterBody, FlexUpgradeBody, ProviderSettingsBody} from '../atlas/client.js'
 import {FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider} from '../atlas/catalog.js'
 import {ConflictError, UsageError} from '../lib/errors.js'
@@ -10,9 +10,9 @@ type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-exp
 
 export type ScalePlan =
   | {kind: 'noop'; from: string; to: string}
-  | {kind: 'patch'; from: string; to: string; operation: 'updateGroupCluster'; body: Json; autoscalingChanged: boolean}
-  | {kind: 'tenantUpgrade'; from: string; to: string; operation: 'upgradeGroupClusterTenantUpgrade'; body: Json}
-  | {kind: 'flexUpgrade'; from: string; to: string; operation: 'tenantGroupFlexClusterUpgrade'; body: Json}
+  | {kind: 'patch'; from: string; to: string; operation: 'updateGroupCluster'; body: Pick<ClusterBody, 'replicationSpecs'>; autoscalingChanged: boolean}
+  | {kind: 'tenantUpgrade'; from: string; to: string; operation: 'upgradeGroupClusterTenantUpgrade'; body: {name: string; providerSettings: ProviderSettingsBody}}
+  | {kind: 'flexUpgrade'; from: string; to: string; operation: 'tenantGroupFlexClusterUpgrade'; body: FlexUpgradeBody}
 
 export interface ScaleOptions {
   /** Widen compute auto-scaling bounds to include the new tier instead of refusing. */
@@ -34,7 +34,7 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
   }
   if (from === 'FLEX' && to === 'M0') throw new UsageError(`Cannot scale ${cluster.name} from FLEX down to M0.`, {code: 'IMPOSSIBLE_TRANSITION', details: {from, to}})
   if (from === 'M0') {
-    const providerSettings = to === 'FLEX'
+    const providerSettings: ProviderSettingsBody = to === 'FLEX'
       ? {providerName: 'FLEX', backingProviderName: provider, instanceSizeName: 'FLEX', regionName: cluster.region}
       : {providerName: provider, instanceSizeName: to, regionName: cluster.region}
     return {kind: 'tenantUpgrade', from, to, operation: 'upgradeGroupClusterTenantUpgrade', body: {name: cluster.name, providerSettings}}
@@ -152,11 +152,12 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
     }
     const path = {groupId: project.id}
     if (plan.kind === 'patch') {
-      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body as never}))
+      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body}))
     } else if (plan.kind === 'tenantUpgrade') {
+      // The one cast left: openapi-fetch's Writable<> collapses this legacy schema to an index signature of never.
       await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: plan.body as never}))
     } else {
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body as never}))
+      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body}))
     }
     input.log(`Requested ${summary.name}: ${plan.from} → ${plan.to}.`)
     if (!input.wait) return result(plan, true, 'UPDATING')

@@ -1,4 +1,4 @@
-import type {AtlasClient, DatabaseUser} from '../atlas/client.js'
+import type {AtlasClient, DatabaseUser, DatabaseUserBody} from '../atlas/client.js'
 import {isRoleName, ROLE_NAMES} from '../atlas/catalog.js'
 import {parseExpiry} from '../lib/duration.js'
 import {mergeCredentialsFile} from '../lib/credentials-file.js'
@@ -66,14 +66,14 @@ export async function listUsers(client: AtlasClient, projectId: string): Promise
 }
 
 /** The one write path for each database-user change; the functions above add the checks, the events reuse these. */
-export type UserBody = Pick<DatabaseUser, 'databaseName' | 'groupId' | 'username' | 'roles'> & Partial<Pick<DatabaseUser, 'password' | 'scopes' | 'deleteAfterDate' | 'description'>>
+export type UserBody = Pick<DatabaseUserBody, 'databaseName' | 'groupId' | 'username' | 'roles'> & Partial<Pick<DatabaseUserBody, 'password' | 'scopes' | 'deleteAfterDate' | 'description'>>
 
 export async function createDatabaseUser(client: AtlasClient, projectId: string, body: UserBody): Promise<DatabaseUser> {
-  return client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}}, body: body as DatabaseUser}))
+  return client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/databaseUsers', {params: {path: {groupId: projectId}}, body}))
 }
 
 export async function updateDatabaseUser(client: AtlasClient, projectId: string, databaseName: DatabaseUser['databaseName'], username: string, body: UserBody): Promise<DatabaseUser> {
-  return client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName, username}}, body: body as DatabaseUser}))
+  return client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}', {params: {path: {groupId: projectId, databaseName, username}}, body}))
 }
 
 /** Deleting a user that is already gone is done, not a failure. */

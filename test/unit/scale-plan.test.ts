@@ -29,11 +29,11 @@ describe('the scale transition table', () => {
   })
 
   it('dedicated ↔ dedicated: PATCH of every region config, effective fields dropped', () => {
-    const rcs = patch(planScale(summary('M10'), raw('M10'), 'M50', opts)).body.replicationSpecs[0]
-    expect(rcs.id).toBe('rs1')
-    expect(rcs.regionConfigs.map((rc: {electableSpecs: {instanceSize: string}}) => rc.electableSpecs.instanceSize)).toEqual(['M50', 'M50'])
-    expect(rcs.regionConfigs[1].readOnlySpecs.instanceSize).toBe('M50')
-    expect(rcs.regionConfigs[0]).not.toHaveProperty('effectiveElectableSpecs')
+    const rcs = patch(planScale(summary('M10'), raw('M10'), 'M50', opts)).body.replicationSpecs?.[0]
+    expect(rcs?.id).toBe('rs1')
+    expect(rcs?.regionConfigs?.map((rc) => rc.electableSpecs?.instanceSize)).toEqual(['M50', 'M50'])
+    expect(rcs?.regionConfigs?.[1].readOnlySpecs?.instanceSize).toBe('M50')
+    expect(rcs?.regionConfigs?.[0]).not.toHaveProperty('effectiveElectableSpecs')
     expect(planScale(summary('M50'), raw('M50'), 'M30', opts).kind).toBe('patch')
   })
 
@@ -56,7 +56,7 @@ describe('the scale transition table', () => {
     expect(() => planScale(summary('M10'), raw('M10', bounds), 'M50', opts)).toThrow(/--adjust-autoscaling|auto-scaling/)
     const moved = patch(planScale(summary('M10'), raw('M10', bounds), 'M50', {adjustAutoscaling: true}))
     expect(moved.autoscalingChanged).toBe(true)
-    expect(moved.body.replicationSpecs[0].regionConfigs[0].autoScaling?.compute.maxInstanceSize).toBe('M50')
+    expect(moved.body.replicationSpecs?.[0].regionConfigs?.[0].autoScaling?.compute?.maxInstanceSize).toBe('M50')
   })
 
   it('prices the change', () => {

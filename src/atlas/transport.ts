@@ -1,16 +1,9 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import {DigestClient} from 'digest-fetch'
 import type {Credentials} from '../config/settings.js'
 import {AtlasCtlError, AuthError, ExitCode, TimeoutError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
+import {retrying, type RetryPolicy} from '../lib/retry.js'
 import {matchOperation, mediaType, operationName} from './operations.js'
-
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  maxRetries: number
-  baseDelayMs: number
-  maxDelayMs: number
-}
 
 export interface TransportOptions {
   baseUrl: string
@@ -46,12 +39,18 @@ export class NetworkError extends AtlasCtlError {
   }
 }
 
-/** Capped exponential backoff with full jitter, never shorter than Retry-After. */
-export function retryDelay(attempt: number, policy: RetryPolicy, retryAfterSeconds?: number, random = Math.random): number {
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt)
-  const jittered = exp / 2 + random() * (exp / 2)
-  const floor = retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : 0
-  return Math.min(Math.max(floor, jittered), Math.max(policy.maxDelayMs, floor))
+/** A retryable answer (429, 503, or a 5xx to a safe method): thrown to the retry loop, returned when retries run out. */
+class RetryableAnswer extends Error {
+  constructor(readonly response: Response, readonly retryAfterSeconds?: number) {
+    super(`HTTP ${response.status}`)
+  }
+}
+
+/** A request that got no answer: a connection error or a time-out. */
+class NoAnswer extends Error {
+  constructor(readonly failure: unknown, readonly timedOut: boolean, readonly what: string) {
+    super(what)
+  }
 }
 
 function parseRetryAfter(value: string | null): number | undefined {
@@ -167,54 +166,60 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
     const name = operationName(method, url.pathname)
 
     let refusedSince: number | undefined
-    for (let attempt = 0; ; attempt++) {
-      stats.requests++
-      const started = Date.now()
-      debug?.(`→ ${method} ${url.pathname}${url.search} (${name}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})${body ? ` body=${body}` : ''}`)
-      let res: Response
-      try {
-        res = await send(url.toString(), {method, headers, body})
-      } catch (error) {
-        const timedOut = (error as Error)?.name === 'TimeoutError'
-        const code = errorCode(error)
-        const refused = code === 'ECONNREFUSED'
-        if (refused) refusedSince ??= started
-        const retryable = SAFE_METHODS.has(method) && (timedOut || isConnectionError(error))
-        const wait = retryDelay(attempt, policy, undefined, options.random)
-        const withinBudget = refusedSince === undefined || Date.now() + wait - refusedSince <= REFUSED_BUDGET_MS
-        const why = code ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
-        const what = timedOut ? `no answer in ${timeoutMs} ms` : refused ? 'connection refused' : `connection error (${why})`
-        if (retryable && attempt < policy.maxRetries && withinBudget) {
+    let retries = 0
+    // The final answer: audited if it is a write, and labelled for the client's typed errors.
+    const finish = (res: Response): Response => {
+      if (method !== 'GET' && method !== 'HEAD') options.onWrite?.({operation: name, method, path: url.pathname, status: res.status, requestId: res.headers.get('x-request-id') ?? undefined})
+      return withHeaders(res, {[OPERATION_HEADER]: name, ...(retries > 0 ? {[RETRIES_HEADER]: String(retries)} : {})})
+    }
+    try {
+      return finish(await retrying(async (attempt) => {
+        retries = attempt
+        stats.requests++
+        const started = Date.now()
+        debug?.(`→ ${method} ${url.pathname}${url.search} (${name}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})${body ? ` body=${body}` : ''}`)
+        let res: Response
+        try {
+          res = await send(url.toString(), {method, headers, body})
+        } catch (error) {
+          const timedOut = (error as Error)?.name === 'TimeoutError'
+          const code = errorCode(error)
+          if (code === 'ECONNREFUSED') refusedSince ??= started
+          const why = code ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
+          throw new NoAnswer(error, timedOut, timedOut ? `no answer in ${timeoutMs} ms` : code === 'ECONNREFUSED' ? 'connection refused' : `connection error (${why})`)
+        }
+        debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
+        if (res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))) {
+          throw new RetryableAnswer(res, parseRetryAfter(res.headers.get('retry-after')))
+        }
+        return res
+      }, {
+        policy,
+        random: options.random,
+        floorMs: (e) => (e instanceof RetryableAnswer && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : undefined),
+        // Only a safe method is sent again after no answer: an unsafe one may have been carried out.
+        retryable: (e, _attempt, waitMs) => e instanceof RetryableAnswer || (e instanceof NoAnswer && SAFE_METHODS.has(method) && (e.timedOut || isConnectionError(e.failure)) && (refusedSince === undefined || Date.now() + waitMs - refusedSince <= REFUSED_BUDGET_MS)),
+        onRetry: async (e, attempt, waitMs) => {
           stats.retries++
-          const line = `${name}: ${what} at ${url.origin}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`
-          debug?.(`↻ ${line}`)
-          options.onConnectionRetry?.(line)
-          await sleep(wait)
-          continue
-        }
-        if (timedOut) throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${attempt + 1} attempts).`, {cause: error})
-        throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${what} (${attempt + 1} attempt${attempt > 0 ? 's' : ''}).`, error)
-      }
-      debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
-      const retryable = res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))
-      if (retryable && attempt < policy.maxRetries) {
-        if (res.status === 429) {
-          stats.rateLimited++
-          options.onRateLimited?.()
-        }
-        const retryAfter = parseRetryAfter(res.headers.get('retry-after'))
-        const wait = retryDelay(attempt, policy, retryAfter, options.random)
-        stats.retries++
-        debug?.(`↻ ${name}: HTTP ${res.status}${retryAfter !== undefined ? `, Retry-After ${retryAfter}s` : ''}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(wait)} ms`)
-        await res.body?.cancel()
-        await sleep(wait)
-        continue
-      }
-      if (method !== 'GET' && method !== 'HEAD') {
-        options.onWrite?.({operation: name, method, path: url.pathname, status: res.status, requestId: res.headers.get('x-request-id') ?? undefined})
-      }
-      // The typed error names the operation as the trace and the audit log do, and says how often it was retried.
-      return withHeaders(res, {[OPERATION_HEADER]: name, ...(attempt > 0 ? {[RETRIES_HEADER]: String(attempt)} : {})})
+          if (e instanceof RetryableAnswer) {
+            if (e.response.status === 429) {
+              stats.rateLimited++
+              options.onRateLimited?.()
+            }
+            debug?.(`↻ ${name}: HTTP ${e.response.status}${e.retryAfterSeconds !== undefined ? `, Retry-After ${e.retryAfterSeconds}s` : ''}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`)
+            await e.response.body?.cancel()
+          } else if (e instanceof NoAnswer) {
+            const line = `${name}: ${e.what} at ${url.origin}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`
+            debug?.(`↻ ${line}`)
+            options.onConnectionRetry?.(line)
+          }
+        },
+      }))
+    } catch (error) {
+      if (error instanceof RetryableAnswer) return finish(error.response)
+      if (!(error instanceof NoAnswer)) throw error
+      if (error.timedOut) throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${retries + 1} attempts).`, {cause: error.failure})
+      throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${error.what} (${retries + 1} attempt${retries > 0 ? 's' : ''}).`, error.failure)
     }
   }
 

@@ -3,7 +3,7 @@ import type {AddressInfo} from 'node:net'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {AtlasApiError} from '../../src/atlas/errors.js'
-import {retryDelay} from '../../src/atlas/transport.js'
+import {retryDelay} from '../../src/lib/retry.js'
 import {Authenticator} from '../../src/emulator/auth.js'
 import {ApiProblem} from '../../src/emulator/http.js'
 import {TimeoutError} from '../../src/lib/errors.js'
@@ -169,6 +169,6 @@ describe('Atlas client against a scripted digest server', () => {
     expect(retryDelay(3, policy, undefined, () => 1)).toBe(800)
     expect(retryDelay(10, policy, undefined, () => 1)).toBe(1000)
     expect(retryDelay(0, policy, undefined, () => 0)).toBe(50)
-    expect(retryDelay(0, policy, 5, () => 0)).toBe(5000)
+    expect(retryDelay(0, policy, 5000, () => 0)).toBe(5000)
   })
 })

@@ -1,7 +1,6 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import {z} from 'zod'
 import type {AtlasClient, Group} from '../../atlas/client.js'
 import {AtlasApiError} from '../../atlas/errors.js'
@@ -9,6 +8,7 @@ import {NetworkError} from '../../atlas/transport.js'
 import {AtlasCtlError, ConflictError, ExitCode, TimeoutError} from '../../lib/errors.js'
 import {generatePassword, withCredentials} from '../../lib/password.js'
 import {redactor} from '../../lib/secrets.js'
+import {retrying} from '../../lib/retry.js'
 import {reportedWrite, type WriteReport, writeSecretFile} from '../../lib/secret-file.js'
 import {addEntries, parseEntry} from '../access-list.js'
 import {type ClusterSummary, createCluster, deleteCluster, getCluster, waitForCluster} from '../clusters.js'
@@ -84,16 +84,11 @@ const passwordFingerprint = (team: Team, password: string) => createHash('sha256
 const transient = (e: unknown) =>
   e instanceof NetworkError || e instanceof TimeoutError || (e instanceof AtlasApiError && (e.status >= 500 || e.status === 429))
 
-/** Retries a find-or-create step after transient failures; each retry looks again before it creates. */
-async function step<T>(what: string, fn: () => Promise<T>, tries = 6): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn()
-    } catch (error) {
-      if (!transient(error) || i >= tries) throw error
-      await sleep(Math.min(2000, 100 * 2 ** i))
-    }
-  }
+/** On top of the transport's own retries, a whole find-or-create step is tried again: each retry looks before it creates. */
+const STEP_RETRY = {maxRetries: 5, baseDelayMs: 200, maxDelayMs: 2000}
+
+async function step<T>(fn: () => Promise<T>): Promise<T> {
+  return retrying(() => fn(), {policy: STEP_RETRY, retryable: transient})
 }
 
 
@@ -142,7 +137,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   const tags = [{key: 'event', value: event.id}, {key: 'team', value: team.id}]
   let reused = true
 
-  const group = await step('project', async () => {
+  const group = await step(async () => {
     const found = await findGroup(client, entry.projectName)
     if (found) return checkOurs(found, entry.projectName, event, team)
     reused = false
@@ -161,7 +156,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   const project = summarizeProject(group)
   if (entry.projectId !== project.id) ledger.update(team.id, {projectId: project.id})
 
-  await step('cluster', async () => {
+  await step(async () => {
     if (await getCluster(client, project.id, entry.clusterName)) return
     reused = false
     try {
@@ -182,7 +177,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   let passwordRotated = false
   if (!bundle) {
     // Atlas never shows a password: an existing user whose bundle is gone gets a new one, and the report says so.
-    passwordRotated = await step('user', userExists)
+    passwordRotated = await step(userExists)
     bundle = {event: event.id, team: team.id, project: project.name, cluster: entry.clusterName, username: entry.username, password: generatePassword()}
     made.bundle = passwordFingerprint(team, bundle.password)
   }
@@ -193,7 +188,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   reportedWrite(input.report, 'write credentials bundle', bundleFile, entry.username, () => writeSecretFile(bundleFile, content))
   ledger.update(team.id, {bundle: bundleFile})
   const password = bundle.password
-  await step('user', async () => {
+  await step(async () => {
     const body: UserBody = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
     if (await userExists()) {
       // The ledger's fingerprint says whether Atlas already holds this password; when unsure, set it, so the bundle works.
@@ -212,7 +207,7 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   })
 
   const entries = [...(event.defaults.openNetworkAccess ? ['0.0.0.0/0'] : []), ...event.defaults.accessList].map(parseEntry)
-  if (entries.length > 0) await step('access list', () => addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}))
+  if (entries.length > 0) await step(() => addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}))
   return {project, reused, passwordRotated}
 }
 
@@ -299,9 +294,9 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   await pool(created, 8, async ({team, project}) => {
     const entry = ledger.data.teams[team.id]
     try {
-      let cluster: ClusterSummary | undefined = await step('cluster state', () => getCluster(client, project.id, entry.clusterName))
+      let cluster: ClusterSummary | undefined = await step(() => getCluster(client, project.id, entry.clusterName))
       if (cluster?.state !== 'IDLE' || !cluster.connectionString) {
-        cluster = (await step('wait', () => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume}))).state
+        cluster = (await step(() => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume}))).state
       }
       const bundle = readBundle(entry.bundle!, team)!
       bundle.connectionString = cluster?.connectionString ? withCredentials(cluster.connectionString, bundle.username, bundle.password) : undefined

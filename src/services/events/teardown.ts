@@ -1,7 +1,7 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasApiError} from '../../atlas/errors.js'
 import {TimeoutError} from '../../lib/errors.js'
+import {retrying} from '../../lib/retry.js'
 import {deleteEntry, listEntries} from '../access-list.js'
 import {ATLAS_TAKES, deleteCluster, listClusters, setTerminationProtection, waitForCluster} from '../clusters.js'
 import {deleteProject} from '../projects.js'
@@ -30,19 +30,18 @@ export async function teardownProject(client: AtlasClient, projectId: string, o:
   const entries = await listEntries(client, projectId)
   for (const e of entries) await deleteEntry(client, projectId, e.entry)
   if (!o.deleteProject) return {clusters: clusters.length, users: users.length, entries: entries.length, project: false}
+  // Atlas refuses to close a project while its deleted clusters drain: ask again every poll until the deadline.
   const deadline = Date.now() + (o.timeoutMs ?? defaultTimeoutMs(ATLAS_TAKES.dedicatedDelete))
-  for (;;) {
-    try {
-      await deleteProject(client, projectId)
-      break
-    } catch (error) {
-      if (!(error instanceof AtlasApiError && error.errorCode === 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS') || Date.now() > deadline) {
-        if (Date.now() > deadline) throw new TimeoutError(`Project ${projectId} still refuses to close (clusters draining).`)
-        throw error
-      }
-      o.log(`Project ${projectId}: clusters still draining; retrying.`)
-      await sleep(o.pollMs)
-    }
+  const draining = (e: unknown) => e instanceof AtlasApiError && e.errorCode === 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS'
+  try {
+    await retrying(() => deleteProject(client, projectId), {
+      policy: {maxRetries: Number.POSITIVE_INFINITY, baseDelayMs: o.pollMs, maxDelayMs: o.pollMs},
+      retryable: (e, _attempt, waitMs) => draining(e) && Date.now() + waitMs <= deadline,
+      onRetry: () => o.log(`Project ${projectId}: clusters still draining; retrying.`),
+    })
+  } catch (error) {
+    if (draining(error)) throw new TimeoutError(`Project ${projectId} still refuses to close (clusters draining).`)
+    throw error
   }
   return {clusters: clusters.length, users: users.length, entries: entries.length, project: true}
 }

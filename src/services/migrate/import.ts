@@ -1,12 +1,12 @@
 import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import {setTimeout as sleep} from 'node:timers/promises'
 import zlib from 'node:zlib'
 import type {Collection, Document, MongoClient} from 'mongodb'
 import {z} from 'zod'
 import {PartialFailureError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
+import {retrying} from '../../lib/retry.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
 import {pool} from '../pool.js'
 import {type PreludeEntry, readArchive} from './archive.js'
@@ -121,6 +121,8 @@ function readCheckpoint(file: string, warn: (line: string) => void): Checkpoint 
 
 const doneDocs = (c: Checkpoint) => Object.values(c.namespaces).reduce((a, n) => a + n.docs, 0)
 
+/** A batch is sent again after a transient server error: a replayed batch's documents count as already there. */
+const INSERT_RETRY = {maxRetries: 5, baseDelayMs: 400, maxDelayMs: 5000}
 const TRANSIENT = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 16500])
 const transient = (e: unknown) => {
   const err = e as {code?: number; errorLabels?: string[]; name?: string; hasErrorLabel?: (l: string) => boolean}
@@ -129,29 +131,26 @@ const transient = (e: unknown) => {
 
 /** Unordered insert of one batch; a duplicate _id (a replayed batch) counts as already there, never as loss. */
 async function insertBatch(coll: Collection, docs: Document[]): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
-  for (let attempt = 1; ; attempt++) {
+  return retrying(async () => {
     try {
       const r = await coll.insertMany(docs, {ordered: false, bypassDocumentValidation: true})
       return {inserted: r.insertedCount, alreadyThere: 0, failed: 0, errors: []}
     } catch (error) {
       const e = error as {writeErrors?: Array<{code: number; index: number; errmsg?: string}> | {code: number; index: number; errmsg?: string}}
-      if (e.writeErrors !== undefined) {
-        const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
-        // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
-        // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
-        const {BSON} = await import('mongodb')
-        const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
-        const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
-        const found = dupIds.length > 0 ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray() : []
-        const present = new Set(found.map((d) => key(d._id)))
-        const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
-        const others = list.filter((w) => !already.includes(w))
-        return {inserted: docs.length - list.length, alreadyThere: already.length, failed: others.length, errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`)}
-      }
-      if (!transient(error) || attempt >= 6) throw error
-      await sleep(Math.min(5000, 200 * 2 ** attempt))
+      if (e.writeErrors === undefined) throw error
+      const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
+      // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
+      // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
+      const {BSON} = await import('mongodb')
+      const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
+      const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
+      const found = dupIds.length > 0 ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray() : []
+      const present = new Set(found.map((d) => key(d._id)))
+      const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
+      const others = list.filter((w) => !already.includes(w))
+      return {inserted: docs.length - list.length, alreadyThere: already.length, failed: others.length, errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`)}
     }
-  }
+  }, {policy: INSERT_RETRY, retryable: transient})
 }
 
 function indexSpecs(metadata: Document): Document[] {

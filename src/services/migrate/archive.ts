@@ -1,6 +1,6 @@
 import type {BSON as BsonNs} from 'mongodb'
 import {UsageError} from '../../lib/errors.js'
-import {Crc64} from './format.js'
+import {Crc64, frameLength} from './format.js'
 
 export const ARCHIVE_MAGIC = 0x8199e26d
 const TERMINATOR = Buffer.from([0xff, 0xff, 0xff, 0xff])
@@ -109,11 +109,9 @@ export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, fi
         } else throw bad('consecutive terminators')
         continue
       }
-      const len = buf.readInt32LE(0)
-      if (len < 5 || len > 16 * 1024 * 1024) throw bad(`a document length of ${len}`)
-      if (buf.length < len) break
+      const len = frameLength(buf, 0, bad)
+      if (len === undefined) break
       const doc = buf.subarray(0, len)
-      if (doc[len - 1] !== 0) throw bad('a document that does not end in 0x00')
       buf = buf.subarray(len)
       offset += len
       if (stage === 'header') {

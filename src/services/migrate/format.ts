@@ -37,6 +37,19 @@ export function unescapeCollection(file: string): string {
 }
 
 /**
+ * The one BSON framer: the length of the document that starts at `pos`, or undefined until enough bytes are
+ * there. A length out of range or a missing 0x00 terminator is thrown as `corrupt(what)`.
+ */
+export function frameLength(buf: Buffer, pos: number, corrupt: (what: string) => Error): number | undefined {
+  if (buf.length - pos < 4) return undefined
+  const len = buf.readInt32LE(pos)
+  if (len < 5 || len > MAX_BSON) throw corrupt(`a document length of ${len}`)
+  if (buf.length - pos < len) return undefined
+  if (buf[pos + len - 1] !== 0) throw corrupt('a document that does not end in 0x00')
+  return len
+}
+
+/**
  * Splits concatenated BSON documents, checking each length prefix and terminator. A truncated or
  * corrupt file is exit 2 naming the file and the byte offset. Feed chunks, then call end().
  */
@@ -55,12 +68,10 @@ export class BsonSplitter {
   *push(chunk: Buffer): Generator<{doc: Buffer; end: number}> {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
     let pos = 0
-    while (this.pending.length - pos >= 4) {
-      const len = this.pending.readInt32LE(pos)
-      if (len < 5 || len > MAX_BSON) throw this.corrupt(`a document length of ${len}`, this.offset)
-      if (this.pending.length - pos < len) break
+    for (;;) {
+      const len = frameLength(this.pending, pos, (what) => this.corrupt(what, this.offset))
+      if (len === undefined) break
       const doc = this.pending.subarray(pos, pos + len)
-      if (doc[len - 1] !== 0) throw this.corrupt('a document that does not end in 0x00', this.offset)
       pos += len
       this.offset += len
       yield {doc, end: this.offset}

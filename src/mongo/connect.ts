@@ -5,7 +5,7 @@ import {pickCredentials} from '../lib/credentials-file.js'
 import {AtlasCtlError, AuthError, ExitCode, UsageError} from '../lib/errors.js'
 import {withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
-import {resolveCluster} from '../services/clusters.js'
+import {resolveCluster} from '../services/clusters/clusters.js'
 
 export type Target = {uri: string} | {cluster: string; project: {id: string; name: string}; atlas: AtlasClient; credentialsFile?: string; dbUser?: string; password?: () => Promise<{username: string; password: string}>}
 

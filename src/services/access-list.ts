@@ -2,7 +2,7 @@ import net from 'node:net'
 import type {AccessEntry, AccessEntryBody, AtlasClient} from '../atlas/client.js'
 import {ConflictError, NotFoundError, UsageError} from '../lib/errors.js'
 import {commandLine} from '../lib/text.js'
-import {waitFor, type WaitOptions} from './wait.js'
+import {waitFor, type WaitOptions} from '../lib/wait.js'
 
 export interface EntrySpec {
   /** As Atlas keys it: the IP for an address, the block for a CIDR. */

@@ -2,7 +2,7 @@ import type {AtlasClient} from '../atlas/client.js'
 import {ConflictError, UsageError} from '../lib/errors.js'
 import {mergeEnvFile, readEnvFile, reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {addEntries, type EntrySpec, listEntries} from './access-list.js'
-import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
+import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters/clusters.js'
 import {createProject, findProjectByName, type ProjectSummary} from './projects.js'
 import {addUser, type Credentials, credentialsFor, deleteUser, keepPassword, listUsers, type Role, rotatePassword, updatesOnUserChange, writeCredentialsFile} from './users.js'
 

@@ -7,7 +7,7 @@ import {generatePassword, withCredentials} from '../lib/password.js'
 import {redactor} from '../lib/secrets.js'
 import {reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {closeMatches} from '../lib/text.js'
-import {type ClusterSummary, type ClusterWaitOptions, listClusters, waitForCluster} from './clusters.js'
+import {type ClusterSummary, type ClusterWaitOptions, listClusters, waitForCluster} from './clusters/clusters.js'
 
 export type Role = DatabaseUser['roles'][number]
 

@@ -1,6 +1,6 @@
 import {checkCredentialsDestination} from '../lib/credentials-file.js'
 import {UsageError} from '../lib/errors.js'
-import type {ClusterWaitOptions} from '../services/clusters.js'
+import type {ClusterWaitOptions} from '../services/clusters/clusters.js'
 import {type AddUserResult, type Credentials, keepPassword, UnsavedPasswordError, updatesOnUserChange} from '../services/users.js'
 import {type Progress, reportWait, startProgress} from './spinner.js'
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../src/lib/errors.js'
 import {clusterNameFor, endsAtTag, parseEndsAtTag, projectNameFor, readEventFile, readRoster} from '../../src/services/events/event-file.js'
-import {AdaptiveLimit, pool} from '../../src/services/pool.js'
+import {AdaptiveLimit, pool} from '../../src/lib/pool.js'
 
 const tmp = (name: string, text: string) => {
   const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-event-')), name)

@@ -5,7 +5,7 @@ import {describe, expect, it} from 'vitest'
 import {lastFire, matches, parseCron} from '../../src/lib/cron.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {readSpecFile} from '../../src/lib/spec-file.js'
-import {evaluateSchedule, type Schedule, scheduleSchema, tierRank} from '../../src/services/schedule.js'
+import {evaluateSchedule, type Schedule, scheduleSchema, tierRank} from '../../src/services/clusters/schedule.js'
 
 describe('cron', () => {
   it('matches fields, lists, ranges and steps in UTC', () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {TimeoutError} from '../../src/lib/errors.js'
-import {defaultTimeoutMs, waitFor} from '../../src/services/wait.js'
+import {defaultTimeoutMs, waitFor} from '../../src/lib/wait.js'
 
 describe('the one poller', () => {
   it('defaults --timeout to four times what Atlas usually takes, never under 10 minutes; 30 minutes when unknown', () => {

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
 import {ConflictError} from '../../lib/errors.js'
-import {type ClusterSummary, deleteCluster, resolveCluster, waitForCluster} from '../../services/clusters.js'
+import {type ClusterSummary, deleteCluster, resolveCluster, waitForCluster} from '../../services/clusters/clusters.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 type Result = {cluster: ClusterSummary; deleted: boolean; waited: boolean}

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag} from '../../base/flags.js'
-import {type ClusterSummary, resolveCluster} from '../../services/clusters.js'
+import {type ClusterSummary, resolveCluster} from '../../services/clusters/clusters.js'
 
 export default class ClusterDescribe extends AtlasCommand<ClusterSummary> {
   static override summary = 'Show a cluster: state, tier, provider and region, version, connection strings, tags.'

@@ -1,6 +1,6 @@
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag} from '../../base/flags.js'
-import {type ClusterSummary, listClusters} from '../../services/clusters.js'
+import {type ClusterSummary, listClusters} from '../../services/clusters/clusters.js'
 import {table} from '../../ui/output.js'
 
 export default class ClusterList extends AtlasCommand<ClusterSummary[]> {

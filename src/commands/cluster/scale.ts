@@ -4,8 +4,8 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
 import {MissingValueError, UsageError} from '../../lib/errors.js'
 import {readSpecFile} from '../../lib/spec-file.js'
-import {scaleCluster, type ScaleResult} from '../../services/scale.js'
-import {type Evaluation, evaluateSchedule, scheduleSchema} from '../../services/schedule.js'
+import {scaleCluster, type ScaleResult} from '../../services/clusters/scale.js'
+import {type Evaluation, evaluateSchedule, scheduleSchema} from '../../services/clusters/schedule.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 type Result = ScaleResult & {schedule?: Evaluation}

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {DEFAULT_EMULATOR_PORT, type EmulatorRuntime, runEmulator, startDetached} from '../../services/emulator.js'
+import {DEFAULT_EMULATOR_PORT, type EmulatorRuntime, runEmulator, startDetached} from '../../services/emulator-process.js'
 
 type Result = EmulatorRuntime & {detached: boolean}
 

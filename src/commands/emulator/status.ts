@@ -1,5 +1,5 @@
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {emulatorStatus} from '../../services/emulator.js'
+import {emulatorStatus} from '../../services/emulator-process.js'
 
 type Result = Awaited<ReturnType<typeof emulatorStatus>>
 

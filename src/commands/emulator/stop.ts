@@ -1,5 +1,5 @@
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {stopEmulator} from '../../services/emulator.js'
+import {stopEmulator} from '../../services/emulator-process.js'
 
 type Result = Awaited<ReturnType<typeof stopEmulator>>
 

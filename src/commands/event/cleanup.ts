@@ -7,7 +7,7 @@ import {ConflictError, PartialFailureError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
 import {readEventFile} from '../../services/events/event-file.js'
-import {pollIntervalFromEnv} from '../../services/wait.js'
+import {pollIntervalFromEnv} from '../../lib/wait.js'
 import {table} from '../../ui/output.js'
 
 export default class EventCleanup extends AtlasCommand<CleanupReport> {

@@ -37,7 +37,7 @@ export default class MigrateImport extends AtlasCommand<ImportReport> {
     const mapping = nsMapping(flags)
     let m0 = flags['m0-limits']
     if (flags.cluster) {
-      const {resolveCluster} = await import('../../services/clusters.js')
+      const {resolveCluster} = await import('../../services/clusters/clusters.js')
       m0 ||= (await resolveCluster(await this.atlas(), await this.project(flags.project), flags.cluster)).tier === 'M0'
     }
     const uri = await this.mongoTarget(flags)

@@ -1,6 +1,6 @@
 import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasCtlError} from '../../lib/errors.js'
-import {pool} from '../pool.js'
+import {pool} from '../../lib/pool.js'
 import {eventStatus, type TeamStatus, type UnreadableTeam} from './status.js'
 import {teardownProject} from './teardown.js'
 

@@ -3,10 +3,10 @@ import {AtlasApiError} from '../../atlas/errors.js'
 import {TimeoutError} from '../../lib/errors.js'
 import {retrying} from '../../lib/retry.js'
 import {deleteEntry, listEntries} from '../access-list.js'
-import {ATLAS_TAKES, deleteCluster, listClusters, setTerminationProtection, waitForCluster} from '../clusters.js'
+import {ATLAS_TAKES, deleteCluster, listClusters, setTerminationProtection, waitForCluster} from '../clusters/clusters.js'
 import {deleteProject} from '../projects.js'
 import {deleteDatabaseUser, listUsers} from '../users.js'
-import {defaultTimeoutMs} from '../wait.js'
+import {defaultTimeoutMs} from '../../lib/wait.js'
 
 export interface TeardownOptions {
   /** Default: wait.ts's default for a dedicated cluster's deletion. */

@@ -6,7 +6,7 @@ import zlib from 'node:zlib'
 import type {Document, MongoClient} from 'mongodb'
 import {NotFoundError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
-import {pool} from '../pool.js'
+import {pool} from '../../lib/pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
 import {dumpFileStem} from './format.js'
 

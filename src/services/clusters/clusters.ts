@@ -1,9 +1,9 @@
-import type {AtlasClient, Cluster, ClusterBody, FlexCluster, FlexClusterBody, RegionConfigBody} from '../atlas/client.js'
-import {ALREADY_DELETING, AtlasApiError, FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
-import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
-import {NotFoundError, UsageError} from '../lib/errors.js'
-import {closeMatches, commandLine} from '../lib/text.js'
-import {type Expected, waitFor, type WaitOptions} from './wait.js'
+import type {AtlasClient, Cluster, ClusterBody, FlexCluster, FlexClusterBody, RegionConfigBody} from '../../atlas/client.js'
+import {ALREADY_DELETING, AtlasApiError, FLEX_IN_CLUSTER_API} from '../../atlas/errors.js'
+import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../../atlas/catalog.js'
+import {NotFoundError, UsageError} from '../../lib/errors.js'
+import {closeMatches, commandLine} from '../../lib/text.js'
+import {type Expected, waitFor, type WaitOptions} from '../../lib/wait.js'
 
 export type Tag = {key: string; value: string}
 

@@ -1,7 +1,7 @@
-import type {AtlasClient} from '../atlas/client.js'
-import {ConflictError} from '../lib/errors.js'
+import type {AtlasClient} from '../../atlas/client.js'
+import {ConflictError} from '../../lib/errors.js'
 import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
-import {createProject, deleteProject, type ProjectSummary} from './projects.js'
+import {createProject, deleteProject, type ProjectSummary} from '../projects.js'
 
 export type ProjectTarget = {existing: ProjectSummary} | {create: {name: string; orgId: string}}
 

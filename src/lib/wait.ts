@@ -1,6 +1,6 @@
 import {setTimeout as sleep} from 'node:timers/promises'
-import {TimeoutError} from '../lib/errors.js'
-import {formatDuration} from '../lib/duration.js'
+import {TimeoutError} from './errors.js'
+import {formatDuration} from './duration.js'
 
 export interface WaitOptions<S> {
   /** One poll: the current state, or undefined when the resource is gone (404). */

@@ -1,6 +1,6 @@
 import {z} from 'zod'
-import {type Cron, lastFire, parseCron} from '../lib/cron.js'
-import {parseDuration} from '../lib/duration.js'
+import {type Cron, lastFire, parseCron} from '../../lib/cron.js'
+import {parseDuration} from '../../lib/duration.js'
 
 const tier = z.string().regex(/^(M\d+|R\d+|FLEX|M0)(_NVME)?(_GEN_2)?$/, 'must be a tier such as M10, M50 or FLEX')
 const duration = z.string().refine((v) => {

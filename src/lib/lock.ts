@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import {ConflictError} from '../lib/errors.js'
-import {processAlive} from '../lib/process.js'
+import {ConflictError} from './errors.js'
+import {processAlive} from './process.js'
 
 /** How long an unreadable lock file may be someone's write in progress before it counts as a crash's leftover. */
 export const UNREADABLE_LOCK_GRACE_MS = 5000

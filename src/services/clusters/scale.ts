@@ -1,10 +1,10 @@
-import type {AtlasClient, Cluster, ClusterBody, FlexUpgradeBody, ProviderSettingsBody} from '../atlas/client.js'
-import {FLEX_IN_CLUSTER_API} from '../atlas/errors.js'
-import {INSTANCE_SIZES, type Provider} from '../atlas/catalog.js'
-import {ConflictError, UsageError} from '../lib/errors.js'
-import {priceOf} from '../lib/prices.js'
+import type {AtlasClient, Cluster, ClusterBody, FlexUpgradeBody, ProviderSettingsBody} from '../../atlas/client.js'
+import {FLEX_IN_CLUSTER_API} from '../../atlas/errors.js'
+import {INSTANCE_SIZES, type Provider} from '../../atlas/catalog.js'
+import {ConflictError, UsageError} from '../../lib/errors.js'
+import {priceOf} from '../../lib/prices.js'
 import {type ClusterSummary, type ClusterWaitOptions, resolveCluster, summarizeCluster, waitForCluster} from './clusters.js'
-import {withLock} from './lock.js'
+import {withLock} from '../../lib/lock.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 

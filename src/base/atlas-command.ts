@@ -167,7 +167,7 @@ export abstract class AtlasCommand<T> extends Command {
 
   /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */
   protected async mongoTarget(flags: {uri?: string; cluster?: string; project?: string; 'credentials-file'?: string; 'db-user'?: string}): Promise<string> {
-    const {targetUri} = await import('../mongo/connect.js')
+    const {targetUri} = await import('../services/mongo-target.js')
     if (flags.uri) return targetUri({uri: flags.uri})
     if (!flags.cluster) throw new MissingValueError('uri', 'target (--uri URI or --cluster NAME)')
     const project = await this.project(flags.project)

@@ -11,8 +11,8 @@ import {currentAddress, type EntrySpec, parseEntry} from '../services/access-lis
 import {CLUSTER_NAME} from '../services/clusters/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
 import {checkDotenvOwner, existingUserConflict, existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
-import {DEFAULT_ROLE, parseRole} from '../services/users.js'
-import {checkPasswordDestination, keepOrShowPassword, passwordLines, shownCredentials} from '../ui/credentials.js'
+import {DEFAULT_ROLE, keepPassword, parseRole} from '../services/users.js'
+import {checkPasswordDestination, passwordLines, showUnsavedPassword, shownCredentials} from '../ui/credentials.js'
 import {reportWait, startProgress} from '../ui/spinner.js'
 
 type Result = Omit<SetupResult, 'credentials'> & {connectionString?: string; password?: string; credentialsFile?: string; passwordKnown: boolean}
@@ -101,7 +101,7 @@ export default class Setup extends AtlasCommand<Result> {
         maxUsers: settings.limits.maxDbUsers, maxEntries: settings.limits.maxAccessEntries,
         log: (line) => progress.update(line),
         report: (...a) => this.audit(...a),
-        keep: (...a) => keepOrShowPassword({json: this.jsonEnabled(), progress}, ...a),
+        keep: (...a) => keepPassword(...a).catch(showUnsavedPassword({json: this.jsonEnabled(), progress})),
         hold: (c) => (this.held = {username: c.username, password: c.password, connectionString: c.connectionString}),
       })
       progress.succeed(`Ready: ${r.cluster.name} (${r.cluster.tier}) in ${r.project.name}.`)

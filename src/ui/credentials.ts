@@ -1,7 +1,7 @@
 import {checkCredentialsDestination} from '../lib/credentials-file.js'
 import {UsageError} from '../lib/errors.js'
 import type {ClusterWaitOptions} from '../services/clusters/clusters.js'
-import {type AddUserResult, type Credentials, keepPassword, UnsavedPasswordError, updatesOnUserChange} from '../services/users.js'
+import {type AddUserResult, type Credentials, UnsavedPasswordError, updatesOnUserChange} from '../services/users.js'
 import {type Progress, reportWait, startProgress} from './spinner.js'
 
 export interface CredentialOutput {
@@ -37,11 +37,12 @@ export function passwordLines(creds: Credentials, o: CredentialOutput): string[]
   return [`Password (shown once, stored nowhere): ${creds.password}`, ...(creds.connectionString ? [`Connection string: ${creds.connectionString}`] : [])]
 }
 
-/** keepPassword; a password that Atlas holds and no file could keep is shown once on a terminal, never in a pipe or log. */
-export async function keepOrShowPassword(o: {json: boolean; progress?: Progress}, ...keep: Parameters<typeof keepPassword>): Promise<void> {
-  try {
-    await keepPassword(...keep)
-  } catch (error) {
+/**
+ * Rethrows `error`; first, a password that Atlas holds and no file could keep (UnsavedPasswordError) is shown once
+ * on a terminal, never in a pipe or log. Use: `await keepPassword(…).catch(showUnsavedPassword({json}))`.
+ */
+export function showUnsavedPassword(o: {json: boolean; progress?: Progress}): (error: unknown) => never {
+  return (error) => {
     // Under --json stdout holds only the JSON document, so the terminal is reached through stderr.
     const terminal = !o.json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
     if (error instanceof UnsavedPasswordError) {

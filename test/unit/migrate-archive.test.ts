@@ -108,7 +108,7 @@ describe('namespaces and hashes', () => {
 
 describe('credentials for --cluster targets', () => {
   it('reads a user add bundle and composes the connection string with the escaped password', async () => {
-    const {readCredentialsFile} = await import('../../src/mongo/connect.js')
+    const {readCredentialsFile} = await import('../../src/services/mongo-target.js')
     const {withCredentials} = await import('../../src/lib/password.js')
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-creds-')), 'app.json')
     fs.writeFileSync(f, JSON.stringify({username: 'app', password: 'p@ss:w/rd'}))

@@ -2,8 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
 import {UsageError} from '../../lib/errors.js'
-import {addUser, DEFAULT_ROLE, deleteUser, parseRole, parseUserExpiry, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
+import {addUser, DEFAULT_ROLE, deleteUser, keepPassword, parseRole, parseUserExpiry, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, passwordLines, showUnsavedPassword, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
@@ -51,7 +51,7 @@ export default class UserAdd extends AtlasCommand<Result> {
       maxUsers: flags['max-users'] ?? settings.limits.maxDbUsers,
     })
     const file = output.credentialsFile
-    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username))
+    if (file) await keepPassword(r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)), () => deleteUser(client, project, args.username)).catch(showUnsavedPassword({json: this.jsonEnabled()}))
     const credentials = this.shouldWait(flags.wait)
       ? await waitForCredentials({json: this.jsonEnabled(), username: args.username, timeoutMs, resume: this.followUp(['cluster', 'list', '--project', project.name])}, r, (w) => waitUntilUsable(client, project, r, w))
       : r.credentials

@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
-import {rotatePassword, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
-import {checkPasswordDestination, credentialReport, keepOrShowPassword, passwordLines, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
+import {keepPassword, rotatePassword, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
+import {checkPasswordDestination, credentialReport, passwordLines, showUnsavedPassword, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
@@ -23,7 +23,7 @@ export default class UserRotatePassword extends AtlasCommand<Result> {
     const client = await this.atlas()
     const r = await rotatePassword(client, project, args.username)
     const file = output.credentialsFile
-    if (file) await keepOrShowPassword({json: this.jsonEnabled()}, r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a)))
+    if (file) await keepPassword(r.credentials, file, () => writeCredentialsFile(file, r.credentials, (...a) => this.audit(...a))).catch(showUnsavedPassword({json: this.jsonEnabled()}))
     const credentials = this.shouldWait(flags.wait)
       ? await waitForCredentials({json: this.jsonEnabled(), username: args.username, timeoutMs, resume: this.followUp(['cluster', 'list', '--project', project.name])}, r, (w) => waitUntilUsable(client, project, r, w))
       : r.credentials

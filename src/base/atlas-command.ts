@@ -177,6 +177,11 @@ export abstract class AtlasCommand<T> extends Command {
     })
   }
 
+  /** Shows the plan of a destructive change and asks; --yes skips the question, and without a terminal --yes is required. */
+  protected async confirm(plan: string): Promise<void> {
+    await this.prompt.confirmPlan(plan, {yes: this.globals.yes, json: this.jsonEnabled()})
+  }
+
   /** A follow-up command for a hint, pasteable, with this run's --profile. */
   protected followUp(words: string[]): string {
     return commandLine(['atlasctl', ...words, ...(this.globals.profile ? ['--profile', this.globals.profile] : [])])

@@ -7,7 +7,7 @@ import {UsageError} from '../lib/errors.js'
 import {checkSecretDestination} from '../lib/secret-file.js'
 import {describePrice} from '../lib/prices.js'
 import {commandLine} from '../lib/text.js'
-import {currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
+import {checkAnywhere, currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters/clusters.js'
 import {resolveOrgId} from '../services/projects.js'
 import {checkDotenvOwner, existingUserConflict, existingUserWithoutPassword, type ExistingUserChoice, runSetup, type SetupResult} from '../services/setup.js'
@@ -83,8 +83,7 @@ export default class Setup extends AtlasCommand<Result> {
     const client = await this.atlas(settings)
     const entries = flags['current-ip'] ? [...given, await currentAddress(client)] : flags.ip || flags['no-ip'] ? given : await this.askEntries(client)
     // Typed at the prompt or given as a flag; either way before anything is created.
-    if (entries.some((e) => e.anywhere) && !flags['allow-anywhere']) throw new UsageError('Refusing 0.0.0.0/0: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.', {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
-    if (entries.some((e) => e.anywhere)) this.out.warn('0.0.0.0/0 lets any address reach the cluster (the password still applies).')
+    if (checkAnywhere(entries, flags['allow-anywhere']).length > 0) this.out.warn('0.0.0.0/0 lets any address reach the cluster (the password still applies).')
     const userInput = {projectName, username, dotenv: flags.dotenv}
     const unknownPassword = !flags['rotate-password'] && (await existingUserWithoutPassword(client, userInput))
     const existingUser: ExistingUserChoice = flags['rotate-password'] ? 'rotate' : unknownPassword ? await this.askRotate(username, projectName) : 'refuse'

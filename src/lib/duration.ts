@@ -40,6 +40,15 @@ export function parseExpiry(value: string, flag: string, now = Date.now()): Date
   return new Date(at)
 }
 
+const WEEK_MS = 7 * 86_400_000
+
+/** Atlas's deleteAfterDate, for a database user or an access entry: in the future and at most a week ahead. */
+export function parseAtlasExpiry(value: string, flag: string, now = Date.now()): string {
+  const at = parseExpiry(value, flag, now)
+  if (at.getTime() - now > WEEK_MS) throw new UsageError(`--${flag} ${value} is more than a week ahead; Atlas allows at most 7 days.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
+  return at.toISOString()
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000)
   if (s < 60) return `${s}s`

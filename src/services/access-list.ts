@@ -26,6 +26,15 @@ export function parseEntry(value: string): EntrySpec {
 }
 
 /** This machine's public address as Atlas sees it, as an access list entry. */
+/** 0.0.0.0/0 opens a project to the whole internet: refused unless allowed. Answers the open entries, for a warning. */
+export function checkAnywhere(entries: EntrySpec[], allowed: boolean): string[] {
+  const open = entries.filter((e) => e.anywhere).map((e) => e.value)
+  if (open.length > 0 && !allowed) {
+    throw new UsageError(`Refusing ${open.join(', ')}: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.`, {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
+  }
+  return open
+}
+
 export async function currentAddress(client: AtlasClient): Promise<EntrySpec> {
   return parseEntry(await client.currentIpv4())
 }

@@ -52,6 +52,17 @@ export async function findProjectByName(client: AtlasClient, name: string): Prom
   }
 }
 
+/** Atlas's rule for a project name; answers what is wrong, or undefined. */
+export function projectNameProblem(name: string): string | undefined {
+  return /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u.test(name) ? undefined : 'use letters, digits and -_.(),:&@+\' (at most 64)'
+}
+
+export function validateProjectName(name: string, flag: string): string {
+  const problem = projectNameProblem(name)
+  if (problem) throw new UsageError(`Invalid project name "${name}" (${flag}): ${problem}.`, {code: 'INVALID_PROJECT_NAME', details: {flag, value: name}})
+  return name
+}
+
 export function parseTags(values: string[] | undefined, flag = 'tag'): Array<{key: string; value: string}> {
   return (values ?? []).map((t) => {
     const i = t.indexOf('=')

@@ -1,6 +1,5 @@
 import type {AtlasClient, DatabaseUser, DatabaseUserBody} from '../atlas/client.js'
 import {isRoleName, ROLE_NAMES} from '../atlas/catalog.js'
-import {parseExpiry} from '../lib/duration.js'
 import {mergeCredentialsFile} from '../lib/credentials-file.js'
 import {AtlasCtlError, ConflictError, type ErrorOptions, ExitCode, NotFoundError, PartialFailureError, UsageError} from '../lib/errors.js'
 import {generatePassword, withCredentials} from '../lib/password.js'
@@ -12,7 +11,6 @@ import {type ClusterSummary, type ClusterWaitOptions, listClusters, waitForClust
 export type Role = DatabaseUser['roles'][number]
 
 export const DEFAULT_ROLE = 'readWriteAnyDatabase@admin'
-const WEEK_MS = 7 * 86_400_000
 const ADMIN_ONLY = new Set(['atlasAdmin', 'readAnyDatabase', 'readWriteAnyDatabase', 'dbAdminAnyDatabase', 'clusterMonitor', 'backup', 'enableSharding'])
 
 /** The official CLI's role syntax: `role@db` or `role@db.collection`. */
@@ -32,13 +30,6 @@ export function parseRole(value: string): Role {
 }
 
 export const formatRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName ? `.${r.collectionName}` : ''}`
-
-/** Atlas deletes a user at deleteAfterDate, which must lie within a week. */
-export function parseUserExpiry(value: string, now = Date.now()): string {
-  const at = parseExpiry(value, 'expires', now)
-  if (at.getTime() - now > WEEK_MS) throw new UsageError(`--expires ${value} is more than a week ahead; Atlas allows at most 7 days.`, {code: 'INVALID_EXPIRY', details: {flag: 'expires', value}})
-  return at.toISOString()
-}
 
 export interface UserSummary {
   username: string

@@ -5,7 +5,7 @@ import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../../atlas/cat
 import {describePrice, PRICES_AS_OF} from '../../lib/prices.js'
 import {CLUSTER_NAME, validateSpec} from '../../services/clusters/clusters.js'
 import {createClusterFlow, type CreateResult, type ProjectTarget} from '../../services/clusters/create.js'
-import {findProjectByName, listProjects, parseTags, resolveOrgId, resolveProject} from '../../services/projects.js'
+import {findProjectByName, listProjects, parseTags, projectNameProblem, resolveOrgId, resolveProject} from '../../services/projects.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 const DEFAULT_REGION: Record<Provider, string> = {AWS: 'US_EAST_1', GCP: 'CENTRAL_US', AZURE: 'US_EAST_2'}
@@ -60,7 +60,7 @@ export default class ClusterCreate extends AtlasCommand<CreateResult> {
       )
       project = choice
         ? {existing: projects.find((x) => x.id === choice)!}
-        : {create: {name: await p.input({flag: 'project', message: 'New project name:', validate: (v) => (/^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u.test(v) ? true : 'letters, digits and -_.(),:&@+\' (at most 64)')}), orgId: await resolveOrgId(client, settings.orgId)}}
+        : {create: {name: await p.input({flag: 'project', message: 'New project name:', validate: (v) => projectNameProblem(v) ?? true}), orgId: await resolveOrgId(client, settings.orgId)}}
     }
 
     const name = await ask(args.name, () => p.input({flag: 'NAME', message: 'Cluster name:', validate: (v) => (CLUSTER_NAME.test(v) ? true : 'letters, digits and hyphens, starting with a letter or digit (at most 64)')}))
@@ -90,7 +90,7 @@ export default class ClusterCreate extends AtlasCommand<CreateResult> {
 
     if (asked) {
       const projectLine = 'existing' in project ? `project ${project.existing.name}` : `NEW project ${project.create.name}`
-      await p.confirmPlan(
+      await this.confirm(
         [
           'Review:',
           `  ${projectLine}`,
@@ -98,7 +98,6 @@ export default class ClusterCreate extends AtlasCommand<CreateResult> {
           `  cost: ${describePrice(tier)}`,
           `  tags: ${allTags.map((t) => `${t.key}=${t.value}`).join(' ') || '(none)'}; termination protection: ${spec.terminationProtection ? 'on' : 'off'}`,
         ].join('\n'),
-        {yes: this.globals.yes, json: this.jsonEnabled()},
       )
     }
 

@@ -26,7 +26,7 @@ export default class ClusterDelete extends AtlasCommand<Result> {
         hint: 'Turn it off in the Atlas UI or API, then delete again.',
       })
     }
-    await this.prompt.confirmPlan(`This deletes cluster "${cluster.name}" (${cluster.tier}, ${cluster.state}) in project "${project.name}" and all its data.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    await this.confirm(`This deletes cluster "${cluster.name}" (${cluster.tier}, ${cluster.state}) in project "${project.name}" and all its data.`)
     if (cluster.state !== 'DELETING') await deleteCluster(client, cluster)
     if (!this.shouldWait(flags.wait)) return {cluster: {...cluster, state: 'DELETING'}, deleted: true, waited: false}
     const progress = await startProgress(`Deleting cluster ${cluster.name}`, {json: this.jsonEnabled()})

@@ -10,7 +10,7 @@ export default class ConfigDelete extends AtlasCommand<{deleted: string}> {
     const {args} = await this.parse(ConfigDelete)
     const store = await this.store()
     store.requireProfile(args.name)
-    await this.prompt.confirmPlan(`This deletes profile "${args.name}" and its credentials from ${store.file}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    await this.confirm(`This deletes profile "${args.name}" and its credentials from ${store.file}.`)
     store.deleteProfile(args.name)
     this.audit('config delete', `profile ${args.name}`, 'ok', {profile: args.name})
     return {deleted: args.name}

@@ -52,7 +52,7 @@ export default class DbInitIndexes extends AtlasCommand<Result> {
       }
       if (flags['dry-run'] || plan.actions.length === 0) return result
       const drops = plan.actions.flatMap((a) => (a.type === 'dropIndex' && a.reason === 'prune' ? [`${a.collection}.${a.name}`] : []))
-      if (drops.length > 0) await this.prompt.confirmPlan(`This drops ${drops.join(', ')}.`, {yes: this.globals.yes, json: this.jsonEnabled()})
+      if (drops.length > 0) await this.confirm(`This drops ${drops.join(', ')}.`)
       const progress = await startProgress(`Applying ${plan.actions.length} action(s) to ${spec.database}`, {json: this.jsonEnabled()})
       const applied = await applyActions(db, plan.actions, (a, phase) => {
         if (phase === 'start') progress.update(`${describeAction(a)}…`)

@@ -57,13 +57,12 @@ export default class EventProvision extends AtlasCommand<ProvisionReport> {
     // Re-runs find the bundles where the last run put them, wherever they are started from.
     const outDir = path.resolve(flags.out ?? earlier ?? Ledger.defaultOutDir(ledgerDir, event.id))
     const d = event.defaults
-    await this.prompt.confirmPlan(
+    await this.confirm(
       [
         `Event ${event.id} (${event.name}), ends ${event.endsAt}: ${event.teams.length} teams.`,
         `Per team: project ${projectNameFor(event.id, event.teams[0].id)} (tagged event=${event.id}, team=<id>), ${d.tier} cluster ${clusterNameFor(event.teams[0].id)} on ${d.provider} ${d.region}, one database user, access list: ${d.openNetworkAccess ? '0.0.0.0/0 (open network access)' : d.accessList.join(', ') || 'none'}.`,
         `Credentials: ${outDir}/<team>.json (mode 0600)${earlier && earlier !== outDir ? `; bundles of earlier runs (${earlier}) are carried over` : ''}.`,
       ].join('\n'),
-      {yes: this.globals.yes, json: this.jsonEnabled()},
     )
     const settings = await this.settings({orgId: flags['org-id']})
     const client = await this.atlas(settings)

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
-import {parseExpiry} from '../../lib/duration.js'
-import {MissingValueError, UsageError} from '../../lib/errors.js'
-import {addEntries, type AddEntriesResult, currentAddress, parseEntry, waitActive} from '../../services/access-list.js'
+import {parseAtlasExpiry} from '../../lib/duration.js'
+import {MissingValueError} from '../../lib/errors.js'
+import {addEntries, type AddEntriesResult, checkAnywhere, currentAddress, parseEntry, waitActive} from '../../services/access-list.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 type Result = AddEntriesResult & {project: string; active: boolean}
@@ -29,18 +29,14 @@ export default class IpAdd extends AtlasCommand<Result> {
     const given = (argv as string[]).map(parseEntry)
     if (given.length === 0 && !flags['current-ip']) throw new MissingValueError('ENTRY', 'access list entry (an address, a CIDR block, or --current-ip)')
     const timeoutMs = flags.timeout
-    const expires = flags.expires ? parseExpiry(flags.expires, 'expires') : undefined
-    if (expires && expires.getTime() - Date.now() > 7 * 86_400_000) throw new UsageError(`--expires ${flags.expires} is more than a week ahead; Atlas allows at most 7 days.`, {details: {flag: 'expires'}})
-    const open = given.filter((e) => e.anywhere)
-    if (open.length > 0) {
-      if (!flags['allow-anywhere']) throw new UsageError(`Refusing ${open.map((e) => e.value).join(', ')}: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.`, {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
-      this.out.warn(`${open.map((e) => e.value).join(', ')} lets any address reach this project's clusters (passwords still apply)${expires ? '' : '; consider --expires'}.`)
-    }
+    const expires = flags.expires ? parseAtlasExpiry(flags.expires, 'expires') : undefined
+    const open = checkAnywhere(given, flags['allow-anywhere'])
+    if (open.length > 0) this.out.warn(`${open.join(', ')} lets any address reach this project's clusters (passwords still apply)${expires ? '' : '; consider --expires'}.`)
     const settings = await this.settings({projectId: flags.project})
     const project = await this.project(flags.project)
     const client = await this.atlas()
     const entries = flags['current-ip'] ? [...given, await currentAddress(client)] : given
-    const r = await addEntries(client, {project, entries, comment: flags.comment, deleteAfterDate: expires?.toISOString(), maxEntries: flags['max-entries'] ?? settings.limits.maxAccessEntries})
+    const r = await addEntries(client, {project, entries, comment: flags.comment, deleteAfterDate: expires, maxEntries: flags['max-entries'] ?? settings.limits.maxAccessEntries})
     let active = false
     if (this.shouldWait(flags.wait) && entries.length > 0) {
       const progress = await startProgress('Waiting for the access list', {json: this.jsonEnabled()})

@@ -16,7 +16,7 @@ export default class IpDelete extends AtlasCommand<Result> {
     const {argv, flags} = await this.parse(IpDelete)
     const entries = (argv as string[]).map(parseEntry)
     const project = await this.project(flags.project)
-    const deleted = await deleteEntries(await this.atlas(), project, entries, (plan) => this.prompt.confirmPlan(plan, {yes: this.globals.yes, json: this.jsonEnabled()}))
+    const deleted = await deleteEntries(await this.atlas(), project, entries, (plan) => this.confirm(plan))
     return {project: project.name, deleted}
   }
 

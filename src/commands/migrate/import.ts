@@ -41,7 +41,7 @@ export default class MigrateImport extends AtlasCommand<ImportReport> {
       m0 ||= (await resolveCluster(await this.atlas(), await this.project(flags.project), flags.cluster)).tier === 'M0'
     }
     const uri = await this.mongoTarget(flags)
-    if (flags.drop && !flags['dry-run']) await this.prompt.confirmPlan('This drops each target collection before importing into it.', {yes: this.globals.yes, json: this.jsonEnabled()})
+    if (flags.drop && !flags['dry-run']) await this.confirm('This drops each target collection before importing into it.')
     const {connect} = await import('../../mongo/connect.js')
     const client = await connect(uri, {retryWrites: true})
     const progress = new MultiProgress(this.jsonEnabled())

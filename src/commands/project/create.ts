@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {createProject, parseTags, type ProjectSummary, resolveOrgId} from '../../services/projects.js'
+import {createProject, parseTags, type ProjectSummary, resolveOrgId, validateProjectName} from '../../services/projects.js'
 
 export default class ProjectCreate extends AtlasCommand<ProjectSummary> {
   static override summary = 'Create a project.'
@@ -13,6 +13,7 @@ export default class ProjectCreate extends AtlasCommand<ProjectSummary> {
 
   protected async execute(): Promise<ProjectSummary> {
     const {args, flags} = await this.parse(ProjectCreate)
+    validateProjectName(args.name, 'NAME')
     const tags = parseTags(flags.tag)
     const settings = await this.settings({orgId: flags['org-id']})
     const client = await this.atlas(settings)

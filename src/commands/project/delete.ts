@@ -11,7 +11,7 @@ export default class ProjectDelete extends AtlasCommand<ProjectSummary> {
     const {args} = await this.parse(ProjectDelete)
     const client = await this.atlas()
     const project = await resolveProject(client, args.project)
-    await this.prompt.confirmPlan(`This deletes project "${project.name}" (${project.id}).`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    await this.confirm(`This deletes project "${project.name}" (${project.id}).`)
     await deleteProject(client, project.id)
     return project
   }

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../base/flags.js'
+import {parseAtlasExpiry} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
-import {addUser, DEFAULT_ROLE, deleteUser, keepPassword, parseRole, parseUserExpiry, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
+import {addUser, DEFAULT_ROLE, deleteUser, keepPassword, parseRole, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
 import {checkPasswordDestination, credentialReport, passwordLines, showUnsavedPassword, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
 type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
@@ -37,7 +38,7 @@ export default class UserAdd extends AtlasCommand<Result> {
   protected async execute(): Promise<Result> {
     const {args, flags} = await this.parse(UserAdd)
     const roles = (flags.role ?? [DEFAULT_ROLE]).map(parseRole)
-    const expires = flags.expires ? parseUserExpiry(flags.expires) : undefined
+    const expires = flags.expires ? parseAtlasExpiry(flags.expires, 'expires') : undefined
     const timeoutMs = flags.timeout
     if (flags.description && flags.description.length > 100) throw new UsageError('--description has at most 100 characters.', {details: {flag: 'description'}})
     const output = {credentialsFile: flags['credentials-file'], showPassword: flags['show-password'], json: this.jsonEnabled()}

@@ -14,7 +14,7 @@ export default class UserDelete extends AtlasCommand<UserSummary> {
     const project = await this.project(flags.project)
     const client = await this.atlas()
     await requireUser(client, project, args.username)
-    await this.prompt.confirmPlan(`This deletes database user "${args.username}" from project "${project.name}".`, {yes: this.globals.yes, json: this.jsonEnabled()})
+    await this.confirm(`This deletes database user "${args.username}" from project "${project.name}".`)
     return deleteUser(client, project, args.username)
   }
 

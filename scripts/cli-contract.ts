@@ -3,5 +3,5 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {buildContract, CONTRACT_FILE, serializeContract} from '../test/support/cli-contract.js'
 
-fs.writeFileSync(CONTRACT_FILE, serializeContract(buildContract()))
+fs.writeFileSync(CONTRACT_FILE, serializeContract(await buildContract()))
 console.log(`wrote ${path.relative(process.cwd(), CONTRACT_FILE)}`)

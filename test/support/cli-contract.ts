@@ -1,5 +1,5 @@
-import fs from 'node:fs'
 import path from 'node:path'
+import {Plugin, settings} from '@oclif/core'
 import ts from 'typescript'
 import {ROOT} from './run-cli.js'
 
@@ -13,22 +13,13 @@ export const CONTRACT_FILE = path.join(ROOT, 'docs', 'reference', 'cli-contract.
 /** A JSON Schema (draft-07) node. */
 export type Schema = {[keyword: string]: unknown}
 
-interface ManifestCommand {
-  aliases: string[]
-  hiddenAliases?: string[]
-  strict?: boolean
-  args: Record<string, Record<string, unknown>>
-  flags: Record<string, Record<string, unknown>>
-  relativePath: string[]
-}
-
 // Structural facts only: descriptions, summaries and help groups may change without breaking a script.
 const FLAG_FACTS = ['type', 'char', 'charAliases', 'aliases', 'options', 'default', 'required', 'multiple', 'allowNo', 'exclusive', 'dependsOn', 'exactlyOne', 'relationships', 'env', 'delimiter', 'hidden', 'deprecated']
 const ARG_FACTS = ['name', 'required', 'options', 'default', 'hidden']
 
-/** The facts a manifest entry states; false and [] say nothing the absence of the key does not. */
-function facts(entry: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.map((k) => [k, entry[k]]).filter(([, v]) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)))
+/** The facts an entry states; false and [] say nothing the absence of the key does not. */
+function facts(entry: object, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entry).filter(([k, v]) => keys.includes(k) && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)))
 }
 
 /** JSON's view of a checked type: what JSON.stringify of a value of that type can produce. */
@@ -76,8 +67,10 @@ class ResultSchemas {
       const properties: Record<string, Schema> = {}
       const required: string[] = []
       for (const p of checker.getPropertiesOfType(type)) {
-        properties[p.name] = this.schema(checker.getTypeOfSymbol(p), `${at}.${p.name}`, [...outer, type])
-        if (!(p.flags & ts.SymbolFlags.Optional)) required.push(p.name)
+        const t = checker.getTypeOfSymbol(p)
+        properties[p.name] = this.schema(t, `${at}.${p.name}`, [...outer, type])
+        // JSON.stringify drops a key whose value is undefined.
+        if (!(p.flags & ts.SymbolFlags.Optional) && !(t.isUnion() && t.types.some((m) => m.flags & ts.TypeFlags.Undefined))) required.push(p.name)
       }
       const index = checker.getIndexTypeOfType(type, ts.IndexKind.String)
       return {
@@ -117,23 +110,34 @@ function program(files: string[]): ts.Program {
   return ts.createProgram(files, options)
 }
 
-/** The contract as the committed oclif.manifest.json (test/unit/manifest.test.ts keeps it fresh) and the source state it. */
-export function buildContract(): Record<string, unknown> {
-  const manifest: {commands: Record<string, ManifestCommand>} = JSON.parse(fs.readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
-  const sources = Object.fromEntries(Object.entries(manifest.commands).map(([id, c]) => [id, path.join(ROOT, 'src', ...c.relativePath.slice(1)).replace(/\.js$/, '.ts')]))
+/**
+ * The contract of the built commands, loaded as `oclif manifest` loads them (so dist/ must be fresh: `npm test` and
+ * `npm run contract` build first), and of the source's Result types.
+ */
+export async function buildContract(): Promise<Record<string, unknown>> {
+  // The compiled commands, as shipped; not src/ through a TypeScript loader.
+  settings.enableAutoTranspile = false
+  const plugin = new Plugin({root: ROOT, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
+  await plugin.load()
+  const built = Object.entries(plugin.manifest.commands)
+  // dist/commands/x/y.js was compiled from src/commands/x/y.ts.
+  const source = (id: string, relativePath?: string[]) => {
+    if (!relativePath) throw new Error(`${id}: oclif gives no file for the command`)
+    return path.join(ROOT, 'src', ...relativePath.slice(1)).replace(/\.js$/, '.ts')
+  }
   const base = path.join(ROOT, 'src', 'base', 'atlas-command.ts')
-  const schemas = new ResultSchemas(program([...Object.values(sources), base]))
-  const commands = Object.fromEntries(Object.entries(manifest.commands).map(([id, c]) => [id, {
+  const schemas = new ResultSchemas(program([...built.map(([id, c]) => source(id, c.relativePath)), base]))
+  const commands = Object.fromEntries(built.map(([id, c]) => [id, {
     aliases: c.aliases,
-    ...(c.hiddenAliases?.length ? {hiddenAliases: c.hiddenAliases} : {}),
+    ...(c.hiddenAliases.length > 0 ? {hiddenAliases: c.hiddenAliases} : {}),
     strict: c.strict ?? true,
     // Positional: the order is the contract.
     args: Object.values(c.args).map((a) => facts(a, ARG_FACTS)),
     flags: Object.fromEntries(Object.entries(c.flags).map(([name, flag]) => [name, facts(flag, FLAG_FACTS)])),
-    result: schemas.of(sources[id], 'Result', true),
+    result: schemas.of(source(id, c.relativePath), 'Result', true),
   }]))
   return {
-    $comment: 'Generated by `npm run contract` from oclif.manifest.json and each command\'s exported Result type; every result and envelope is a JSON Schema (draft-07). Do not edit.',
+    $comment: 'Generated by `npm run contract` from the built commands and each command\'s exported Result type; every result and envelope is a JSON Schema (draft-07). Do not edit.',
     envelope: {success: schemas.of(base, 'SuccessEnvelope', false), error: schemas.of(base, 'ErrorEnvelope', false)},
     commands,
   }

@@ -5,11 +5,25 @@ import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
 import {inFlight} from '../lib/wait.js'
-import {AtlasCtlError, CancelledError, ExitCode, MissingValueError, UsageError} from '../lib/errors.js'
+import {AtlasCtlError, CancelledError, ExitCode, type ExitCodeValue, MissingValueError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
 import {Prompter} from '../ui/prompts.js'
+
+/** The one --json document of a success; `result` is the command's exported Result type. */
+export interface SuccessEnvelope {
+  status: 0
+  result: unknown
+  warnings: string[]
+}
+
+/** The one --json document of a failure. */
+export interface ErrorEnvelope {
+  status: ExitCodeValue
+  error: {code: string; message: string; hint?: string; details?: Record<string, unknown>}
+  warnings: string[]
+}
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AtlasCommand)['baseFlags'] & T['flags']>
 
@@ -197,7 +211,7 @@ export abstract class AtlasCommand<T> extends Command {
     process.stdout.write(`${JSON.stringify(json, null, process.stdout.isTTY ? 2 : undefined)}\n`)
   }
 
-  protected override toSuccessJson(result: unknown): unknown {
+  protected override toSuccessJson(result: unknown): SuccessEnvelope {
     return {status: 0, result, warnings: this.out?.warnings ?? []}
   }
 
@@ -215,7 +229,8 @@ export abstract class AtlasCommand<T> extends Command {
    */
   private report(e: AtlasCtlError, shown?: Record<string, unknown>): void {
     if (this.jsonEnabled()) {
-      const doc = JSON.parse(redactor.redact(JSON.stringify({status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []})))
+      const envelope: ErrorEnvelope = {status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []}
+      const doc: ErrorEnvelope = JSON.parse(redactor.redact(JSON.stringify(envelope)))
       if (shown) doc.error.details = {...doc.error.details, ...shown}
       process.stdout.write(`${JSON.stringify(doc)}\n`)
     } else {

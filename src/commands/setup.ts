@@ -15,7 +15,7 @@ import {DEFAULT_ROLE, keepPassword, parseRole} from '../services/users.js'
 import {checkPasswordDestination, passwordLines, showUnsavedPassword, shownCredentials} from '../ui/credentials.js'
 import {reportWait, startProgress} from '../ui/spinner.js'
 
-type Result = Omit<SetupResult, 'credentials'> & {connectionString?: string; password?: string; credentialsFile?: string; passwordKnown: boolean}
+export type Result = Omit<SetupResult, 'credentials'> & {connectionString?: string; password?: string; credentialsFile?: string; passwordKnown: boolean}
 
 export default class Setup extends AtlasCommand<Result> {
   static override summary = 'One command from nothing to a connection string: project, free cluster, database user, access list.'

@@ -5,7 +5,9 @@ import {parseDuration} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
 import {table} from '../../ui/output.js'
 
-export default class AuditList extends AtlasCommand<AuditEntry[]> {
+export type Result = AuditEntry[]
+
+export default class AuditList extends AtlasCommand<Result> {
   static override summary = 'Show the audit log: every mutating action atlasctl took, without secrets.'
   static override flags = {
     since: Flags.string({description: 'Only entries newer than this: a duration (24h, 7d) or an ISO date-time.'}),

@@ -12,7 +12,9 @@ const DEFAULT_REGION: Record<Provider, string> = {AWS: 'US_EAST_1', GCP: 'CENTRA
 const WIZARD_TIERS = ['M0', 'FLEX', 'M10', 'M20', 'M30', 'M40', 'M50', 'M60', 'M80']
 const VERSIONS = ['8.0', '7.0']
 
-export default class ClusterCreate extends AtlasCommand<CreateResult> {
+export type Result = CreateResult
+
+export default class ClusterCreate extends AtlasCommand<Result> {
   static override summary = 'Create a cluster: M0 (free), FLEX, or dedicated M10 and up.'
   static override description =
     'A wizard asks for each missing value on a terminal (project, name, provider, region, tier with its price, version, tags, termination protection) and shows a review before anything is created. Every prompt has a flag; with --non-interactive (or without a TTY) NAME, --project and --tier are required.'

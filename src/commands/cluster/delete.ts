@@ -5,7 +5,7 @@ import {ConflictError} from '../../lib/errors.js'
 import {type ClusterSummary, deleteCluster, resolveCluster, waitForCluster} from '../../services/clusters/clusters.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
-type Result = {cluster: ClusterSummary; deleted: boolean; waited: boolean}
+export type Result = {cluster: ClusterSummary; deleted: boolean; waited: boolean}
 
 export default class ClusterDelete extends AtlasCommand<Result> {
   static override summary = 'Delete a cluster (asks first unless --yes).'

@@ -3,7 +3,9 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag} from '../../base/flags.js'
 import {type ClusterSummary, resolveCluster} from '../../services/clusters/clusters.js'
 
-export default class ClusterDescribe extends AtlasCommand<ClusterSummary> {
+export type Result = ClusterSummary
+
+export default class ClusterDescribe extends AtlasCommand<Result> {
   static override summary = 'Show a cluster: state, tier, provider and region, version, connection strings, tags.'
   static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
   static override flags = {project: projectFlag}

@@ -3,7 +3,9 @@ import {projectFlag} from '../../base/flags.js'
 import {type ClusterSummary, listClusters} from '../../services/clusters/clusters.js'
 import {table} from '../../ui/output.js'
 
-export default class ClusterList extends AtlasCommand<ClusterSummary[]> {
+export type Result = ClusterSummary[]
+
+export default class ClusterList extends AtlasCommand<Result> {
   static override summary = 'List the clusters of a project (dedicated, M0 and FLEX).'
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> cluster list --project my-project', 'ATLAS_PROJECT_ID=5f1d… <%= config.bin %> cluster list --json']

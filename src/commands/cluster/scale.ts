@@ -8,7 +8,7 @@ import {scaleCluster, type ScaleResult} from '../../services/clusters/scale.js'
 import {type Evaluation, evaluateSchedule, scheduleSchema} from '../../services/clusters/schedule.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
-type Result = ScaleResult & {schedule?: Evaluation}
+export type Result = ScaleResult & {schedule?: Evaluation}
 
 export default class ClusterScale extends AtlasCommand<Result> {
   static override aliases = ['scale']

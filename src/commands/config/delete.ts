@@ -1,7 +1,9 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 
-export default class ConfigDelete extends AtlasCommand<{deleted: string}> {
+export type Result = {deleted: string}
+
+export default class ConfigDelete extends AtlasCommand<Result> {
   static override summary = 'Delete a profile and its stored credentials.'
   static override args = {name: Args.string({required: true, description: 'Profile name.'})}
   static override examples = ['<%= config.bin %> config delete old --yes']

@@ -3,7 +3,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {PROFILE_KEYS} from '../../config/schema.js'
 import {getValue, targetProfile} from '../../services/profiles.js'
 
-type Result = ReturnType<typeof getValue>
+export type Result = ReturnType<typeof getValue>
 
 export default class ConfigGet extends AtlasCommand<Result> {
   static override summary = 'Print one value of a profile (secrets masked).'

@@ -3,7 +3,9 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {DEFAULT_BASE_URL, type Profile} from '../../config/schema.js'
 import {initProfile, type MaskedProfile, targetProfile} from '../../services/profiles.js'
 
-export default class ConfigInit extends AtlasCommand<MaskedProfile> {
+export type Result = MaskedProfile
+
+export default class ConfigInit extends AtlasCommand<Result> {
   static override createsProfile = true
   static override summary = 'Create or update a profile: credentials, org, default project, base URL.'
   static override description = 'Runs a wizard for the values not given as flags. With --non-interactive (or without a TTY) every required value must be a flag. The profile becomes the active one.'

@@ -2,7 +2,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {listProfiles} from '../../services/profiles.js'
 import {table} from '../../ui/output.js'
 
-type Result = ReturnType<typeof listProfiles>
+export type Result = ReturnType<typeof listProfiles>
 
 export default class ConfigList extends AtlasCommand<Result> {
   static override summary = 'List profiles, secrets masked.'

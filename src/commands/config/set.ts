@@ -3,7 +3,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {PROFILE_KEYS, SECRET_KEYS} from '../../config/schema.js'
 import {setValue, targetProfile} from '../../services/profiles.js'
 
-type Result = ReturnType<typeof setValue>
+export type Result = ReturnType<typeof setValue>
 
 export default class ConfigSet extends AtlasCommand<Result> {
   static override createsProfile = true

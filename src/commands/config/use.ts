@@ -1,7 +1,9 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 
-export default class ConfigUse extends AtlasCommand<{active: string}> {
+export type Result = {active: string}
+
+export default class ConfigUse extends AtlasCommand<Result> {
   static override summary = 'Make a profile the active one.'
   static override args = {name: Args.string({required: true, description: 'Profile name.'})}
   static override examples = ['<%= config.bin %> config use prod']

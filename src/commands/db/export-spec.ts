@@ -6,7 +6,7 @@ import {MissingValueError} from '../../lib/errors.js'
 import {exportSpec, readServerState} from '../../services/indexes/apply.js'
 import type {DbSpec} from '../../services/indexes/spec.js'
 
-type Result = {file?: string; spec: DbSpec}
+export type Result = {file?: string; spec: DbSpec}
 
 export default class DbExportSpec extends AtlasCommand<Result> {
   static override summary = 'Write the spec (collections, validators, indexes) of an existing database.'

@@ -10,7 +10,7 @@ import {redactUri} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
 import {startProgress} from '../../ui/spinner.js'
 
-type Result = Plan & {dryRun: boolean; applied: number; server: string}
+export type Result = Plan & {dryRun: boolean; applied: number; server: string}
 
 export default class DbInitIndexes extends AtlasCommand<Result> {
   static override summary = 'Create collections, validators and indexes from a spec file; idempotent.'

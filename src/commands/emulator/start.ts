@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {DEFAULT_EMULATOR_PORT, type EmulatorRuntime, runEmulator, startDetached} from '../../services/emulator-process.js'
 
-type Result = EmulatorRuntime & {detached: boolean}
+export type Result = EmulatorRuntime & {detached: boolean}
 
 export default class EmulatorStart extends AtlasCommand<Result> {
   static override summary = 'Start the local Atlas Admin API emulator and point the "local" profile at it.'

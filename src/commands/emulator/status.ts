@@ -1,7 +1,7 @@
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {emulatorStatus} from '../../services/emulator-process.js'
 
-type Result = Awaited<ReturnType<typeof emulatorStatus>>
+export type Result = Awaited<ReturnType<typeof emulatorStatus>>
 
 export default class EmulatorStatus extends AtlasCommand<Result> {
   static override summary = 'Show whether the emulator runs, where, and with which data dir.'

@@ -1,7 +1,7 @@
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {stopEmulator} from '../../services/emulator-process.js'
 
-type Result = Awaited<ReturnType<typeof stopEmulator>>
+export type Result = Awaited<ReturnType<typeof stopEmulator>>
 
 export default class EmulatorStop extends AtlasCommand<Result> {
   static override summary = 'Stop the background emulator.'

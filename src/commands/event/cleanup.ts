@@ -10,7 +10,9 @@ import {readEventFile} from '../../services/events/event-file.js'
 import {pollIntervalFromEnv} from '../../lib/wait.js'
 import {table} from '../../ui/output.js'
 
-export default class EventCleanup extends AtlasCommand<CleanupReport> {
+export type Result = CleanupReport
+
+export default class EventCleanup extends AtlasCommand<Result> {
   static override summary = 'Tear an event down: shows the plan (a dry run) unless --yes.'
   static override description =
     'Finds the event\'s projects by their tags, then per team: turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Teams still inside their event (endsAt plus --grace) are removed only with --force. Continues past failures, reports per team, exits 7 (PARTIAL_FAILURE) if any team could not be read or removed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed.'

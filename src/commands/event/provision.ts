@@ -15,7 +15,9 @@ import {resolveOrgId} from '../../services/projects.js'
 import {table} from '../../ui/output.js'
 import {BatchProgress} from '../../ui/progress-bar.js'
 
-export default class EventProvision extends AtlasCommand<ProvisionReport> {
+export type Result = ProvisionReport
+
+export default class EventProvision extends AtlasCommand<Result> {
   static override summary = 'Give every team of a hackathon its own project, free cluster, database user and access list.'
   static override description =
     'Reads an event file (YAML; docs/examples/event.yaml) or a CSV roster, shows the plan and asks first (--yes skips; required without a TTY). Teams run in a bounded pool that slows down on Atlas rate limits; a failing team is rolled back alone. A local ledger makes it resumable: re-run after a crash or Ctrl-C and it continues without duplicates. Each team\'s credentials go to DIR/<team>.json (mode 0600), the only place passwords are written.'

@@ -4,7 +4,9 @@ import {PartialFailureError} from '../../lib/errors.js'
 import {eventStatus, type TeamStatus} from '../../services/events/status.js'
 import {table} from '../../ui/output.js'
 
-export default class EventStatus extends AtlasCommand<TeamStatus[]> {
+export type Result = TeamStatus[]
+
+export default class EventStatus extends AtlasCommand<Result> {
   static override summary = 'Show every team of an event: project, cluster state, users, access entries (read from Atlas tags).'
   static override args = {event: Args.string({required: true, description: 'Event id.'})}
   static override flags = {team: Flags.string({description: 'Only this team.'})}

@@ -6,7 +6,7 @@ import {MissingValueError} from '../../lib/errors.js'
 import {addEntries, type AddEntriesResult, checkAnywhere, currentAddress, parseEntry, waitActive} from '../../services/access-list.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
-type Result = AddEntriesResult & {project: string; active: boolean}
+export type Result = AddEntriesResult & {project: string; active: boolean}
 
 export default class IpAdd extends AtlasCommand<Result> {
   static override summary = 'Add IP addresses or CIDR blocks to a project\'s access list (idempotent).'

@@ -3,7 +3,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag} from '../../base/flags.js'
 import {deleteEntries, parseEntry} from '../../services/access-list.js'
 
-type Result = {project: string; deleted: string[]}
+export type Result = {project: string; deleted: string[]}
 
 export default class IpDelete extends AtlasCommand<Result> {
   static override summary = 'Remove entries from a project\'s access list (asks first unless --yes).'

@@ -3,7 +3,9 @@ import {projectFlag} from '../../base/flags.js'
 import {type EntrySummary, listEntries} from '../../services/access-list.js'
 import {table} from '../../ui/output.js'
 
-export default class IpList extends AtlasCommand<EntrySummary[]> {
+export type Result = EntrySummary[]
+
+export default class IpList extends AtlasCommand<Result> {
   static override summary = 'List a project\'s IP access list.'
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> ip list --project my-project']

@@ -6,7 +6,9 @@ import {redactUri} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
 import {MultiProgress} from '../../ui/multi-progress.js'
 
-export default class MigrateExport extends AtlasCommand<ExportReport> {
+export type Result = ExportReport
+
+export default class MigrateExport extends AtlasCommand<Result> {
   static override summary = 'Export a MongoDB database to a mongodump directory or archive, streaming.'
   static override description =
     'Writes DIR/<db>/<collection>.bson and .metadata.json (indexes, options, uuid), or a mongodump archive; mongorestore reads what it writes. Memory stays constant whatever the size; collections are exported in parallel.'

@@ -8,7 +8,9 @@ import {nsMapping, redactUri} from '../../services/migrate/source.js'
 import {table} from '../../ui/output.js'
 import {MultiProgress} from '../../ui/multi-progress.js'
 
-export default class MigrateImport extends AtlasCommand<ImportReport> {
+export type Result = ImportReport
+
+export default class MigrateImport extends AtlasCommand<Result> {
   static override summary = 'Import a mongodump directory or archive into MongoDB or an Atlas cluster; resumable.'
   static override description =
     'Inserts in unordered batches, collections in parallel, retrying transient errors without duplicates (a replayed document is counted as already there); rebuilds indexes after the data (without v and ns; a refused index is reported by name). The whole dump is checked first (framing, every document, archive CRCs): a corrupt dump is exit 2 with nothing written. After a crash or Ctrl-C, the same command on the same dump continues from its checkpoint and says so; --restart starts over. An M0 target is checked against M0\'s limits before any write.'

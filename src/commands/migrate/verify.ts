@@ -6,7 +6,9 @@ import {verifyMigration, type VerifyRow} from '../../services/migrate/verify.js'
 import {table} from '../../ui/output.js'
 import {nsMapping} from '../../services/migrate/source.js'
 
-export default class MigrateVerify extends AtlasCommand<VerifyRow[]> {
+export type Result = VerifyRow[]
+
+export default class MigrateVerify extends AtlasCommand<Result> {
   static override summary = 'Compare a source (dump or server) with the target: counts, content hashes, indexes.'
   static override description = 'The content hash is computed client-side and does not depend on document order (dbHash is not available on M0). Exits 1 on any difference.'
   static override examples = ['<%= config.bin %> migrate verify --from dump --uri mongodb://localhost:27018', '<%= config.bin %> migrate verify --source-uri mongodb://localhost:27017 --cluster main --credentials-file app.json --json']

@@ -2,7 +2,9 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {createProject, parseTags, type ProjectSummary, resolveOrgId, validateProjectName} from '../../services/projects.js'
 
-export default class ProjectCreate extends AtlasCommand<ProjectSummary> {
+export type Result = ProjectSummary
+
+export default class ProjectCreate extends AtlasCommand<Result> {
   static override summary = 'Create a project.'
   static override args = {name: Args.string({required: true, description: 'Project name.'})}
   static override flags = {

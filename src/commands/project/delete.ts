@@ -2,7 +2,9 @@ import {Args} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {deleteProject, type ProjectSummary, resolveProject} from '../../services/projects.js'
 
-export default class ProjectDelete extends AtlasCommand<ProjectSummary> {
+export type Result = ProjectSummary
+
+export default class ProjectDelete extends AtlasCommand<Result> {
   static override summary = 'Delete an empty project (Atlas refuses while it has clusters).'
   static override args = {project: Args.string({required: true, description: 'Project name or id.'})}
   static override examples = ['<%= config.bin %> project delete hackathon-2026 --yes']

@@ -2,7 +2,9 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {listProjects, type ProjectSummary} from '../../services/projects.js'
 import {table} from '../../ui/output.js'
 
-export default class ProjectList extends AtlasCommand<ProjectSummary[]> {
+export type Result = ProjectSummary[]
+
+export default class ProjectList extends AtlasCommand<Result> {
   static override summary = 'List the projects the credentials can see.'
   static override examples = ['<%= config.bin %> project list', '<%= config.bin %> project list --json']
 

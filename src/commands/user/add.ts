@@ -6,7 +6,7 @@ import {UsageError} from '../../lib/errors.js'
 import {addUser, DEFAULT_ROLE, deleteUser, keepPassword, parseRole, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
 import {checkPasswordDestination, credentialReport, passwordLines, showUnsavedPassword, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
-type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
+export type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
 export default class UserAdd extends AtlasCommand<Result> {
   static override summary = 'Create a database user with a generated password.'

@@ -3,7 +3,9 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {projectFlag} from '../../base/flags.js'
 import {deleteUser, requireUser, type UserSummary} from '../../services/users.js'
 
-export default class UserDelete extends AtlasCommand<UserSummary> {
+export type Result = UserSummary
+
+export default class UserDelete extends AtlasCommand<Result> {
   static override summary = 'Delete a database user (asks first unless --yes).'
   static override args = {username: Args.string({required: true, description: 'User name.'})}
   static override flags = {project: projectFlag}

@@ -3,7 +3,9 @@ import {projectFlag} from '../../base/flags.js'
 import {listUsers, type UserSummary} from '../../services/users.js'
 import {table} from '../../ui/output.js'
 
-export default class UserList extends AtlasCommand<UserSummary[]> {
+export type Result = UserSummary[]
+
+export default class UserList extends AtlasCommand<Result> {
   static override summary = 'List the database users of a project.'
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> user list --project my-project --json']

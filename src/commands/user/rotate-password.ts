@@ -4,7 +4,7 @@ import {credentialFlags, projectFlag, timeoutFlag, userWaitFlag} from '../../bas
 import {keepPassword, rotatePassword, type UserSummary, waitUntilUsable, writeCredentialsFile} from '../../services/users.js'
 import {checkPasswordDestination, credentialReport, passwordLines, showUnsavedPassword, shownCredentials, waitForCredentials} from '../../ui/credentials.js'
 
-type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
+export type Result = {user: UserSummary; project: string; credentialsFile?: string; connectionString?: string; password?: string}
 
 export default class UserRotatePassword extends AtlasCommand<Result> {
   static override summary = 'Give a database user a new generated password.'

@@ -32,7 +32,7 @@ export default class ClusterScale extends AtlasCommand<Result> {
     tier: Flags.string({description: 'Target tier, e.g. M50, FLEX.', exclusive: ['schedule']}),
     schedule: Flags.string({description: 'YAML schedule: a base tier and windows (cron + duration, or dates) mapped to tiers.'}),
     at: Flags.string({description: 'Evaluate the schedule at this ISO time instead of now (for checking a schedule).', dependsOn: ['schedule']}),
-    'dry-run': Flags.boolean({description: 'Print the planned request, the tier change and the cost delta; change nothing.'}),
+    'dry-run': Flags.boolean({default: false, description: 'Print the planned request, the tier change and the cost delta; change nothing.'}),
     'wait-idle': Flags.boolean({description: 'If the cluster is busy, wait until it is IDLE instead of exiting 6.'}),
     'adjust-autoscaling': Flags.boolean({description: 'Move compute auto-scaling bounds to include the new tier (otherwise refused).'}),
     wait: waitFlag,

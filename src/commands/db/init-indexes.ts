@@ -24,7 +24,7 @@ export default class DbInitIndexes extends AtlasCommand<Result> {
   static override flags = {
     ...targetFlags,
     spec: Flags.string({required: true, description: 'The spec file (YAML or JSON).'}),
-    'dry-run': Flags.boolean({description: 'Print the plan; change nothing.'}),
+    'dry-run': Flags.boolean({default: false, description: 'Print the plan; change nothing.'}),
     replace: Flags.boolean({description: 'Drop and recreate indexes whose definition conflicts with the spec.'}),
     prune: Flags.boolean({description: 'Drop indexes the spec does not list (asks first unless --yes).'}),
     'skip-validators': Flags.boolean({description: 'Leave validators out (for servers that cannot store them).'}),

@@ -27,7 +27,7 @@ export default class MigrateImport extends AtlasCommand<Result> {
     archive: Flags.string({description: 'Archive file.'}),
     gzip: Flags.boolean({description: 'The archive is gzipped (directory files are recognised by .gz).'}),
     drop: Flags.boolean({description: 'Drop each target collection first (asks unless --yes; never on a resumed run).'}),
-    'dry-run': Flags.boolean({description: 'Show what would be written; write nothing.'}),
+    'dry-run': Flags.boolean({default: false, description: 'Show what would be written; write nothing.'}),
     restart: Flags.boolean({description: 'Discard the checkpoint of an interrupted run of this import and start over.'}),
     parallel: Flags.integer({default: 4, min: 1, max: 32, description: 'Collections imported at once.'}),
     'm0-limits': Flags.boolean({description: 'Check the dump against Atlas M0 limits first (automatic for an M0 --cluster).'}),

@@ -5,7 +5,7 @@ import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
 import {inFlight} from '../lib/wait.js'
-import {AtlasCtlError, CancelledError, ExitCode, type ExitCodeValue, MissingValueError, UsageError} from '../lib/errors.js'
+import {AtlasCtlError, CancelledError, ExitCode, type ExitCodeValue, MissingValueError, PartialFailureError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
@@ -189,6 +189,15 @@ export abstract class AtlasCommand<T> extends Command {
       cluster: flags.cluster, project, atlas: await this.atlas(), credentialsFile: flags['credentials-file'], dbUser: flags['db-user'],
       password: this.interactive ? async () => ({username: flags['db-user'] ?? await this.prompt.input({flag: 'credentials-file', message: 'Database user:'}), password: await this.prompt.password({flag: 'credentials-file', message: 'Password:'})}) : undefined,
     })
+  }
+
+  /**
+   * A partial failure is reported, never hidden: the human report is rendered first (under --json the error's
+   * details carry it), then exit 7 with the message and the command that finishes the job.
+   */
+  protected async failPartly(result: T, message: string, o: {hint: string; details: Record<string, unknown>}): Promise<never> {
+    if (!this.jsonEnabled()) await this.render(result)
+    throw new PartialFailureError(message, o)
   }
 
   /** Shows the plan of a destructive change and asks; --yes skips the question, and without a terminal --yes is required. */

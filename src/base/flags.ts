@@ -7,6 +7,9 @@ export const projectFlag = Flags.string({
   description: 'Project name or id (default: MONGODB_ATLAS_PROJECT_ID / ATLAS_PROJECT_ID, then the profile\'s projectId).',
 })
 
+/** Where new projects go: the one org-id flag of the commands that create projects. */
+export const orgIdFlag = Flags.string({description: 'Organization for new projects (default: MONGODB_ATLAS_ORG_ID, the profile\'s orgId, or the only org the key sees).'})
+
 export const waitFlag = Flags.boolean({allowNo: true, description: 'Wait until Atlas finishes (default: on a terminal).'})
 /** Atlas shows an M0 UPDATING while it takes a database-user change; the credentials work after. */
 export const userWaitFlag = Flags.boolean({allowNo: true, description: 'Wait until each M0 the user reaches has taken the change; Atlas shows it UPDATING meanwhile (default: on a terminal).'})

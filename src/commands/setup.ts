@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import type {AtlasClient} from '../atlas/client.js'
 import {AtlasCommand} from '../base/atlas-command.js'
-import {timeoutFlag} from '../base/flags.js'
+import {orgIdFlag, timeoutFlag} from '../base/flags.js'
 import {type Provider, PROVIDERS, REGIONS} from '../atlas/catalog.js'
 import {UsageError} from '../lib/errors.js'
 import {checkSecretDestination} from '../lib/secret-file.js'
@@ -30,7 +30,7 @@ export default class Setup extends AtlasCommand<Result> {
 
   static override flags = {
     project: Flags.string({char: 'p', description: 'Project name, created if missing (default: quickstart).'}),
-    'org-id': Flags.string({description: 'Organization for a new project (default: the profile\'s, or the only one).'}),
+    'org-id': orgIdFlag,
     cluster: Flags.string({description: 'Cluster name (default: Cluster0).'}),
     tier: Flags.string({description: 'M0 (default), FLEX, or M10 and up.'}),
     provider: Flags.option({options: PROVIDERS, description: 'Cloud provider (default AWS).'})(),

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
+import {orgIdFlag, projectFlag, timeoutFlag, waitFlag} from '../../base/flags.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../../atlas/catalog.js'
 import {describePrice, PRICES_AS_OF} from '../../lib/prices.js'
 import {CLUSTER_NAME, validateSpec} from '../../services/clusters/clusters.js'
@@ -28,7 +28,7 @@ export default class ClusterCreate extends AtlasCommand<Result> {
   static override flags = {
     project: projectFlag,
     'create-project': Flags.boolean({description: 'Create the --project (by name) if it does not exist; it is deleted again if the cluster fails.'}),
-    'org-id': Flags.string({description: 'Organization for a new project (default: the profile\'s, or the only one).'}),
+    'org-id': orgIdFlag,
     provider: Flags.option({options: PROVIDERS, description: 'Cloud provider (default AWS without a terminal).'})(),
     region: Flags.string({description: 'Atlas region name, e.g. US_EAST_1 (AWS), CENTRAL_US (GCP), US_EAST_2 (AZURE).'}),
     tier: Flags.string({description: 'M0 (free), FLEX, or M10 and up.'}),

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {durationFlag, timeoutFlag} from '../../base/flags.js'
 import {parseDuration} from '../../lib/duration.js'
-import {ConflictError, PartialFailureError} from '../../lib/errors.js'
+import {ConflictError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
 import {readEventFile} from '../../services/events/event-file.js'
@@ -56,9 +56,8 @@ export default class EventCleanup extends AtlasCommand<Result> {
       ? await executeCleanup(client, plan, {timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (line) => this.out.info(line)})
       : {...plan, executed: false, results: [], failed: 0}
     if (report.failed > 0 || report.unreadable.length > 0) {
-      if (!this.jsonEnabled()) await this.render(report)
       const parts = [report.failed > 0 ? `${report.failed} of ${plan.teams.length} teams could not be removed` : '', report.unreadable.length > 0 ? `${report.unreadable.length} could not be read and were not touched (${report.unreadable.map((u) => u.team).join(', ')})` : ''].filter(Boolean)
-      throw new PartialFailureError(`${parts.join('; ')}.`, {hint: `Re-run to finish the job: ${finish}`, details: {report}})
+      return this.failPartly(report, `${parts.join('; ')}.`, {hint: `Re-run to finish the job: ${finish}`, details: {report}})
     }
     return report
   }

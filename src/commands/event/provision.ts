@@ -1,9 +1,9 @@
 import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {timeoutFlag} from '../../base/flags.js'
+import {orgIdFlag, timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
-import {MissingValueError, PartialFailureError} from '../../lib/errors.js'
+import {MissingValueError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
 import {Ledger} from '../../services/events/ledger.js'
@@ -38,7 +38,7 @@ export default class EventProvision extends AtlasCommand<Result> {
     out: Flags.string({description: 'Folder for the credential bundles (default: the folder the event\'s last run used, else $XDG_DATA_HOME/atlasctl/events/<event>/credentials).'}),
     concurrency: Flags.integer({min: 1, max: 32, default: 4, description: 'Teams provisioned at once to start with; halves on 429s, grows back.'}),
     'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
-    'org-id': Flags.string({description: 'Organization for the projects (default: the profile\'s, or the only one).'}),
+    'org-id': orgIdFlag,
     timeout: timeoutFlag,
   }
 
@@ -85,10 +85,8 @@ export default class EventProvision extends AtlasCommand<Result> {
     const rotated = report.teams.filter((t) => t.passwordRotated).map((t) => t.team)
     if (rotated.length > 0) this.out.warn(`No bundle held the password of ${rotated.join(', ')}, and Atlas never shows one: ${rotated.length === 1 ? 'that user was' : 'those users were'} given a new password, now in ${outDir}. Anyone on the old one must use the new bundle.`)
     if (report.failed > 0) {
-      // A partial failure is reported, never hidden: the table (or the report in the JSON error), then exit 7.
-      if (!this.jsonEnabled()) await this.render(report)
       const ready = report.done === 0 ? 'none is ready' : `the other ${report.done} ${report.done === 1 ? 'is' : 'are'} ready`
-      throw new PartialFailureError(`${report.failed} of ${event.teams.length} teams failed; ${ready}. What existed before this run was left alone.`, {
+      return this.failPartly(report, `${report.failed} of ${event.teams.length} teams failed; ${ready}. What existed before this run was left alone.`, {
         hint: `Fix the cause shown per team, then re-run: atlasctl event provision ${args.file ?? `--roster ${flags.roster} --event-id ${event.id} --ends-at ${event.endsAt}`} --out ${outDir}`,
         details: {report},
       })

@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {PartialFailureError} from '../../lib/errors.js'
 import {eventStatus, type TeamStatus} from '../../services/events/status.js'
 import {table} from '../../ui/output.js'
 
@@ -16,8 +15,7 @@ export default class EventStatus extends AtlasCommand<Result> {
     const {args, flags} = await this.parse(EventStatus)
     const {teams, unreadable} = await eventStatus(await this.atlas(), args.event, flags.team)
     if (unreadable.length > 0) {
-      if (!this.jsonEnabled()) await this.render(teams)
-      throw new PartialFailureError(`${unreadable.length} of ${teams.length + unreadable.length} teams could not be read: ${unreadable.map((u) => `${u.team} (${u.project}: ${u.error})`).join('; ')}.`, {
+      return this.failPartly(teams, `${unreadable.length} of ${teams.length + unreadable.length} teams could not be read: ${unreadable.map((u) => `${u.team} (${u.project}: ${u.error})`).join('; ')}.`, {
         hint: `Re-run: atlasctl event status ${args.event}${flags.team ? ` --team ${flags.team}` : ''}`,
         details: {teams, unreadable},
       })

@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import {orgIdFlag} from '../../base/flags.js'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {createProject, parseTags, type ProjectSummary, resolveOrgId, validateProjectName} from '../../services/projects.js'
 
@@ -8,7 +9,7 @@ export default class ProjectCreate extends AtlasCommand<Result> {
   static override summary = 'Create a project.'
   static override args = {name: Args.string({required: true, description: 'Project name.'})}
   static override flags = {
-    'org-id': Flags.string({description: 'Organization id (default: MONGODB_ATLAS_ORG_ID, the profile\'s orgId, or the only org the key sees).'}),
+    'org-id': orgIdFlag,
     tag: Flags.string({multiple: true, description: 'Tag as key=value; repeatable.'}),
   }
   static override examples = ['<%= config.bin %> project create hackathon-2026 --tag event=hack26']

@@ -13,4 +13,16 @@ export default tseslint.config(
     },
   },
   {files: ['scripts/**', 'bench/**', 'test/**'], rules: {'no-console': 'off'}},
+  // Type-aware rules where they find real defects: an unawaited promise, a promise where a callback is expected, an
+  // await of a non-promise, and a cast that does nothing.
+  {
+    files: ['src/**/*.ts'],
+    languageOptions: {parserOptions: {projectService: true, tsconfigRootDir: import.meta.dirname}},
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+    },
+  },
 )

@@ -6,13 +6,12 @@ import {AtlasApiError, type AtlasErrorBody} from './errors.js'
 import type {components, paths, Readable, Writable} from './openapi.js'
 import {createTransport, OPERATION_HEADER, RETRIES_HEADER, type TransportOptions, type TransportStats} from './transport.js'
 
-export type Schemas = components['schemas']
+type Schemas = components['schemas']
 // What Atlas answers (no writeOnly fields, such as a password) and what a request may send (no readOnly fields,
 // such as ids): openapi-typescript's read/write markers, so request bodies are typed without casts.
 export type Cluster = Readable<Schemas['ClusterDescription20240805']>
 export type FlexCluster = Readable<Schemas['FlexClusterDescription20241113']>
 export type Group = Readable<Schemas['Group']>
-export type Org = Readable<Schemas['AtlasOrganization']>
 export type DatabaseUser = Readable<Schemas['CloudDatabaseUser']>
 export type AccessEntry = Readable<Schemas['NetworkPermissionEntry']>
 export type ClusterBody = Writable<Schemas['ClusterDescription20240805']>
@@ -64,7 +63,7 @@ export class AtlasClient {
     const {data, error, response} = await call
     if (!response.ok) {
       const operation = response.headers.get(OPERATION_HEADER) ?? 'unknown operation'
-      const body: AtlasErrorBody = typeof error === 'object' && error !== null ? (error as AtlasErrorBody) : {detail: typeof error === 'string' ? error : undefined}
+      const body: AtlasErrorBody = typeof error === 'object' && error !== null ? (error) : {detail: typeof error === 'string' ? error : undefined}
       throw new AtlasApiError(response.status, body, operation, Number(response.headers.get(RETRIES_HEADER) ?? 0), response.headers.get('x-request-id') ?? undefined)
     }
     return data as D

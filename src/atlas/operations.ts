@@ -1,9 +1,6 @@
 import {OPERATIONS} from './operations.generated.js'
 
 export type Operation = (typeof OPERATIONS)[number]
-export type OperationId = Operation['operationId']
-
-export const API_PREFIX = '/api/atlas/v2'
 
 interface Compiled {
   op: Operation

@@ -28,9 +28,9 @@ export interface TransportStats {
   rateLimited: number
 }
 
-export const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
+const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
 /** Nothing listens at the address: worth a short retry (a restart), not the full backoff. */
-export const REFUSED_BUDGET_MS = 3000
+const REFUSED_BUDGET_MS = 3000
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 export class NetworkError extends AtlasCtlError {

@@ -12,7 +12,7 @@ export interface AuditEntry {
   requestId?: string
 }
 
-export const AUDIT_FILE = 'audit.log'
+const AUDIT_FILE = 'audit.log'
 
 /**
  * Append-only JSON lines in the config dir (mode 0600): one per mutating action, no secrets

@@ -1,4 +1,4 @@
-import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+import {Command, Errors, Flags} from '@oclif/core'
 import type {AtlasClient} from '../atlas/client.js'
 import {AuditLog} from '../audit/log.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
@@ -19,19 +19,17 @@ export interface SuccessEnvelope {
 }
 
 /** The one --json document of a failure. */
-export interface ErrorEnvelope {
+interface ErrorEnvelope {
   status: ExitCodeValue
   error: {code: string; message: string; hint?: string; details?: Record<string, unknown>}
   warnings: string[]
 }
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof AtlasCommand)['baseFlags'] & T['flags']>
-
 /** Maps anything thrown to the one error type the CLI renders. */
 /** oclif wraps a flag's own parse error in "Parsing --flag" and a help pointer; the error already names the flag. */
 const tidy = (message: string) => message.replace(/^Parsing --[\w-]+ *\n\t/, '').replace(/\n\s*See more help with --help$/, '')
 
-export function toAtlasCtlError(error: unknown): AtlasCtlError {
+function toAtlasCtlError(error: unknown): AtlasCtlError {
   if (error instanceof AtlasCtlError) {
     error.message = tidy(error.message)
     return error

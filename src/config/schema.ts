@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-export const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hexadecimal id')
+const objectId = z.string().regex(/^[a-f0-9]{24}$/, 'must be a 24-character hexadecimal id')
 
 export const profileSchema = z
   .object({
@@ -24,7 +24,7 @@ export type ProfileKey = keyof Profile
 export const PROFILE_KEYS = Object.keys(profileSchema.shape) as ProfileKey[]
 export const SECRET_KEYS: readonly ProfileKey[] = ['privateApiKey', 'clientSecret']
 
-export const profileName = z
+const profileName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64)')
 

@@ -3,7 +3,7 @@ import {redactor} from '../lib/secrets.js'
 import {DEFAULT_BASE_URL, type Profile} from './schema.js'
 import type {ConfigStore} from './store.js'
 
-export type Source = 'flag' | 'env' | 'profile' | 'default'
+type Source = 'flag' | 'env' | 'profile' | 'default'
 
 export type Credentials =
   | {type: 'apiKey'; publicKey: string; privateKey: string}
@@ -22,7 +22,7 @@ export interface Settings {
 }
 
 /** The environment names of the official Atlas CLI first, then the short ones cron scripts use. */
-export const ENV_NAMES = {
+const ENV_NAMES = {
   publicApiKey: ['MONGODB_ATLAS_PUBLIC_API_KEY', 'ATLAS_PUBLIC_KEY'],
   privateApiKey: ['MONGODB_ATLAS_PRIVATE_API_KEY', 'ATLAS_PRIVATE_KEY'],
   clientId: ['MONGODB_ATLAS_CLIENT_ID'],
@@ -50,7 +50,7 @@ export interface SettingsInput {
 }
 
 /** An absolute http(s) URL; anything else (e.g. `example.com`) is exit 2 naming the value and where it came from. */
-export function checkBaseUrl(value: string, from: string): void {
+function checkBaseUrl(value: string, from: string): void {
   const url = URL.canParse(value) ? new URL(value) : undefined
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
     throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`, {

@@ -4,10 +4,10 @@ import type Conf from 'conf'
 import {AuthError, NotFoundError, UsageError} from '../lib/errors.js'
 import {type ConfigFile, configFileSchema, type Profile, profileSchema, SECRET_KEYS} from './schema.js'
 
-export const CONFIG_FILE_NAME = 'config.json'
+const CONFIG_FILE_NAME = 'config.json'
 
 /** Formats zod issues as `path: message` lines. */
-export function describeIssues(issues: ReadonlyArray<{path: PropertyKey[]; message: string}>): string {
+function describeIssues(issues: ReadonlyArray<{path: PropertyKey[]; message: string}>): string {
   return issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`).join('; ')
 }
 

@@ -20,7 +20,7 @@ export interface Principal {
   orgId: string
 }
 
-export const REALM = 'MMS Public API'
+const REALM = 'MMS Public API'
 const NONCE_TTL_MS = 5 * 60_000
 const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 
@@ -31,7 +31,7 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 /** Parses `Digest k="v", k2=v2` (RFC 7616 §3.4). */
-export function parseAuthParams(header: string): Record<string, string> {
+function parseAuthParams(header: string): Record<string, string> {
   const out: Record<string, string> = {}
   const re = /([a-zA-Z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
   for (let m = re.exec(header); m; m = re.exec(header)) out[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]

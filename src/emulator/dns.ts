@@ -1,5 +1,4 @@
 import dgram from 'node:dgram'
-import type {AddressInfo} from 'node:net'
 
 export type DnsRecord = {type: 'A'; address: string} | {type: 'TXT'; text: string} | {type: 'SRV'; port: number; target: string}
 
@@ -72,6 +71,6 @@ export async function startDnsServer(answer: DnsAnswer, port = 0): Promise<DnsSe
     socket.once('error', reject)
     socket.bind(port, '127.0.0.1', () => resolve())
   })
-  const bound = socket.address() as AddressInfo
+  const bound = socket.address()
   return {address: `127.0.0.1:${bound.port}`, close: () => new Promise<void>((resolve) => socket.close(() => resolve()))}
 }

@@ -13,7 +13,7 @@ export interface FaultOptions {
 export const NO_FAULTS: FaultOptions = {errorRate: 0, dropRate: 0, latencyMs: 0, seed: 1}
 
 /** mulberry32: a small seeded PRNG, so a fault run can be replayed exactly. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -1,5 +1,5 @@
 /** Atlas-style token buckets: per endpoint set and scope, each request costs one token. */
-export interface BucketSpec {
+interface BucketSpec {
   capacity: number
   refillRate: number
   refillSeconds: number

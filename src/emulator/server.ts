@@ -58,7 +58,7 @@ export interface RunningEmulator {
   close(): Promise<void>
 }
 
-export const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
+const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
 
 /** The operations after which the backing server's users are brought up to date. */
 const USER_CHANGES = new Set(['createGroupDatabaseUser', 'updateGroupDatabaseUser', 'deleteGroupDatabaseUser', 'deleteGroup'])

@@ -5,7 +5,7 @@ import type {ApiKey, ServiceAccount} from './auth.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export interface Pending {
+interface Pending {
   /** When the transition completes (epoch ms). */
   at: number
   /** IDLE: the resource settles; GONE: it disappears. */

@@ -4,7 +4,7 @@ import {ConflictError} from './errors.js'
 import {processAlive} from './process.js'
 
 /** How long an unreadable lock file may be someone's write in progress before it counts as a crash's leftover. */
-export const UNREADABLE_LOCK_GRACE_MS = 5000
+const UNREADABLE_LOCK_GRACE_MS = 5000
 
 interface Holder {
   pid?: unknown

@@ -5,7 +5,7 @@
  */
 export const PRICES_AS_OF = '2026-11-23'
 
-export const HOURLY_USD: Record<string, number> = {
+const HOURLY_USD: Record<string, number> = {
   M0: 0,
   FLEX: 0.011,
   M10: 0.08,
@@ -21,7 +21,7 @@ export const HOURLY_USD: Record<string, number> = {
 }
 
 /** FLEX is billed by operations, capped at this much a month. */
-export const FLEX_MONTHLY_CAP_USD = 30
+const FLEX_MONTHLY_CAP_USD = 30
 const HOURS_PER_MONTH = 730
 
 export function priceOf(tier: string): {hourly?: number; monthly?: number} {

@@ -19,7 +19,7 @@ export async function readSpecFile<S extends z.ZodType>(file: string, schema: S,
   return parseSpecText(text, file, schema, what)
 }
 
-export async function parseSpecText<S extends z.ZodType>(text: string, file: string, schema: S, what: string): Promise<z.infer<S>> {
+async function parseSpecText<S extends z.ZodType>(text: string, file: string, schema: S, what: string): Promise<z.infer<S>> {
   const {LineCounter, parseDocument} = await import('yaml')
   const lines = new LineCounter()
   const doc = parseDocument(text, {lineCounter: lines, prettyErrors: false})

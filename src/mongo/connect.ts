@@ -1,5 +1,5 @@
 import type {LookupFunction} from 'node:net'
-import type {Db, MongoClient, MongoClientOptions} from 'mongodb'
+import type {MongoClient, MongoClientOptions} from 'mongodb'
 import {AtlasCtlError, AuthError, ExitCode} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 
@@ -38,4 +38,4 @@ export async function connect(uri: string, options: MongoClientOptions = {}): Pr
   }
 }
 
-export type {Db, MongoClient}
+export type {MongoClient}

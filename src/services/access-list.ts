@@ -92,7 +92,7 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
   return {added: fresh.map((e) => e.value), existing}
 }
 
-export async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
+async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
   const r = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: {groupId: projectId, entryValue: value}}}))
   return r.STATUS
 }

@@ -8,7 +8,7 @@ import type {EmulatorOptions, RunningEmulator} from '../emulator/server.js'
 import {AtlasCtlError, ExitCode, UsageError} from '../lib/errors.js'
 import {processAlive} from '../lib/process.js'
 
-export const LOCAL_PROFILE = 'local'
+const LOCAL_PROFILE = 'local'
 export const DEFAULT_EMULATOR_PORT = 8520
 const RUNTIME_FILE = 'emulator.json'
 
@@ -34,7 +34,7 @@ export interface StartSettings {
 }
 
 /** `errorRate=0.1,dropRate=0.05,latencyMs=20,seed=7` → fault options, strictly. */
-export function parseFaults(spec: string, where = '--faults'): NonNullable<EmulatorOptions['faults']> {
+function parseFaults(spec: string, where = '--faults'): NonNullable<EmulatorOptions['faults']> {
   const out: Record<string, number> = {}
   for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
     const [k, v] = part.split('=')
@@ -48,7 +48,7 @@ export function parseFaults(spec: string, where = '--faults'): NonNullable<Emula
   return out
 }
 
-export function emulatorOptions(s: StartSettings): EmulatorOptions {
+function emulatorOptions(s: StartSettings): EmulatorOptions {
   return {
     port: s.port,
     dataDir: s.dataDir ? path.resolve(s.dataDir) : undefined,
@@ -59,7 +59,7 @@ export function emulatorOptions(s: StartSettings): EmulatorOptions {
   }
 }
 
-export function readRuntime(configDir: string): EmulatorRuntime | undefined {
+function readRuntime(configDir: string): EmulatorRuntime | undefined {
   try {
     return JSON.parse(fs.readFileSync(path.join(configDir, RUNTIME_FILE), 'utf8')) as EmulatorRuntime
   } catch {

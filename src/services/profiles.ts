@@ -5,7 +5,7 @@ import {mask, redactor} from '../lib/secrets.js'
 
 export type MaskedProfile = Profile & {name: string; active: boolean}
 
-export function maskProfile(name: string, profile: Profile, active: boolean): MaskedProfile {
+function maskProfile(name: string, profile: Profile, active: boolean): MaskedProfile {
   const out: Record<string, unknown> = {name, active, ...profile}
   for (const key of SECRET_KEYS) if (out[key] !== undefined) out[key] = mask(out[key] as string)
   return out as MaskedProfile

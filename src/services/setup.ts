@@ -32,7 +32,7 @@ export interface SetupInput {
   hold?: (creds: Credentials) => void
 }
 
-export type StepStatus = 'created' | 'reused' | 'rotated' | 'updated' | 'skipped'
+type StepStatus = 'created' | 'reused' | 'rotated' | 'updated' | 'skipped'
 
 export interface SetupResult {
   project: ProjectSummary

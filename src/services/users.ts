@@ -29,7 +29,7 @@ export function parseRole(value: string): Role {
   return {roleName, databaseName: m[2], ...(m[3] ? {collectionName: m[3]} : {})}
 }
 
-export const formatRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName ? `.${r.collectionName}` : ''}`
+const formatRole = (r: Role) => `${r.roleName}@${r.databaseName}${r.collectionName ? `.${r.collectionName}` : ''}`
 
 export interface UserSummary {
   username: string
@@ -40,11 +40,11 @@ export interface UserSummary {
   description?: string
 }
 
-export function summarizeUser(u: DatabaseUser): UserSummary {
+function summarizeUser(u: DatabaseUser): UserSummary {
   return {
     username: u.username,
     databaseName: u.databaseName,
-    roles: (u.roles ?? []).map((r) => formatRole(r as Role)),
+    roles: (u.roles ?? []).map((r) => formatRole(r)),
     clusters: (u.scopes ?? []).filter((s) => s.type === 'CLUSTER').map((s) => s.name),
     expires: u.deleteAfterDate,
     description: u.description,

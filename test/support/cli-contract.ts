@@ -11,7 +11,7 @@ import {ROOT} from './run-cli.js'
 export const CONTRACT_FILE = path.join(ROOT, 'docs', 'reference', 'cli-contract.json')
 
 /** A JSON Schema (draft-07) node. */
-export type Schema = {[keyword: string]: unknown}
+type Schema = {[keyword: string]: unknown}
 
 // Structural facts only: descriptions, summaries and help groups may change without breaking a script.
 const FLAG_FACTS = ['type', 'char', 'charAliases', 'aliases', 'options', 'default', 'required', 'multiple', 'allowNo', 'exclusive', 'dependsOn', 'exactlyOne', 'relationships', 'env', 'delimiter', 'hidden', 'deprecated']

@@ -4,7 +4,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {DigestClient} from 'digest-fetch'
 import {ROOT} from './run-cli.js'
 
-export const RECORDINGS = path.join(ROOT, 'test', 'fixtures', 'atlas-recordings')
+const RECORDINGS = path.join(ROOT, 'test', 'fixtures', 'atlas-recordings')
 
 interface Step {
   snap?: string

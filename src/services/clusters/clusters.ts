@@ -5,7 +5,7 @@ import {NotFoundError, UsageError} from '../../lib/errors.js'
 import {closeMatches, commandLine} from '../../lib/text.js'
 import {type Expected, waitFor, type WaitOptions} from '../../lib/wait.js'
 
-export type Tag = {key: string; value: string}
+type Tag = {key: string; value: string}
 
 export interface ClusterSummary {
   name: string
@@ -39,12 +39,12 @@ export interface ClusterSpec {
 
 export const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$/
 
-export function validateClusterName(name: string, flag = 'name'): string {
+function validateClusterName(name: string, flag = 'name'): string {
   if (!CLUSTER_NAME.test(name)) throw new UsageError(`Invalid cluster name "${name}" (--${flag}): 1-64 letters, digits and hyphens, starting with a letter or digit.`, {details: {flag, value: name}})
   return name
 }
 
-export function tiersFor(provider: Provider): string[] {
+function tiersFor(provider: Provider): string[] {
   return ['M0', 'FLEX', ...INSTANCE_SIZES[provider]]
 }
 
@@ -79,14 +79,14 @@ export function summarizeCluster(c: Cluster): ClusterSummary {
     createDate: c.createDate,
     paused: Boolean(c.paused),
     terminationProtection: Boolean(c.terminationProtectionEnabled),
-    tags: (c.tags ?? []) as Tag[],
+    tags: (c.tags ?? []),
     connectionString: (cs.standardSrv ?? cs.standard) as string | undefined,
     connectionStrings: cs,
     autoScaling: compute ? {enabled: Boolean(compute.enabled), minInstanceSize: compute.minInstanceSize, maxInstanceSize: compute.maxInstanceSize} : undefined,
   }
 }
 
-export function summarizeFlex(f: FlexCluster): ClusterSummary {
+function summarizeFlex(f: FlexCluster): ClusterSummary {
   const cs = (f.connectionStrings ?? {}) as Record<string, unknown>
   return {
     name: f.name!,
@@ -101,7 +101,7 @@ export function summarizeFlex(f: FlexCluster): ClusterSummary {
     createDate: f.createDate,
     paused: false,
     terminationProtection: Boolean(f.terminationProtectionEnabled),
-    tags: (f.tags ?? []) as Tag[],
+    tags: (f.tags ?? []),
     connectionString: (cs.standardSrv ?? cs.standard) as string | undefined,
     connectionStrings: cs,
   }

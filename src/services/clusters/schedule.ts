@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {type Cron, lastFire, parseCron} from '../../lib/cron.js'
+import {lastFire, parseCron} from '../../lib/cron.js'
 import {parseDuration} from '../../lib/duration.js'
 
 const tier = z.string().regex(/^(M\d+|R\d+|FLEX|M0)(_NVME)?(_GEN_2)?$/, 'must be a tier such as M10, M50 or FLEX')
@@ -67,7 +67,7 @@ export function evaluateSchedule(schedule: Schedule, now: Date): Evaluation {
     const name = w.name ?? `window ${i + 1}`
     if (w.cron) {
       const span = parseDuration(w.duration!, 'duration')
-      const fired = lastFire(parseCron(w.cron) as Cron, now, span)
+      const fired = lastFire(parseCron(w.cron), now, span)
       if (fired && now.getTime() < fired.getTime() + span) active.push({name, tier: w.tier, from: fired.toISOString(), until: new Date(fired.getTime() + span).toISOString()})
       return
     }

@@ -8,7 +8,7 @@ import {readSpecFile} from '../../lib/spec-file.js'
 import {parseEntry} from '../access-list.js'
 
 /** Atlas caps an organization's projects; a file far beyond that is a mistake, refused before it is parsed in full. */
-export const MAX_TEAMS = 1000
+const MAX_TEAMS = 1000
 // 1,000 teams with leaders and ten members each fit in about 350 KB; parsing is what costs, so cap the bytes first.
 const MAX_EVENT_FILE_BYTES = 512 * 1024
 
@@ -29,7 +29,7 @@ const entry = z.string().refine((v) => {
   }
 }, 'must be an IP address or CIDR block (0.0.0.0/0 is openNetworkAccess: true)')
 
-export const eventSchema = z
+const eventSchema = z
   .object({
     id: slug,
     name: z.string().min(1).max(200),

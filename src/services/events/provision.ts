@@ -35,7 +35,7 @@ export interface ProvisionInput {
   resume?: string
 }
 
-export interface TeamReport {
+interface TeamReport {
   team: string
   project: string
   cluster: string

@@ -21,7 +21,7 @@ export interface TeamStatus {
 export const tagOf = (p: {tags?: Array<{key: string; value: string}>}, key: string) => p.tags?.find((t) => t.key === key)?.value
 
 /** The event's projects, found by their `event` tag, so any machine can see them. */
-export async function eventProjects(client: AtlasClient, eventId: string): Promise<ProjectSummary[]> {
+async function eventProjects(client: AtlasClient, eventId: string): Promise<ProjectSummary[]> {
   return (await listProjects(client)).filter((p) => tagOf(p, 'event') === eventId)
 }
 

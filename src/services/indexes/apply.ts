@@ -19,7 +19,7 @@ export async function readServerState(db: Db): Promise<ServerState> {
  * collMod exists; a server without it (FerretDB v1) answers CommandNotFound (59).
  */
 export async function probeCapabilities(db: Db): Promise<Capabilities> {
-  const info = await db.admin().command({buildInfo: 1}).catch(() => ({}) as Record<string, unknown>)
+  const info = await db.admin().command({buildInfo: 1}).catch((): Record<string, unknown> => ({}))
   const server = info.ferretdbVersion ? `FerretDB, compatible with MongoDB ${String(info.version ?? '?')}` : `MongoDB ${String(info.version ?? '?')}`
   try {
     await db.command({collMod: '__atlasctl_probe_missing__'})
@@ -107,7 +107,7 @@ export function exportSpec(database: string, state: ServerState): DbSpec {
           const keys = Object.fromEntries(Object.entries(key).map(([k, v]) => [k, typeof v === 'string' ? v : Number(v)])) as never
           const ix = {keys, name} as Record<string, unknown>
           for (const opt of ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden']) if (rest[opt] !== undefined) ix[opt] = opt === 'expireAfterSeconds' ? Number(rest[opt]) : rest[opt]
-          if (ix.name === indexName({keys} as never)) delete ix.name
+          if (ix.name === indexName({keys})) delete ix.name
           return ix as DbSpec['collections'][number]['indexes'][number]
         }),
       }

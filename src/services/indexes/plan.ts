@@ -1,6 +1,6 @@
 import {type CollectionSpec, type DbSpec, indexName, type IndexSpec} from './spec.js'
 
-export interface ServerIndex {
+interface ServerIndex {
   name: string
   key: Record<string, unknown>
   [option: string]: unknown
@@ -22,7 +22,7 @@ export type Action =
   | {type: 'createIndex'; collection: string; name: string; keys: Record<string, unknown>; options: Record<string, unknown>}
   | {type: 'dropIndex'; collection: string; name: string; reason: 'conflict' | 'prune'}
 
-export interface Conflict {
+interface Conflict {
   collection: string
   name: string
   wanted: Record<string, unknown>
@@ -52,7 +52,7 @@ function canonical(v: unknown): string {
 }
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
 
-export function indexOptions(ix: IndexSpec): Record<string, unknown> {
+function indexOptions(ix: IndexSpec): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const k of INDEX_OPTIONS) if (ix[k] !== undefined && ix[k] !== false) out[k] = ix[k]
   return out

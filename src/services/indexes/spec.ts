@@ -1,8 +1,5 @@
 import {z} from 'zod'
 
-const KEY_KINDS = [1, -1, 'text', '2dsphere', 'hashed'] as const
-export type KeyValue = (typeof KEY_KINDS)[number]
-
 const keys = z
   .record(z.string().min(1), z.union([z.literal(1), z.literal(-1), z.literal('text'), z.literal('2dsphere'), z.literal('hashed')], {message: 'a key is 1, -1, "text", "2dsphere" or "hashed"'}))
   .refine((k) => Object.keys(k).length > 0, 'keys must name at least one field')
@@ -32,7 +29,7 @@ export function partialFilterIssues(filter: unknown, path: Array<string | number
   return out
 }
 
-export const indexSchema = z
+const indexSchema = z
   .object({
     keys,
     name: z.string().min(1).max(127).optional(),
@@ -60,7 +57,7 @@ const SCHEMA_KEYWORDS = new Set([
 ])
 
 /** MongoDB's $jsonSchema dialect (draft 4 with bsonType, without $ref/default/format): one issue per bad node, with its path. */
-export function jsonSchemaIssues(node: unknown, path: Array<string | number>): Array<{path: Array<string | number>; message: string}> {
+function jsonSchemaIssues(node: unknown, path: Array<string | number>): Array<{path: Array<string | number>; message: string}> {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return [{path, message: 'a JSON Schema is an object'}]
   const out: Array<{path: Array<string | number>; message: string}> = []
   for (const [k, v] of Object.entries(node)) {
@@ -84,7 +81,7 @@ const validator = z.record(z.string(), z.unknown()).superRefine((v, ctx) => {
   if (v.$jsonSchema !== undefined) for (const issue of jsonSchemaIssues(v.$jsonSchema, ['$jsonSchema'])) ctx.addIssue({code: 'custom', path: issue.path, message: issue.message})
 })
 
-export const collectionSchema = z
+const collectionSchema = z
   .object({
     name: z.string().regex(/^[^$\0]{1,120}$/, 'a collection name has no "$" and at most 120 characters').refine((n) => !n.startsWith('system.'), 'system.* collections are reserved'),
     validator: validator.optional(),
@@ -130,4 +127,3 @@ export type IndexSpec = z.infer<typeof indexSchema>
 export function indexName(ix: Pick<IndexSpec, 'keys' | 'name'>): string {
   return ix.name ?? Object.entries(ix.keys).map(([k, v]) => `${k}_${v}`).join('_')
 }
-export {KEY_KINDS}

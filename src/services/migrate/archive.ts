@@ -2,7 +2,7 @@ import type {BSON as BsonNs} from 'mongodb'
 import {UsageError} from '../../lib/errors.js'
 import {Crc64, frameLength} from './format.js'
 
-export const ARCHIVE_MAGIC = 0x8199e26d
+const ARCHIVE_MAGIC = 0x8199e26d
 const TERMINATOR = Buffer.from([0xff, 0xff, 0xff, 0xff])
 type BSON = typeof BsonNs
 

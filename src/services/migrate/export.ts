@@ -10,13 +10,13 @@ import {pool} from '../../lib/pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
 import {dumpFileStem} from './format.js'
 
-export interface Sink {
+interface Sink {
   write(b: Buffer): Promise<void>
   close(): Promise<void>
 }
 
 /** A file (gzipped or not) written with backpressure. */
-export function openSink(file: string, gzip: boolean): Sink {
+function openSink(file: string, gzip: boolean): Sink {
   fs.mkdirSync(path.dirname(file), {recursive: true})
   const input = new PassThrough({highWaterMark: 1 << 20})
   const out = fs.createWriteStream(file)
@@ -181,7 +181,7 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
   })
   if (archive) await archive.sink.close()
   const failed = settled.find((r) => r.status === 'rejected')
-  if (failed) throw (failed as PromiseRejectedResult).reason
+  if (failed) throw (failed).reason
   const collections = nss.map((n) => ({ns: `${n.db}.${n.collection}`, type: n.type, ...(stats.get(`${n.db}.${n.collection}`) ?? {docs: 0, bytes: 0})}))
   return {
     target: input.archive ?? input.out!,

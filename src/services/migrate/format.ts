@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {isUtf8} from 'node:buffer'
 import {UsageError} from '../../lib/errors.js'
 
-export const MAX_BSON = 16 * 1024 * 1024
+const MAX_BSON = 16 * 1024 * 1024
 
 /** Go's url.QueryEscape, as mongodump names collection files (space → +, all but A-Za-z0-9-_.~ escaped). */
 export function escapeCollection(name: string): string {

@@ -13,7 +13,7 @@ import {type PreludeEntry, readArchive} from './archive.js'
 import {bsonProblem, corruptDocument} from './format.js'
 import {type DumpNamespace, mapNamespace, type NsMapping, readBsonFile, readDumpDir, redactUri} from './source.js'
 
-export const M0_LIMITS = {bytes: 512 * 1024 * 1024, collections: 500, databases: 100}
+const M0_LIMITS = {bytes: 512 * 1024 * 1024, collections: 500, databases: 100}
 const BATCH_DOCS = 1000
 const BATCH_BYTES = 8 * 1024 * 1024
 
@@ -37,7 +37,7 @@ export interface ImportInput {
   warn: (line: string) => void
 }
 
-export interface NsReport {
+interface NsReport {
   source: string
   target: string
   docs: number

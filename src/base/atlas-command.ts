@@ -18,8 +18,11 @@ export interface SuccessEnvelope {
   warnings: string[]
 }
 
-/** The one --json document of a failure. */
-interface ErrorEnvelope {
+/**
+ * The one --json document of a failure. Read by name by the contract snapshot (scripts/cli-contract.ts).
+ * @public
+ */
+export interface ErrorEnvelope {
   status: ExitCodeValue
   error: {code: string; message: string; hint?: string; details?: Record<string, unknown>}
   warnings: string[]

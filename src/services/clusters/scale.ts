@@ -154,7 +154,8 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
     if (plan.kind === 'patch') {
       await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body}))
     } else if (plan.kind === 'tenantUpgrade') {
-      // The one cast left: openapi-fetch's Writable<> collapses this legacy schema to an index signature of never.
+      // The one cast left: openapi-fetch's Writable<> of this legacy request (its providerSettings is an allOf with a
+      // oneOf) collapses to an index signature of never, so no body type-checks; the body is typed in planScale.
       await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: plan.body as never}))
     } else {
       await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body}))

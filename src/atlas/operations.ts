@@ -1,6 +1,7 @@
 import {OPERATIONS} from './operations.generated.js'
 
 export type Operation = (typeof OPERATIONS)[number]
+export type OperationId = Operation['operationId']
 
 interface Compiled {
   op: Operation

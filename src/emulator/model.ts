@@ -1,6 +1,7 @@
 import net from 'node:net'
 import type {Principal} from './auth.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
+import type {OperationId} from '../atlas/operations.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
 import type {BackingUser} from './backing.js'
 import type {DnsRecord} from './dns.js'
@@ -791,6 +792,43 @@ export class AtlasModel {
     this.accessEntry(call)
     delete this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     return {status: 204}
+  }
+}
+
+/** One handler per operation of the spec: the compiler refuses a table that lacks one. */
+export type Handlers = Record<OperationId, (call: Call) => Reply>
+
+export function handlers(m: AtlasModel): Handlers {
+  return {
+    listOrgs: (c) => m.listOrgs(c),
+    getOrg: (c) => m.getOrg(c),
+    listGroups: (c) => m.listGroups(c),
+    getGroup: (c) => m.getGroup(c),
+    getGroupByName: (c) => m.getGroupByName(c),
+    createGroup: (c) => m.createGroup(c),
+    updateGroup: (c) => m.updateGroup(c),
+    deleteGroup: (c) => m.deleteGroup(c),
+    listGroupClusters: (c) => m.listGroupClusters(c),
+    getGroupCluster: (c) => m.getGroupCluster(c),
+    createGroupCluster: (c) => m.createGroupCluster(c),
+    updateGroupCluster: (c) => m.updateGroupCluster(c),
+    deleteGroupCluster: (c) => m.deleteGroupCluster(c),
+    upgradeGroupClusterTenantUpgrade: (c) => m.upgradeGroupClusterTenantUpgrade(c),
+    listGroupFlexClusters: (c) => m.listGroupFlexClusters(c),
+    getGroupFlexCluster: (c) => m.getGroupFlexCluster(c),
+    createGroupFlexCluster: (c) => m.createGroupFlexCluster(c),
+    deleteGroupFlexCluster: (c) => m.deleteGroupFlexCluster(c),
+    tenantGroupFlexClusterUpgrade: (c) => m.tenantGroupFlexClusterUpgrade(c),
+    listGroupDatabaseUsers: (c) => m.listGroupDatabaseUsers(c),
+    getGroupDatabaseUser: (c) => m.getGroupDatabaseUser(c),
+    createGroupDatabaseUser: (c) => m.createGroupDatabaseUser(c),
+    updateGroupDatabaseUser: (c) => m.updateGroupDatabaseUser(c),
+    deleteGroupDatabaseUser: (c) => m.deleteGroupDatabaseUser(c),
+    listGroupAccessListEntries: (c) => m.listGroupAccessListEntries(c),
+    getGroupAccessListEntry: (c) => m.getGroupAccessListEntry(c),
+    getGroupAccessListStatus: (c) => m.getGroupAccessListStatus(c),
+    createGroupAccessListEntry: (c) => m.createGroupAccessListEntry(c),
+    deleteGroupAccessListEntry: (c) => m.deleteGroupAccessListEntry(c),
   }
 }
 

@@ -2,14 +2,14 @@ import {randomBytes} from 'node:crypto'
 import http, {type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
-import {matchOperation, mediaType, pathExists} from '../atlas/operations.js'
+import {matchOperation, mediaType, type OperationId, pathExists} from '../atlas/operations.js'
 import {Authenticator, type Principal} from './auth.js'
 import {BackingUsers} from './backing.js'
 import {type DnsServer, startDnsServer} from './dns.js'
 import {type FaultOptions, FaultInjector, NO_FAULTS} from './faults.js'
 import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
 import {type Delays, DEMO_DELAYS} from './delays.js'
-import {AtlasModel, type Call, type Reply} from './model.js'
+import {AtlasModel, handlers} from './model.js'
 import {defaultEndpointSets, type EndpointSet, RateLimiter} from './ratelimit.js'
 import {type EmulatorState, freshState, StateFile} from './state.js'
 
@@ -61,11 +61,9 @@ export interface RunningEmulator {
 const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
 
 /** The operations after which the backing server's users are brought up to date. */
-const USER_CHANGES = new Set(['createGroupDatabaseUser', 'updateGroupDatabaseUser', 'deleteGroupDatabaseUser', 'deleteGroup'])
+const USER_CHANGES = new Set<OperationId>(['createGroupDatabaseUser', 'updateGroupDatabaseUser', 'deleteGroupDatabaseUser', 'deleteGroup'])
 
 const VERSION_RE = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/
-
-type Handler = (call: Call) => Reply
 
 const httpDate = (iso: string) => {
   const d = new Date(`${iso}T00:00:00Z`)
@@ -87,6 +85,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
   const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
+  const table = handlers(model)
   // The backing server follows the users; a failed sync is reported and retried, as Atlas's automation retries.
   let unsynced = false
   let lastSyncError = ''
@@ -180,8 +179,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     }
 
     const body = bodyText ? parseJson(bodyText) : undefined
-    const handler = (model as unknown as Record<string, Handler>)[op.operationId]
-    const reply = handler.call(model, {principal, params, query: url.searchParams, body, baseUrl, version: served.version})
+    const reply = table[op.operationId]({principal, params, query: url.searchParams, body, baseUrl, version: served.version})
     if (method !== 'GET') file?.save(state)
     if (USER_CHANGES.has(op.operationId)) await syncUsers()
     if (fault.kind === 'drop') {

@@ -1,15 +1,42 @@
 import net from 'node:net'
 import type {Principal} from './auth.js'
 import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
+import type {components} from '../atlas/openapi.js'
 import type {OperationId} from '../atlas/operations.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
 import type {BackingUser} from './backing.js'
 import type {DnsRecord} from './dns.js'
 import type {Delays} from './delays.js'
 import {ApiProblem} from './http.js'
+import {type RequestBodies, requestBody} from './requests.js'
 import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Tag = components['schemas']['ResourceTag']
+type ReplicationSpec = NonNullable<RequestBodies['createGroupCluster']['replicationSpecs']>[number]
+type NewUser = RequestBodies['createGroupDatabaseUser']
+type UserChange = RequestBodies['updateGroupDatabaseUser']
+
+// The generated region configs and legacy provider settings are self-referential unions that come out as any: the
+// model reads them, once ajv has checked them against the spec, through these two views.
+
+/** What a legacy tenant upgrade reads of its provider settings, whichever provider they name. */
+interface LegacyProviderSettings {
+  providerName?: string
+  backingProviderName?: string
+  instanceSizeName?: string
+  regionName?: string
+}
+
+/** What the catalogue check reads of a region config, or of a legacy upgrade's provider settings. */
+interface Placement {
+  providerName?: string
+  backingProviderName?: string
+  regionName?: string
+  electableSpecs?: {instanceSize?: string}
+  readOnlySpecs?: {instanceSize?: string}
+  analyticsSpecs?: {instanceSize?: string}
+}
 
 export interface Reply {
   status: number
@@ -27,12 +54,15 @@ export interface Call {
   version: string
 }
 
-const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9-]*$/
-const GROUP_NAME = /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u
+/** A cluster name that breaks the spec's pattern is Atlas's INVALID_CLUSTER_NAME, not INVALID_ATTRIBUTE. */
+const CLUSTER_NAME_CODE = {name: 'INVALID_CLUSTER_NAME'}
 const WEEK_MS = 7 * 24 * 3600_000
-const AUTH_KINDS: Record<string, string[]> = {
-  awsIAMType: ['NONE', 'USER', 'ROLE'], ldapAuthType: ['NONE', 'USER', 'GROUP'], oidcAuthType: ['NONE', 'IDP_GROUP', 'USER'], x509Type: ['NONE', 'CUSTOMER', 'MANAGED'],
-}
+
+/** What a PATCH of a database user may change. */
+const USER_UPDATES: ReadonlyArray<keyof UserChange> = ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']
+const TAG_TEXT = /^[\w .+@;-]{1,255}$/
+
+const providerOf = (name: string | undefined): Provider | undefined => PROVIDERS.find((p) => p === name)
 
 const bad = (detail: string, code = 'INVALID_ATTRIBUTE', params: unknown[] = []) => new ApiProblem(400, code, detail, params)
 
@@ -58,17 +88,23 @@ function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
   return out
 }
 
-function validTags(tags: unknown): Json[] {
-  if (tags === undefined) return []
-  if (!Array.isArray(tags) || tags.length > 50) throw bad('tags must be an array of at most 50 {key, value} objects.', 'INVALID_ATTRIBUTE', ['tags'])
+/** Atlas's rules for tags beyond the spec's types and lengths: at most 50, a narrow character set, one value per key. */
+function validTags(tags: Tag[] = []): Tag[] {
+  if (tags.length > 50) throw bad('tags must be an array of at most 50 {key, value} objects.', 'INVALID_ATTRIBUTE', ['tags'])
   const keys = new Set<string>()
   for (const t of tags) {
-    const ok = t && typeof t.key === 'string' && typeof t.value === 'string' && /^[\w .+@;-]{1,255}$/.test(t.key) && /^[\w .+@;-]{1,255}$/.test(t.value)
-    if (!ok) throw bad(`Invalid tag ${JSON.stringify(t)}: keys and values are 1-255 letters, digits, spaces or ; @ _ - . +`, 'INVALID_ATTRIBUTE', ['tags'])
+    if (!TAG_TEXT.test(t.key) || !TAG_TEXT.test(t.value)) throw bad(`Invalid tag ${JSON.stringify(t)}: keys and values are 1-255 letters, digits, spaces or ; @ _ - . +`, 'INVALID_ATTRIBUTE', ['tags'])
     if (keys.has(t.key)) throw bad(`Duplicate tag key "${t.key}".`, 'INVALID_ATTRIBUTE', ['tags'])
     keys.add(t.key)
   }
-  return tags.map((t: Json) => ({key: t.key, value: t.value}))
+  return tags.map(({key, value}) => ({key, value}))
+}
+
+/** Atlas deletes a user or an access-list entry at deleteAfterDate, which must lie within the coming week. */
+function checkExpiry(deleteAfterDate: string | undefined, now: number): void {
+  if (deleteAfterDate === undefined) return
+  const t = Date.parse(deleteAfterDate)
+  if (t <= now || t > now + WEEK_MS) throw bad('deleteAfterDate must be a date-time in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
 }
 
 const asCidr = (v: string) => (v.includes('/') ? v : `${v}/${net.isIP(v) === 6 ? 128 : 32}`)
@@ -219,9 +255,7 @@ export class AtlasModel {
   }
 
   createGroup(call: Call): Reply {
-    const b = (call.body ?? {}) as Json
-    if (typeof b.name !== 'string' || !GROUP_NAME.test(b.name)) throw bad(`Invalid project name ${JSON.stringify(b.name)}.`, 'INVALID_ATTRIBUTE', ['name'])
-    if (typeof b.orgId !== 'string') throw bad('orgId is required.', 'MISSING_ATTRIBUTE', ['orgId'])
+    const b = requestBody('createGroup', call.body)
     if (b.orgId !== call.principal.orgId) throw new ApiProblem(401, 'NOT_ORG_GROUP_CREATOR', `The current user is not in the group creator role for organization ${b.orgId}.`, [b.orgId])
     if (Object.values(this.state.groups).some((g) => g.orgId === b.orgId && g.name === b.name)) {
       throw new ApiProblem(409, 'GROUP_ALREADY_EXISTS', `A group with name "${b.name}" already exists.`, [b.name])
@@ -235,11 +269,8 @@ export class AtlasModel {
 
   updateGroup(call: Call): Reply {
     const g = this.group(call)
-    const b = (call.body ?? {}) as Json
-    if (b.name !== undefined) {
-      if (typeof b.name !== 'string' || !GROUP_NAME.test(b.name)) throw bad(`Invalid project name ${JSON.stringify(b.name)}.`, 'INVALID_ATTRIBUTE', ['name'])
-      g.name = b.name
-    }
+    const b = requestBody('updateGroup', call.body)
+    if (b.name !== undefined) g.name = b.name
     if (b.tags !== undefined) g.tags = validTags(b.tags)
     return {status: 200, body: this.groupView(g)}
   }
@@ -302,42 +333,45 @@ export class AtlasModel {
     return {status: 200, body: this.clusterView(this.cluster(call, call.params.clusterName, 'cluster'), call)}
   }
 
-  private checkRegionConfig(rc: Json, where: string): void {
-    const provider = rc?.providerName
-    if (provider === 'TENANT') {
-      if (!PROVIDERS.includes(rc.backingProviderName)) throw bad(`${where}.backingProviderName must be one of ${PROVIDERS.join(', ')} for TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.backingProviderName`])
-      const size = rc.electableSpecs?.instanceSize
+  /** Atlas's catalogue: each provider's regions and tiers, M0 in some regions only, one tier across a region's specs. */
+  private checkRegionConfig(rc: Placement, where: string): void {
+    const size = rc.electableSpecs?.instanceSize
+    if (rc.providerName === 'TENANT') {
+      const backing = providerOf(rc.backingProviderName)
+      if (!backing) throw bad(`${where}.backingProviderName must be one of ${PROVIDERS.join(', ')} for TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.backingProviderName`])
       if (size !== 'M0') throw bad(`${where}.electableSpecs.instanceSize ${size} is not available; TENANT clusters are M0 (use the flex API for FLEX).`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
-      const regions = M0_REGIONS[rc.backingProviderName as Provider]
-      if (!regions.includes(rc.regionName)) {
-        throw bad(`${where}.regionName ${rc.regionName} does not offer M0 on ${rc.backingProviderName}. Available: ${regions.join(', ')}.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
+      const regions = M0_REGIONS[backing]
+      if (!regions.includes(rc.regionName ?? '')) {
+        throw bad(`${where}.regionName ${rc.regionName} does not offer M0 on ${backing}. Available: ${regions.join(', ')}.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
       }
       return
     }
-    if (!PROVIDERS.includes(provider)) throw bad(`${where}.providerName must be one of AWS, AZURE, GCP or TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.providerName`])
-    if (!REGIONS[provider as Provider].includes(rc.regionName)) throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
-    const size = rc.electableSpecs?.instanceSize
-    if (!INSTANCE_SIZES[provider as Provider].includes(size)) throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
-    if (rc.priority !== undefined && (!Number.isInteger(rc.priority) || rc.priority < 0 || rc.priority > 7)) throw bad(`${where}.priority must be 0-7.`, 'INVALID_ATTRIBUTE', [`${where}.priority`])
-    for (const k of ['readOnlySpecs', 'analyticsSpecs']) {
-      if (rc[k]?.instanceSize !== undefined && rc[k].instanceSize !== size) {
-        throw bad(`${where}: the instance sizes of electableSpecs (${size}) and ${k} (${rc[k].instanceSize}) must match.`, 'INSTANCE_SIZE_MUST_MATCH_IN_REGION_CONFIGS', [])
+    const provider = providerOf(rc.providerName)
+    if (!provider) throw bad(`${where}.providerName must be one of AWS, AZURE, GCP or TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.providerName`])
+    if (!REGIONS[provider].includes(rc.regionName ?? '')) throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
+    if (!INSTANCE_SIZES[provider].includes(size ?? '')) throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
+    for (const k of ['readOnlySpecs', 'analyticsSpecs'] as const) {
+      const other = rc[k]?.instanceSize
+      if (other !== undefined && other !== size) {
+        throw bad(`${where}: the instance sizes of electableSpecs (${size}) and ${k} (${other}) must match.`, 'INSTANCE_SIZE_MUST_MATCH_IN_REGION_CONFIGS', [])
       }
     }
   }
 
-  private normalizeSpecs(specs: unknown): Json[] {
-    if (!Array.isArray(specs) || specs.length === 0) throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
-    return specs.map((s: Json, i) => {
-      if (!Array.isArray(s?.regionConfigs) || s.regionConfigs.length === 0) throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [`replicationSpecs[${i}].regionConfigs`])
-      s.regionConfigs.forEach((rc: Json, j: number) => this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`))
-      const tenant = s.regionConfigs.some((rc: Json) => rc.providerName === 'TENANT')
-      if (tenant && (s.regionConfigs.length > 1 || specs.length > 1)) throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+  /** Atlas's rules for replication specs beyond the spec's structure: at least one, each with a region; an M0 has exactly one. */
+  private normalizeSpecs(specs: ReplicationSpec[] = []): Json[] {
+    if (specs.length === 0) throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+    return specs.map((s, i) => {
+      const configs: Placement[] = s.regionConfigs ?? []
+      if (configs.length === 0) throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [`replicationSpecs[${i}].regionConfigs`])
+      configs.forEach((rc, j) => this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`))
+      const tenant = configs.some((rc) => rc.providerName === 'TENANT')
+      if (tenant && (configs.length > 1 || specs.length > 1)) throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
       return {
         id: s.id ?? newId(),
         zoneId: s.zoneId ?? newId(),
         zoneName: s.zoneName ?? 'Zone 1',
-        regionConfigs: s.regionConfigs.map(({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) =>
+        regionConfigs: withoutEffective({regionConfigs: configs}).regionConfigs.map((rc: Json) =>
           rc.providerName === 'TENANT'
             ? {providerName: 'TENANT', backingProviderName: rc.backingProviderName, regionName: rc.regionName, priority: rc.priority ?? 7, electableSpecs: {instanceSize: 'M0'}}
             : {...rc, priority: rc.priority ?? 7, electableSpecs: {nodeCount: 3, ...rc.electableSpecs}},
@@ -348,14 +382,14 @@ export class AtlasModel {
 
   createGroupCluster(call: Call): Reply {
     const g = this.group(call)
-    const b = (call.body ?? {}) as Json
-    if (typeof b.name !== 'string' || !CLUSTER_NAME.test(b.name) || b.name.length > 64) {
+    const b = requestBody('createGroupCluster', call.body, CLUSTER_NAME_CODE)
+    // The spec neither requires a name nor bounds its length; the emulator keeps Atlas's 1-64 characters.
+    if (b.name === undefined || b.name.length > 64) {
       throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid: use 1-64 letters, digits and hyphens, starting with a letter or digit.`, 'INVALID_CLUSTER_NAME', [b.name])
     }
     const clusters = this.settle(g.id)
     checkNameFree(clusters, b.name, g.id)
     const clusterType = b.clusterType ?? 'REPLICASET'
-    if (!['REPLICASET', 'SHARDED', 'GEOSHARDED'].includes(clusterType)) throw bad(`clusterType ${clusterType} is invalid.`, 'INVALID_ATTRIBUTE', ['clusterType'])
     const replicationSpecs = this.normalizeSpecs(b.replicationSpecs)
     const tenant = replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     // The 2023-02-01 shape gives one disk size for the whole cluster.
@@ -378,10 +412,10 @@ export class AtlasModel {
       mongoDBMajorVersion: major,
       mongoDBVersion: MONGODB_VERSIONS[major],
       versionReleaseSystem: b.versionReleaseSystem ?? 'LTS',
-      backupEnabled: Boolean(b.backupEnabled) && !tenant,
+      backupEnabled: (b.backupEnabled ?? false) && !tenant,
       paused: false,
       pitEnabled: false,
-      terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled),
+      terminationProtectionEnabled: b.terminationProtectionEnabled ?? false,
       tags: validTags(b.tags),
       replicationSpecs,
       stateName: 'CREATING',
@@ -397,20 +431,21 @@ export class AtlasModel {
   updateGroupCluster(call: Call): Reply {
     this.group(call)
     const c = this.cluster(call, call.params.clusterName, 'cluster')
-    const b = (call.body ?? {}) as Json
+    const b = requestBody('updateGroupCluster', call.body)
     if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
     if (c.doc.paused && b.paused !== false && Object.keys(b).some((k) => k !== 'paused')) {
       throw bad(`Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`, 'CANNOT_UPDATE_PAUSED_CLUSTER', [c.doc.name])
     }
     const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     let changesHardware = false
-    if (b.diskSizeGB !== undefined && b.replicationSpecs === undefined) {
+    let specs = b.replicationSpecs
+    if (b.diskSizeGB !== undefined && specs === undefined) {
       // The 2023-02-01 shape: one disk size for every spec of the cluster.
       if (tenant) throw bad('The disk size of an M0 is fixed.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
-      b.replicationSpecs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
+      specs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
     }
-    if (b.replicationSpecs !== undefined) {
-      const next = this.normalizeSpecs(structuredClone(b.replicationSpecs))
+    if (specs !== undefined) {
+      const next = this.normalizeSpecs(structuredClone(specs))
       if (b.diskSizeGB !== undefined) for (const rs of next) for (const rc of rs.regionConfigs) for (const k of HARDWARE_SPECS) rc[k] = {...wholeRegionConfig(rc)[k], diskSizeGB: b.diskSizeGB}
       const nextTenant = next[0].regionConfigs[0].providerName === 'TENANT'
       const sizes = (specs: Json[]) => JSON.stringify(specs.map((s) => s.regionConfigs.map((rc: Json) => [rc.providerName, rc.regionName, ...HARDWARE_SPECS.map((k) => [wholeRegionConfig(rc)[k]?.instanceSize, wholeRegionConfig(rc)[k]?.nodeCount, wholeRegionConfig(rc)[k]?.diskSizeGB])])))
@@ -427,11 +462,11 @@ export class AtlasModel {
       c.doc.replicationSpecs = next
     }
     if (b.tags !== undefined) c.doc.tags = validTags(b.tags)
-    if (b.terminationProtectionEnabled !== undefined) c.doc.terminationProtectionEnabled = Boolean(b.terminationProtectionEnabled)
+    if (b.terminationProtectionEnabled !== undefined) c.doc.terminationProtectionEnabled = b.terminationProtectionEnabled
     if (b.paused !== undefined) {
       if (tenant) throw bad('M0 clusters cannot be paused.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
-      changesHardware ||= Boolean(b.paused) !== Boolean(c.doc.paused)
-      c.doc.paused = Boolean(b.paused)
+      changesHardware ||= b.paused !== Boolean(c.doc.paused)
+      c.doc.paused = b.paused
     }
     if (b.mongoDBMajorVersion !== undefined && b.mongoDBMajorVersion !== c.doc.mongoDBMajorVersion) {
       if (!MONGODB_VERSIONS[b.mongoDBMajorVersion]) throw bad(`mongoDBMajorVersion ${b.mongoDBMajorVersion} is not available.`, 'INVALID_ATTRIBUTE', ['mongoDBMajorVersion'])
@@ -466,12 +501,12 @@ export class AtlasModel {
   /** Legacy tenant upgrade: M0 → FLEX or M0 → dedicated. */
   upgradeGroupClusterTenantUpgrade(call: Call): Reply {
     this.group(call)
-    const b = (call.body ?? {}) as Json
+    const b = requestBody('upgradeGroupClusterTenantUpgrade', call.body)
     const c = this.cluster(call, b.name, 'cluster')
     const rc = c.doc.replicationSpecs[0].regionConfigs[0]
     if (rc.providerName !== 'TENANT') throw bad(`Cluster ${b.name} is not an M0; scale it with a cluster update.`, 'INVALID_ATTRIBUTE', ['name'])
     if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
-    const ps = b.providerSettings ?? {}
+    const ps: LegacyProviderSettings = b.providerSettings ?? {}
     if (ps.providerName === 'FLEX' || ps.instanceSizeName === 'FLEX') {
       c.kind = 'flex'
       c.doc = this.flexDoc(c.doc.groupId, c.doc.name, ps.backingProviderName ?? rc.backingProviderName, ps.regionName ?? rc.regionName, c.doc)
@@ -530,14 +565,13 @@ export class AtlasModel {
 
   createGroupFlexCluster(call: Call): Reply {
     const g = this.group(call)
-    const b = (call.body ?? {}) as Json
-    if (typeof b.name !== 'string' || !CLUSTER_NAME.test(b.name) || b.name.length > 64) throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid.`, 'INVALID_CLUSTER_NAME', [b.name])
-    const ps = b.providerSettings ?? {}
-    if (!PROVIDERS.includes(ps.backingProviderName)) throw bad('providerSettings.backingProviderName must be AWS, AZURE or GCP.', 'INVALID_ATTRIBUTE', ['providerSettings.backingProviderName'])
-    if (!REGIONS[ps.backingProviderName as Provider].includes(ps.regionName)) throw bad(`providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`, 'INVALID_ATTRIBUTE', ['providerSettings.regionName'])
+    const b = requestBody('createGroupFlexCluster', call.body, CLUSTER_NAME_CODE)
+    if (b.name.length > 64) throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid.`, 'INVALID_CLUSTER_NAME', [b.name])
+    const ps = b.providerSettings
+    if (!REGIONS[ps.backingProviderName].includes(ps.regionName)) throw bad(`providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`, 'INVALID_ATTRIBUTE', ['providerSettings.regionName'])
     const clusters = this.settle(g.id)
     checkNameFree(clusters, b.name, g.id)
-    const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: Boolean(b.terminationProtectionEnabled)})
+    const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: b.terminationProtectionEnabled ?? false})
     const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.flexCreateMs ?? this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
     clusters[b.name] = record
     return {status: 201, body: withoutUnaskedTags(this.flexView(record), b)}
@@ -552,7 +586,7 @@ export class AtlasModel {
   /** FLEX → dedicated. */
   tenantGroupFlexClusterUpgrade(call: Call): Reply {
     this.group(call)
-    const b = (call.body ?? {}) as Json
+    const b = requestBody('tenantGroupFlexClusterUpgrade', call.body)
     const c = this.cluster(call, b.name, 'flex')
     if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
     const specs = this.normalizeSpecs(b.replicationSpecs)
@@ -601,29 +635,16 @@ export class AtlasModel {
     return users
   }
 
-  private checkUser(call: Call, b: Json, partial: boolean): void {
-    if (!partial || b.roles !== undefined) {
-      if (!Array.isArray(b.roles) || b.roles.length === 0) throw bad('roles must list at least one role.', 'INVALID_ATTRIBUTE', ['roles'])
-      for (const r of b.roles) {
-        if (!r || !ROLE_NAMES.includes(r.roleName) || typeof r.databaseName !== 'string' || r.databaseName === '') {
-          throw bad(`Invalid role ${JSON.stringify(r)}.`, 'INVALID_ATTRIBUTE', ['roles'])
-        }
-      }
+  /** Atlas's rules for a user beyond the spec's structure: one role at least, clusters in scope that exist, an expiry within a week. */
+  private checkUser(call: Call, b: UserChange): void {
+    if (b.roles !== undefined) {
+      if (b.roles.length === 0) throw bad('roles must list at least one role.', 'INVALID_ATTRIBUTE', ['roles'])
+      // The spec's role names end with a placeholder for custom roles, which the emulator does not model.
+      for (const r of b.roles) if (!ROLE_NAMES.includes(r.roleName) || r.databaseName === '') throw bad(`Invalid role ${JSON.stringify(r)}.`, 'INVALID_ATTRIBUTE', ['roles'])
     }
-    if (b.password !== undefined && (typeof b.password !== 'string' || b.password.length < 8)) throw bad('password must have at least 8 characters.', 'INVALID_ATTRIBUTE', ['password'])
-    if (b.scopes !== undefined) {
-      if (!Array.isArray(b.scopes)) throw bad('scopes must be an array.', 'INVALID_ATTRIBUTE', ['scopes'])
-      const clusters = this.settle(call.params.groupId)
-      for (const s of b.scopes) {
-        if (!s || !['CLUSTER', 'DATA_LAKE', 'STREAM'].includes(s.type) || typeof s.name !== 'string') throw bad(`Invalid scope ${JSON.stringify(s)}.`, 'INVALID_ATTRIBUTE', ['scopes'])
-        if (s.type === 'CLUSTER' && !clusters[s.name]) throw bad(`Scope cluster ${s.name} does not exist in this project.`, 'INVALID_ATTRIBUTE', ['scopes'])
-      }
-    }
-    if (b.deleteAfterDate !== undefined) {
-      const t = Date.parse(b.deleteAfterDate)
-      if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be a date-time in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
-    }
-    if (b.description !== undefined && (typeof b.description !== 'string' || b.description.length > 100)) throw bad('description has at most 100 characters.', 'INVALID_ATTRIBUTE', ['description'])
+    const clusters = this.settle(call.params.groupId)
+    for (const s of b.scopes ?? []) if (s.type === 'CLUSTER' && !clusters[s.name]) throw bad(`Scope cluster ${s.name} does not exist in this project.`, 'INVALID_ATTRIBUTE', ['scopes'])
+    checkExpiry(b.deleteAfterDate, this.now())
   }
 
   /**
@@ -631,13 +652,9 @@ export class AtlasModel {
    * database. An OIDC workforce group (IDP_GROUP) lives in admin as `<IdP id>/<group>`, with no
    * password (recorded by the official CLI's e2e tests, TestDBUsersWithStdin/Create_OIDC_user).
    */
-  private authKinds(b: Json, db: string): Json {
-    const kinds: Json = {awsIAMType: 'NONE', ldapAuthType: 'NONE', oidcAuthType: 'NONE', x509Type: 'NONE'}
-    for (const [k, allowed] of Object.entries(AUTH_KINDS)) {
-      if (b[k] === undefined) continue
-      if (!allowed.includes(b[k])) throw bad(`${k} must be one of ${allowed.join(', ')}.`, 'INVALID_ENUM_VALUE', [k])
-      kinds[k] = b[k]
-    }
+  private authKinds(b: NewUser) {
+    const kinds = {awsIAMType: b.awsIAMType ?? 'NONE', ldapAuthType: b.ldapAuthType ?? 'NONE', oidcAuthType: b.oidcAuthType ?? 'NONE', x509Type: b.x509Type ?? 'NONE'}
+    const db = b.databaseName
     const external = Object.entries(kinds).filter(([, v]) => v !== 'NONE')
     if (external.length > 1) throw bad(`A user has one authentication method; got ${external.map(([k, v]) => `${k} ${v}`).join(' and ')}.`, 'INVALID_ATTRIBUTE', [external[1][0]])
     if (external.length === 0) {
@@ -677,19 +694,18 @@ export class AtlasModel {
 
   createGroupDatabaseUser(call: Call): Reply {
     const g = this.group(call)
-    const b = (call.body ?? {}) as Json
-    const db = b.databaseName ?? 'admin'
-    if (!['admin', '$external'].includes(db)) throw bad('databaseName must be admin or $external.', 'INVALID_ATTRIBUTE', ['databaseName'])
+    const b = requestBody('createGroupDatabaseUser', call.body)
+    const db = b.databaseName
     if (b.groupId !== g.id) throw bad('groupId in the body must match the path.', 'INVALID_ATTRIBUTE', ['groupId'])
-    if (typeof b.username !== 'string' || b.username === '' || b.username.length > 1024) throw bad('username is required.', 'INVALID_ATTRIBUTE', ['username'])
-    const kinds = this.authKinds(b, db)
-    this.checkUser(call, b, false)
+    if (b.username === '') throw bad('username is required.', 'INVALID_ATTRIBUTE', ['username'])
+    const kinds = this.authKinds(b)
+    this.checkUser(call, b)
     const users = this.users(g.id)
     const key = `${db}/${b.username}`
     if (users[key]) throw new ApiProblem(409, 'USER_ALREADY_EXISTS', `The user ${b.username} already exists.`, [b.username])
     if (Object.keys(users).length >= 100) throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
     const u: Json = {
-      databaseName: db, groupId: g.id, username: b.username, password: b.password, roles: b.roles.map((r: Json) => ({...r})),
+      databaseName: db, groupId: g.id, username: b.username, password: b.password, roles: b.roles.map((r) => ({...r})),
       scopes: b.scopes ?? [], labels: b.labels ?? [], ...kinds,
       ...(b.deleteAfterDate ? {deleteAfterDate: new Date(b.deleteAfterDate).toISOString()} : {}),
       ...(b.description ? {description: b.description} : {}),
@@ -702,10 +718,10 @@ export class AtlasModel {
   updateGroupDatabaseUser(call: Call): Reply {
     this.group(call)
     const u = this.user(call)
-    const b = (call.body ?? {}) as Json
-    this.checkUser(call, b, true)
+    const b = requestBody('updateGroupDatabaseUser', call.body)
+    this.checkUser(call, b)
     if (b.password !== undefined && u.password === undefined) throw bad(`User ${u.username} does not authenticate with a password.`, 'INVALID_ATTRIBUTE', ['password'])
-    for (const k of ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']) if (b[k] !== undefined) u[k] = b[k]
+    for (const k of USER_UPDATES) if (b[k] !== undefined) u[k] = b[k]
     this.syncTenantUsers(call.params.groupId)
     return {status: 200, body: this.userView(u)}
   }
@@ -739,21 +755,18 @@ export class AtlasModel {
 
   createGroupAccessListEntry(call: Call): Reply {
     const g = this.group(call)
-    if (!Array.isArray(call.body) || call.body.length === 0) throw bad('The body must be a non-empty array of access list entries.', 'INVALID_ATTRIBUTE', [])
+    const body = requestBody('createGroupAccessListEntry', call.body)
+    if (body.length === 0) throw bad('The body must be a non-empty array of access list entries.', 'INVALID_ATTRIBUTE', [])
     const entries = this.access(g.id)
     const staged: Array<[string, AccessRecord]> = []
-    for (const [i, e] of (call.body as Json[]).entries()) {
-      const fields = ['ipAddress', 'cidrBlock', 'awsSecurityGroup'].filter((f) => e?.[f] !== undefined)
+    for (const [i, e] of body.entries()) {
+      const fields = [e.ipAddress, e.cidrBlock, e.awsSecurityGroup].filter((f) => f !== undefined)
       if (fields.length !== 1) throw bad(`Entry ${i} must have exactly one of ipAddress, cidrBlock or awsSecurityGroup.`, 'INVALID_ATTRIBUTE', [`${i}`])
       if (e.awsSecurityGroup !== undefined) throw bad('Security-group entries need a network peering connection, which the emulator does not model.', 'INVALID_ATTRIBUTE', ['awsSecurityGroup'])
-      const value = String(e.ipAddress ?? e.cidrBlock)
+      const value = e.ipAddress ?? e.cidrBlock ?? ''
       if (e.ipAddress !== undefined && (value.includes('/') || !isEntryValue(value))) throw bad(`Invalid IP address ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
       if (e.cidrBlock !== undefined && (!value.includes('/') || !isEntryValue(value))) throw bad(`Invalid CIDR block ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
-      if (e.comment !== undefined && (typeof e.comment !== 'string' || e.comment.length > 80)) throw bad('comment has at most 80 characters.', 'INVALID_ATTRIBUTE', ['comment'])
-      if (e.deleteAfterDate !== undefined) {
-        const t = Date.parse(e.deleteAfterDate)
-        if (Number.isNaN(t) || t <= this.now() || t > this.now() + WEEK_MS) throw bad('deleteAfterDate must be in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
-      }
+      checkExpiry(e.deleteAfterDate, this.now())
       const cidr = asCidr(value)
       const existing = entries[cidr]
       const entry: Json = {

@@ -84,6 +84,10 @@ describe('project and cluster commands against the emulator', () => {
     }
     const badName = await runCli(['cluster', 'create', 'bad_name', '--project', 'bad', '--tier', 'M10'], {env})
     expect(badName.code).toBe(2)
+    // Atlas's project-name rule, checked before the create (it was Atlas's 400, after the request).
+    const badProject = await runCli(['project', 'create', 'bad/name', '--json'], {env})
+    expect(badProject.code).toBe(2)
+    expect(badProject.json.error).toMatchObject({code: 'INVALID_PROJECT_NAME', details: {value: 'bad/name'}})
     expect(calls.filter((c) => c.startsWith('POST')).length).toBe(before)
   })
 

@@ -87,9 +87,7 @@ const transient = (e: unknown) =>
 /** On top of the transport's own retries, a whole find-or-create step is tried again: each retry looks before it creates. */
 const STEP_RETRY = {maxRetries: 5, baseDelayMs: 200, maxDelayMs: 2000}
 
-async function step<T>(fn: () => Promise<T>): Promise<T> {
-  return retrying(() => fn(), {policy: STEP_RETRY, retryable: transient})
-}
+const step = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, {policy: STEP_RETRY, retryable: transient})
 
 
 /** A team's bundle, if the file exists. A file that is not this team's bundle is never overwritten. */

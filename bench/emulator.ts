@@ -11,8 +11,16 @@ const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'run.js')
 /** Starts the emulator as its own process (as users run it) and returns its URL and keys. */
 export async function spawnEmulator(extra: string[] = []) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-bench-'))
-  const env = {...process.env, XDG_CONFIG_HOME: path.join(home, 'config'), XDG_DATA_HOME: path.join(home, 'data'), NODE_ENV: 'production'}
-  const child = spawn(process.execPath, [BIN, 'emulator', 'start', '--port', '0', ...extra], {env, stdio: ['ignore', 'pipe', 'pipe']})
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    NODE_ENV: 'production',
+  }
+  const child = spawn(process.execPath, [BIN, 'emulator', 'start', '--port', '0', ...extra], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       const m = /http:\/\/127\.0\.0\.1:\d+/.exec(d.toString())
@@ -22,18 +30,50 @@ export async function spawnEmulator(extra: string[] = []) {
   })
   const config = JSON.parse(fs.readFileSync(path.join(home, 'config', 'atlasctl', 'config.json'), 'utf8'))
   const p = config.profiles.local
-  return {url, publicKey: p.publicApiKey as string, privateKey: p.privateApiKey as string, orgId: p.orgId as string, home, stop: () => child.kill('SIGTERM')}
+  return {
+    url,
+    publicKey: p.publicApiKey as string,
+    privateKey: p.privateApiKey as string,
+    orgId: p.orgId as string,
+    home,
+    stop: () => child.kill('SIGTERM'),
+  }
 }
 
 /** GET-cluster requests per second with digest auth, from concurrent clients; target ≥ 2,000. */
 export async function emulatorThroughputBench(total = 20_000, concurrency = 32) {
   const emu = await spawnEmulator(['--fast', '--rate-limits', 'off'])
   try {
-    const mk = () => new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey}, retry: {maxRetries: 0}})
+    const mk = () =>
+      new AtlasClient({
+        baseUrl: emu.url,
+        credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey},
+        retry: {maxRetries: 0},
+      })
     const setup = mk()
     const g = await setup.ok(setup.api.POST('/api/atlas/v2/groups', {body: {name: 'bench', orgId: emu.orgId} as never}))
     const path = {groupId: g.id!, clusterName: 'c1'}
-    await setup.ok(setup.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: g.id!}}, body: {name: 'c1', clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: 'M10', nodeCount: 3}}]}]} as never}))
+    await setup.ok(
+      setup.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {
+        params: {path: {groupId: g.id!}},
+        body: {
+          name: 'c1',
+          clusterType: 'REPLICASET',
+          replicationSpecs: [
+            {
+              regionConfigs: [
+                {
+                  providerName: 'AWS',
+                  regionName: 'US_EAST_1',
+                  priority: 7,
+                  electableSpecs: {instanceSize: 'M10', nodeCount: 3},
+                },
+              ],
+            },
+          ],
+        } as never,
+      }),
+    )
     // A lean digest client (node's crypto, one nonce per worker, nc counting up), so the figure is the
     // emulator's and not the pure-JS MD5 of the client sharing these two cores.
     const uri = `/api/atlas/v2/groups/${path.groupId}/clusters/${path.clusterName}`
@@ -41,10 +81,12 @@ export async function emulatorThroughputBench(total = 20_000, concurrency = 32) 
     const ha1 = md5(`${emu.publicKey}:MMS Public API:${emu.privateKey}`)
     const ha2 = md5(`GET:${uri}`)
     const accept = {accept: 'application/vnd.atlas.2024-08-05+json'}
-    const workers = await Promise.all(Array.from({length: concurrency}, async () => {
-      const challenge = (await fetch(`${emu.url}${uri}`, {headers: accept})).headers.get('www-authenticate') ?? ''
-      return {nonce: /nonce="([^"]+)"/.exec(challenge)![1], cnonce: randomBytes(8).toString('hex'), nc: 0}
-    }))
+    const workers = await Promise.all(
+      Array.from({length: concurrency}, async () => {
+        const challenge = (await fetch(`${emu.url}${uri}`, {headers: accept})).headers.get('www-authenticate') ?? ''
+        return {nonce: /nonce="([^"]+)"/.exec(challenge)![1], cnonce: randomBytes(8).toString('hex'), nc: 0}
+      }),
+    )
     const header = (w: {nonce: string; cnonce: string; nc: number}) => {
       const nc = (++w.nc).toString(16).padStart(8, '0')
       const response = md5(`${ha1}:${w.nonce}:${nc}:${w.cnonce}:auth:${ha2}`)
@@ -63,7 +105,14 @@ export async function emulatorThroughputBench(total = 20_000, concurrency = 32) 
       }),
     )
     const seconds = (performance.now() - t) / 1000
-    return {requests: total, concurrency, seconds: Number(seconds.toFixed(2)), requestsPerSecond: Math.round(total / seconds), failures, target: '≥ 2000 req/s'}
+    return {
+      requests: total,
+      concurrency,
+      seconds: Number(seconds.toFixed(2)),
+      requestsPerSecond: Math.round(total / seconds),
+      failures,
+      target: '≥ 2000 req/s',
+    }
   } finally {
     emu.stop()
   }

@@ -15,13 +15,27 @@ const run = promisify(execFile)
 export async function waitBench(runs = 5, pollMs = 1000) {
   const emu = await spawnEmulator(['--rate-limits', 'off'])
   try {
-    const env = {...process.env, XDG_CONFIG_HOME: path.join(emu.home, 'config'), XDG_DATA_HOME: path.join(emu.home, 'data'), ATLASCTL_POLL_INTERVAL_MS: String(pollMs), NODE_ENV: 'production', CI: '1'}
-    const api = new AtlasClient({baseUrl: emu.url, credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey}})
+    const env = {
+      ...process.env,
+      XDG_CONFIG_HOME: path.join(emu.home, 'config'),
+      XDG_DATA_HOME: path.join(emu.home, 'data'),
+      ATLASCTL_POLL_INTERVAL_MS: String(pollMs),
+      NODE_ENV: 'production',
+      CI: '1',
+    }
+    const api = new AtlasClient({
+      baseUrl: emu.url,
+      credentials: {type: 'apiKey', publicKey: emu.publicKey, privateKey: emu.privateKey},
+    })
     const g = await api.ok(api.api.POST('/api/atlas/v2/groups', {body: {name: 'waitbench', orgId: emu.orgId} as never}))
     const lags: number[] = []
     const calls: number[] = []
     for (let i = 0; i < runs; i++) {
-      const {stdout} = await run(process.execPath, [BIN, 'cluster', 'create', `w${i}`, '--project', g.id!, '--tier', 'M10', '--wait', '--json', '--debug'], {env, maxBuffer: 1 << 24}).catch((e) => e)
+      const {stdout} = await run(
+        process.execPath,
+        [BIN, 'cluster', 'create', `w${i}`, '--project', g.id!, '--tier', 'M10', '--wait', '--json', '--debug'],
+        {env, maxBuffer: 1 << 24},
+      ).catch((e) => e)
       const returned = Date.now()
       const result = JSON.parse(stdout).result
       const created = Date.parse(result.cluster.createDate ?? '') || NaN

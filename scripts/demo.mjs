@@ -23,7 +23,20 @@ function atlasctl(...args) {
 
 atlasctl('emulator', 'start', '--detach', '--port', '0')
 atlasctl('project', 'create', 'demo')
-atlasctl('cluster', 'create', 'demo-m0', '--project', 'demo', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--wait')
+atlasctl(
+  'cluster',
+  'create',
+  'demo-m0',
+  '--project',
+  'demo',
+  '--tier',
+  'M0',
+  '--provider',
+  'AWS',
+  '--region',
+  'US_EAST_1',
+  '--wait',
+)
 atlasctl('cluster', 'list', '--project', 'demo')
 atlasctl('cluster', 'delete', 'demo-m0', '--project', 'demo', '--yes', '--wait')
 atlasctl('project', 'delete', 'demo', '--yes')

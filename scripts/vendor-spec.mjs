@@ -84,20 +84,38 @@ function relaxErrorParameters(spec) {
 // Where real Atlas (recorded, test/fixtures/atlas-recordings) answers with another status than the spec, the
 // validator-friendly copy follows Atlas; each edit is recorded in its info.
 const RECORDED_STATUSES = [
-  ['/api/atlas/v2/groups', 'post', '200', '201', 'TestAtlasProjects: POST /groups answered 201 Created with a Location header'],
+  [
+    '/api/atlas/v2/groups',
+    'post',
+    '200',
+    '201',
+    'TestAtlasProjects: POST /groups answered 201 Created with a Location header',
+  ],
   ['/api/atlas/v2/groups/{groupId}/accessList', 'post', '200', '201', 'TestAccessList: POST …/accessList answered 201'],
-  ['/api/atlas/v2/groups/{groupId}', 'delete', '204', '202', 'TestAtlasProjects: DELETE /groups/{id} answered 202 with {}'],
+  [
+    '/api/atlas/v2/groups/{groupId}',
+    'delete',
+    '204',
+    '202',
+    'TestAtlasProjects: DELETE /groups/{id} answered 202 with {}',
+  ],
 ]
 function recordedAtlas(spec) {
   for (const [p, method, from, to, evidence] of RECORDED_STATUSES) {
     const responses = spec.paths[p][method].responses
     responses[to] = responses[from]
     delete responses[from]
-    spec.info['x-subset-of']['validator-friendly-changes'].push(`${method.toUpperCase()} ${p}: ${from} -> ${to} (${evidence}) [atlasctl, recorded]`)
+    spec.info['x-subset-of']['validator-friendly-changes'].push(
+      `${method.toUpperCase()} ${p}: ${from} -> ${to} (${evidence}) [atlasctl, recorded]`,
+    )
   }
   // A 202 delete carries {} with its versioned content type (recorded for clusters and projects).
-  for (const [p, method] of [['/api/atlas/v2/groups/{groupId}', 'delete'], ['/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', 'delete']]) {
-    for (const c of Object.values(spec.paths[p][method].responses['202'].content)) c.schema = {type: 'object', maxProperties: 0}
+  for (const [p, method] of [
+    ['/api/atlas/v2/groups/{groupId}', 'delete'],
+    ['/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', 'delete'],
+  ]) {
+    for (const c of Object.values(spec.paths[p][method].responses['202'].content))
+      c.schema = {type: 'object', maxProperties: 0}
     spec.info['x-subset-of']['validator-friendly-changes'].push(`DELETE ${p} 202: body {} [atlasctl, recorded]`)
   }
   // Atlas sends null for a nullable enum (adaptiveCapacity) and lower-case BI Connector read preferences (recorded).
@@ -108,26 +126,44 @@ function recordedAtlas(spec) {
     Object.values(node).forEach(nullable)
   }
   nullable(spec.components.schemas)
-  spec.info['x-subset-of']['validator-friendly-changes'].push('nullable enums also allow null (Atlas sends adaptiveCapacity: null) [atlasctl, recorded]')
+  spec.info['x-subset-of']['validator-friendly-changes'].push(
+    'nullable enums also allow null (Atlas sends adaptiveCapacity: null) [atlasctl, recorded]',
+  )
   spec.components.schemas.BiConnector.properties.readPreference.enum.push('primary', 'secondary', 'analytics')
-  spec.info['x-subset-of']['validator-friendly-changes'].push('BiConnector.readPreference: also lower case (Atlas sends "secondary") [atlasctl, recorded]')
+  spec.info['x-subset-of']['validator-friendly-changes'].push(
+    'BiConnector.readPreference: also lower case (Atlas sends "secondary") [atlasctl, recorded]',
+  )
   // A flex cluster read through the cluster API is a 400 (recorded in TestFlexCluster), which getGroupCluster's spec lacks.
   const cluster = spec.paths['/api/atlas/v2/groups/{groupId}/clusters/{clusterName}'].get.responses
   cluster['400'] = spec.paths['/api/atlas/v2/groups/{groupId}/clusters'].post.responses['400']
-  spec.info['x-subset-of']['validator-friendly-changes'].push('getGroupCluster: 400 added (CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API, TestFlexCluster) [atlasctl, recorded]')
+  spec.info['x-subset-of']['validator-friendly-changes'].push(
+    'getGroupCluster: 400 added (CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API, TestFlexCluster) [atlasctl, recorded]',
+  )
   // A PATCH of a database user may leave its roles out: the official CLI's password change sends none, and Atlas
   // answers 200 (recorded in TestDBUserWithFlags).
   const users = spec.components.schemas
-  users.CloudDatabaseUserUpdate = {...users.CloudDatabaseUser, required: users.CloudDatabaseUser.required.filter((k) => k !== 'roles')}
-  for (const c of Object.values(spec.paths['/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}'].patch.requestBody.content)) c.schema = {$ref: '#/components/schemas/CloudDatabaseUserUpdate'}
-  spec.info['x-subset-of']['validator-friendly-changes'].push('updateDatabaseUser request: roles not required (TestDBUserWithFlags) [atlasctl, recorded]')
+  users.CloudDatabaseUserUpdate = {
+    ...users.CloudDatabaseUser,
+    required: users.CloudDatabaseUser.required.filter((k) => k !== 'roles'),
+  }
+  for (const c of Object.values(
+    spec.paths['/api/atlas/v2/groups/{groupId}/databaseUsers/{databaseName}/{username}'].patch.requestBody.content,
+  ))
+    c.schema = {$ref: '#/components/schemas/CloudDatabaseUserUpdate'}
+  spec.info['x-subset-of']['validator-friendly-changes'].push(
+    'updateDatabaseUser request: roles not required (TestDBUserWithFlags) [atlasctl, recorded]',
+  )
   return spec
 }
 
 fs.mkdirSync(outDir, {recursive: true})
 for (const [from, to, edit] of [
   ['atlas-admin-v2-subset.json', 'atlas-admin-v2.json', (s) => s],
-  ['atlas-admin-v2-subset.validator-friendly.json', 'atlas-admin-v2.validator-friendly.json', (x) => recordedAtlas(relaxErrorParameters(x))],
+  [
+    'atlas-admin-v2-subset.validator-friendly.json',
+    'atlas-admin-v2.validator-friendly.json',
+    (x) => recordedAtlas(relaxErrorParameters(x)),
+  ],
 ]) {
   const spec = edit(addExtras(readJson(from)))
   fs.writeFileSync(path.join(outDir, to), JSON.stringify(spec, null, 1) + '\n')
@@ -140,12 +176,19 @@ function allVersions(operationId) {
     for (const op of Object.values(item)) {
       if (op?.operationId !== operationId) continue
       const found = new Map()
-      const contents = [op.requestBody?.content, ...Object.entries(op.responses ?? {}).filter(([c]) => c.startsWith('2')).map(([, r]) => r.content)]
+      const contents = [
+        op.requestBody?.content,
+        ...Object.entries(op.responses ?? {})
+          .filter(([c]) => c.startsWith('2'))
+          .map(([, r]) => r.content),
+      ]
       for (const [type, c] of contents.flatMap((x) => Object.entries(x ?? {}))) {
         const v = /^application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json$/.exec(type)?.[1]
         if (v) found.set(v, found.get(v) ?? c['x-sunset'])
       }
-      return [...found].sort(([a], [b]) => a.localeCompare(b)).map(([version, sunset]) => (sunset ? {version, sunset} : {version}))
+      return [...found]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([version, sunset]) => (sunset ? {version, sunset} : {version}))
     }
   }
   throw new Error(`vendor-spec: ${operationId} not found in the full spec`)
@@ -157,18 +200,32 @@ const rows = []
 for (const [p, item] of Object.entries(vendored.paths)) {
   for (const [method, op] of Object.entries(item)) {
     if (!op?.operationId) continue
-    const contents = [op.requestBody?.content, ...Object.entries(op.responses).filter(([c]) => c.startsWith('2')).map(([, r]) => r.content)]
+    const contents = [
+      op.requestBody?.content,
+      ...Object.entries(op.responses)
+        .filter(([c]) => c.startsWith('2'))
+        .map(([, r]) => r.content),
+    ]
     const type = contents.flatMap((c) => Object.keys(c ?? {})).find((t) => t.startsWith('application/vnd.atlas.'))
     const version = /(\d{4}-\d{2}-\d{2})/.exec(type ?? '')?.[1]
     if (!version) throw new Error(`vendor-spec: no version for ${op.operationId}`)
     const success = Number(Object.keys(op.responses).find((c) => c.startsWith('2')))
-    rows.push({operationId: op.operationId, method: method.toUpperCase(), path: p, version, versions: allVersions(op.operationId), success})
+    rows.push({
+      operationId: op.operationId,
+      method: method.toUpperCase(),
+      path: p,
+      version,
+      versions: allVersions(op.operationId),
+      success,
+    })
   }
 }
 rows.sort((a, b) => a.operationId.localeCompare(b.operationId))
 fs.writeFileSync(
   path.join(root, 'src', 'atlas', 'operations.generated.ts'),
   `// Generated by scripts/vendor-spec.mjs from src/atlas/spec/atlas-admin-v2.json. Do not edit.\n` +
-    `export const OPERATIONS = ${JSON.stringify(rows, null, 2).replace(/"(\w+)":/g, '$1:').replace(/"/g, "'")} as const\n`,
+    `export const OPERATIONS = ${JSON.stringify(rows, null, 2)
+      .replace(/"(\w+)":/g, '$1:')
+      .replace(/"/g, "'")} as const\n`,
 )
 console.error(`vendor-spec: wrote src/atlas/operations.generated.ts (${rows.length} operations)`)

@@ -23,10 +23,13 @@ export const INSTANCE_SIZES: Record<Provider | 'TENANT', readonly string[]> = {
   AWS: schemas.AWSHardwareSpec20240805.properties.instanceSize.enum,
   AZURE: schemas.AzureHardwareSpec20240805.properties.instanceSize.enum,
   GCP: schemas.GCPHardwareSpec20240805.properties.instanceSize.enum,
-  TENANT: schemas.TenantHardwareSpec20240805.enum ?? schemas.TenantHardwareSpec20240805.properties?.instanceSize?.enum ?? ['M0'],
+  TENANT: schemas.TenantHardwareSpec20240805.enum ??
+    schemas.TenantHardwareSpec20240805.properties?.instanceSize?.enum ?? ['M0'],
 }
 
-export const ROLE_NAMES: readonly string[] = (schemas.DatabaseUserRole.properties.roleName.enum as string[]).filter((r) => !r.startsWith('<'))
+export const ROLE_NAMES: readonly string[] = (schemas.DatabaseUserRole.properties.roleName.enum as string[]).filter(
+  (r) => !r.startsWith('<'),
+)
 
 export type RoleName = components['schemas']['DatabaseUserRole']['roleName']
 
@@ -34,4 +37,3 @@ export type RoleName = components['schemas']['DatabaseUserRole']['roleName']
 export function isRoleName(name: string): name is RoleName {
   return ROLE_NAMES.includes(name)
 }
-

@@ -4,7 +4,13 @@ import type {Credentials} from '../config/settings.js'
 import {AuthError} from '../lib/errors.js'
 import {AtlasApiError, type AtlasErrorBody} from './errors.js'
 import type {components, paths, Readable, Writable} from './openapi.js'
-import {createTransport, OPERATION_HEADER, RETRIES_HEADER, type TransportOptions, type TransportStats} from './transport.js'
+import {
+  createTransport,
+  OPERATION_HEADER,
+  RETRIES_HEADER,
+  type TransportOptions,
+  type TransportStats,
+} from './transport.js'
 
 type Schemas = components['schemas']
 // What Atlas answers (no writeOnly fields, such as a password) and what a request may send (no readOnly fields,
@@ -20,7 +26,10 @@ export type DatabaseUserBody = Writable<Schemas['CloudDatabaseUser']>
 export type AccessEntryBody = Writable<Schemas['NetworkPermissionEntry']>
 export type ProviderSettingsBody = Writable<Schemas['ClusterProviderSettings']>
 export type FlexUpgradeBody = Writable<Schemas['AtlasTenantClusterUpgradeRequest20240805']>
-export type RegionConfigBody = ClusterBody['replicationSpecs'] extends Array<{regionConfigs?: Array<infer R>}> | undefined ? R : never
+export type RegionConfigBody = ClusterBody['replicationSpecs'] extends
+  Array<{regionConfigs?: Array<infer R>}> | undefined
+  ? R
+  : never
 
 const ipInfo = z.object({currentIpv4Address: z.string().min(1)})
 const ipInfoError = z.looseObject({detail: z.string().optional(), errorCode: z.string().optional()})
@@ -50,11 +59,27 @@ export class AtlasClient {
    * (the official CLI's --currentIp uses it), with the same auth and retries as every other request.
    */
   async currentIpv4(): Promise<string> {
-    const response = await this.send(new Request(`${this.options.baseUrl}/api/private/ipinfo`, {headers: {accept: 'application/json'}}))
+    const response = await this.send(
+      new Request(`${this.options.baseUrl}/api/private/ipinfo`, {headers: {accept: 'application/json'}}),
+    )
     const body: unknown = await response.json().catch(() => undefined)
-    if (!response.ok) throw new AtlasApiError(response.status, ipInfoError.safeParse(body).data ?? {}, 'getIpInfo', 0, response.headers.get('x-request-id') ?? undefined)
+    if (!response.ok)
+      throw new AtlasApiError(
+        response.status,
+        ipInfoError.safeParse(body).data ?? {},
+        'getIpInfo',
+        0,
+        response.headers.get('x-request-id') ?? undefined,
+      )
     const parsed = ipInfo.safeParse(body)
-    if (!parsed.success) throw new AtlasApiError(response.status, {detail: 'The ipinfo answer has no currentIpv4Address.'}, 'getIpInfo', 0, response.headers.get('x-request-id') ?? undefined)
+    if (!parsed.success)
+      throw new AtlasApiError(
+        response.status,
+        {detail: 'The ipinfo answer has no currentIpv4Address.'},
+        'getIpInfo',
+        0,
+        response.headers.get('x-request-id') ?? undefined,
+      )
     return parsed.data.currentIpv4Address
   }
 
@@ -63,8 +88,15 @@ export class AtlasClient {
     const {data, error, response} = await call
     if (!response.ok) {
       const operation = response.headers.get(OPERATION_HEADER) ?? 'unknown operation'
-      const body: AtlasErrorBody = typeof error === 'object' && error !== null ? (error) : {detail: typeof error === 'string' ? error : undefined}
-      throw new AtlasApiError(response.status, body, operation, Number(response.headers.get(RETRIES_HEADER) ?? 0), response.headers.get('x-request-id') ?? undefined)
+      const body: AtlasErrorBody =
+        typeof error === 'object' && error !== null ? error : {detail: typeof error === 'string' ? error : undefined}
+      throw new AtlasApiError(
+        response.status,
+        body,
+        operation,
+        Number(response.headers.get(RETRIES_HEADER) ?? 0),
+        response.headers.get('x-request-id') ?? undefined,
+      )
     }
     return data as D
   }
@@ -77,13 +109,20 @@ export class AtlasClient {
     try {
       return await this.ok(call)
     } catch (error) {
-      if (error instanceof AtlasApiError && (error.status === 404 || (error.errorCode !== undefined && alsoAbsent.includes(error.errorCode)))) return undefined
+      if (
+        error instanceof AtlasApiError &&
+        (error.status === 404 || (error.errorCode !== undefined && alsoAbsent.includes(error.errorCode)))
+      )
+        return undefined
       throw error
     }
   }
 
   /** Walks pageNum until totalCount items are read or a page comes back short. */
-  async paginate<T>(page: (query: {pageNum: number; itemsPerPage: number}) => Promise<{results?: T[]; totalCount?: number}>, itemsPerPage = 500): Promise<T[]> {
+  async paginate<T>(
+    page: (query: {pageNum: number; itemsPerPage: number}) => Promise<{results?: T[]; totalCount?: number}>,
+    itemsPerPage = 500,
+  ): Promise<T[]> {
     const all: T[] = []
     for (let pageNum = 1; ; pageNum++) {
       const {results = [], totalCount} = await page({pageNum, itemsPerPage})

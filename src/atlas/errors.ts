@@ -10,7 +10,7 @@ export interface AtlasErrorBody {
 
 const HINTS: Record<number, string> = {
   400: 'Atlas rejected the request as invalid; check the values named above.',
-  401: 'Check the API keys (or service account) of the profile, and that this machine\'s IP is on the API key\'s access list.',
+  401: "Check the API keys (or service account) of the profile, and that this machine's IP is on the API key's access list.",
   402: 'The organization has no payment method; add one in the Atlas UI, or use an M0 or FLEX tier.',
   403: 'The API key lacks the role this needs (see "Roles" in the docs), or the call comes from outside its access list.',
   404: 'Check the name or id; "atlasctl project list" and "atlasctl cluster list" show what exists.',
@@ -23,7 +23,8 @@ const HINTS: Record<number, string> = {
 const CONFLICT_CODES = new Set(['DUPLICATE_CLUSTER_NAME'])
 
 /** The status a caller should treat the answer as: a conflict code counts as 409. */
-const effectiveStatus = (status: number, errorCode?: string) => (errorCode && CONFLICT_CODES.has(errorCode) ? 409 : status)
+const effectiveStatus = (status: number, errorCode?: string) =>
+  errorCode && CONFLICT_CODES.has(errorCode) ? 409 : status
 
 function exitFor(status: number): ExitCodeValue {
   if (status === 400) return ExitCode.usage
@@ -50,11 +51,15 @@ export class AtlasApiError extends AtlasCtlError {
     const detail = body.detail ?? body.reason ?? `HTTP ${status}`
     const suffix = status === 429 && retries > 0 ? ` (retried ${retries} times)` : ''
     const treatedAs = effectiveStatus(status, body.errorCode)
-    super(`Atlas ${operation} failed: ${status} ${body.errorCode ?? ''}${body.errorCode ? ': ' : ''}${detail}${suffix}`, exitFor(treatedAs), {
-      code: body.errorCode ?? `HTTP_${status}`,
-      hint: HINTS[treatedAs] ?? (status >= 500 ? 'Atlas had a server error; retry later.' : undefined),
-      details: {status, errorCode: body.errorCode, detail: body.detail, requestId},
-    })
+    super(
+      `Atlas ${operation} failed: ${status} ${body.errorCode ?? ''}${body.errorCode ? ': ' : ''}${detail}${suffix}`,
+      exitFor(treatedAs),
+      {
+        code: body.errorCode ?? `HTTP_${status}`,
+        hint: HINTS[treatedAs] ?? (status >= 500 ? 'Atlas had a server error; retry later.' : undefined),
+        details: {status, errorCode: body.errorCode, detail: body.detail, requestId},
+      },
+    )
   }
 
   get errorCode(): string | undefined {

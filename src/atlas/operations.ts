@@ -16,16 +16,24 @@ const compiled: Compiled[] = OPERATIONS.map((op) => {
     .split(/(\{[^}]+\})/)
     .map((part) => {
       const m = /^\{([^}]+)\}$/.exec(part)
-      if (m) return names.push(m[1]), '([^/]+)'
+      if (m) return (names.push(m[1]), '([^/]+)')
       return part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
     })
     .join('')
-  return {op, regex: new RegExp(`^${source}$`), names, literalSegments: op.path.split('/').filter((s) => s && !s.startsWith('{')).length}
+  return {
+    op,
+    regex: new RegExp(`^${source}$`),
+    names,
+    literalSegments: op.path.split('/').filter((s) => s && !s.startsWith('{')).length,
+  }
 })
 // Literal segments win over parameters: /clusters/tenantUpgrade before /clusters/{clusterName}.
 compiled.sort((a, b) => b.literalSegments - a.literalSegments)
 
-export function matchOperation(method: string, pathname: string): {op: Operation; params: Record<string, string>} | undefined {
+export function matchOperation(
+  method: string,
+  pathname: string,
+): {op: Operation; params: Record<string, string>} | undefined {
   for (const c of compiled) {
     if (c.op.method !== method.toUpperCase()) continue
     const m = c.regex.exec(pathname)

@@ -35,20 +35,31 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 export class NetworkError extends AtlasCtlError {
   constructor(message: string, cause: unknown) {
-    super(message, ExitCode.failure, {cause, code: 'NETWORK', hint: 'Check the base URL and the network; "atlasctl emulator status" shows a local emulator.'})
+    super(message, ExitCode.failure, {
+      cause,
+      code: 'NETWORK',
+      hint: 'Check the base URL and the network; "atlasctl emulator status" shows a local emulator.',
+    })
   }
 }
 
 /** A retryable answer (429, 503, or a 5xx to a safe method): thrown to the retry loop, returned when retries run out. */
 class RetryableAnswer extends Error {
-  constructor(readonly response: Response, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly response: Response,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(`HTTP ${response.status}`)
   }
 }
 
 /** A request that got no answer: a connection error or a time-out. */
 class NoAnswer extends Error {
-  constructor(readonly failure: unknown, readonly timedOut: boolean, readonly what: string) {
+  constructor(
+    readonly failure: unknown,
+    readonly timedOut: boolean,
+    readonly what: string,
+  ) {
     super(what)
   }
 }
@@ -67,7 +78,10 @@ function errorCode(error: unknown): string | undefined {
 
 function isConnectionError(error: unknown): boolean {
   const code = errorCode(error)
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') || (error as Error)?.message === 'fetch failed'
+  return (
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') ||
+    (error as Error)?.message === 'fetch failed'
+  )
 }
 
 class TokenProvider {
@@ -105,7 +119,7 @@ class TokenProvider {
     })
     if (!res.ok) {
       throw new AuthError(`Atlas refused the service account's client credentials (HTTP ${res.status}).`, {
-        hint: 'Check MONGODB_ATLAS_CLIENT_ID / MONGODB_ATLAS_CLIENT_SECRET or the profile\'s clientId / clientSecret.',
+        hint: "Check MONGODB_ATLAS_CLIENT_ID / MONGODB_ATLAS_CLIENT_SECRET or the profile's clientId / clientSecret.",
       })
     }
     const body = (await res.json()) as {access_token?: string; expires_in?: number}
@@ -120,7 +134,10 @@ class TokenProvider {
  * The fetch that openapi-fetch calls: versioned Accept headers, digest or bearer auth,
  * retries with backoff, a per-attempt timeout, and a redacted --debug trace.
  */
-export function createTransport(options: TransportOptions): {fetch: (input: Request) => Promise<Response>; stats: TransportStats} {
+export function createTransport(options: TransportOptions): {
+  fetch: (input: Request) => Promise<Response>
+  stats: TransportStats
+} {
   const policy: RetryPolicy = {...DEFAULT_RETRY, ...options.retry}
   const timeoutMs = options.timeoutMs ?? 30_000
   const debug = options.debug ? (line: string) => options.debug!(redactor.redact(line)) : undefined
@@ -130,10 +147,19 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
   // requests ever sign with the same count. A client whose request failed is dropped, since the server
   // may have seen its count.
   const idleDigests: DigestClient[] = []
-  const digestFor = creds?.type === 'apiKey' ? () => idleDigests.pop() ?? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'}) : undefined
-  const tokens = creds?.type === 'serviceAccount' ? new TokenProvider(options.baseUrl, creds.clientId, creds.clientSecret, timeoutMs) : undefined
+  const digestFor =
+    creds?.type === 'apiKey'
+      ? () => idleDigests.pop() ?? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'})
+      : undefined
+  const tokens =
+    creds?.type === 'serviceAccount'
+      ? new TokenProvider(options.baseUrl, creds.clientId, creds.clientSecret, timeoutMs)
+      : undefined
 
-  async function send(url: string, init: {method: string; headers: Record<string, string>; body?: string}): Promise<Response> {
+  async function send(
+    url: string,
+    init: {method: string; headers: Record<string, string>; body?: string},
+  ): Promise<Response> {
     const signal = AbortSignal.timeout(timeoutMs)
     if (digestFor) {
       const digest = digestFor()
@@ -142,10 +168,18 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
       return res
     }
     if (tokens) {
-      const first = await fetch(url, {...init, headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`}, signal})
+      const first = await fetch(url, {
+        ...init,
+        headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`},
+        signal,
+      })
       if (first.status !== 401) return first
       tokens.invalidate()
-      return fetch(url, {...init, headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`}, signal: AbortSignal.timeout(timeoutMs)})
+      return fetch(url, {
+        ...init,
+        headers: {...init.headers, Authorization: `Bearer ${await tokens.get()}`},
+        signal: AbortSignal.timeout(timeoutMs),
+      })
     }
     return fetch(url, {...init, signal})
   }
@@ -169,57 +203,103 @@ export function createTransport(options: TransportOptions): {fetch: (input: Requ
     let retries = 0
     // The final answer: audited if it is a write, and labelled for the client's typed errors.
     const finish = (res: Response): Response => {
-      if (method !== 'GET' && method !== 'HEAD') options.onWrite?.({operation: name, method, path: url.pathname, status: res.status, requestId: res.headers.get('x-request-id') ?? undefined})
+      if (method !== 'GET' && method !== 'HEAD')
+        options.onWrite?.({
+          operation: name,
+          method,
+          path: url.pathname,
+          status: res.status,
+          requestId: res.headers.get('x-request-id') ?? undefined,
+        })
       return withHeaders(res, {[OPERATION_HEADER]: name, ...(retries > 0 ? {[RETRIES_HEADER]: String(retries)} : {})})
     }
     try {
-      return finish(await retrying(async (attempt) => {
-        retries = attempt
-        stats.requests++
-        const started = Date.now()
-        debug?.(`→ ${method} ${url.pathname}${url.search} (${name}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})${body ? ` body=${body}` : ''}`)
-        let res: Response
-        try {
-          res = await send(url.toString(), {method, headers, body})
-        } catch (error) {
-          const timedOut = (error as Error)?.name === 'TimeoutError'
-          const code = errorCode(error)
-          if (code === 'ECONNREFUSED') refusedSince ??= started
-          const why = code ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
-          throw new NoAnswer(error, timedOut, timedOut ? `no answer in ${timeoutMs} ms` : code === 'ECONNREFUSED' ? 'connection refused' : `connection error (${why})`)
-        }
-        debug?.(`← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`)
-        if (res.status === 429 || res.status === 503 || (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))) {
-          throw new RetryableAnswer(res, parseRetryAfter(res.headers.get('retry-after')))
-        }
-        return res
-      }, {
-        policy,
-        random: options.random,
-        floorMs: (e) => (e instanceof RetryableAnswer && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : undefined),
-        // Only a safe method is sent again after no answer: an unsafe one may have been carried out.
-        retryable: (e, _attempt, waitMs) => e instanceof RetryableAnswer || (e instanceof NoAnswer && SAFE_METHODS.has(method) && (e.timedOut || isConnectionError(e.failure)) && (refusedSince === undefined || Date.now() + waitMs - refusedSince <= REFUSED_BUDGET_MS)),
-        onRetry: async (e, attempt, waitMs) => {
-          stats.retries++
-          if (e instanceof RetryableAnswer) {
-            if (e.response.status === 429) {
-              stats.rateLimited++
-              options.onRateLimited?.()
+      return finish(
+        await retrying(
+          async (attempt) => {
+            retries = attempt
+            stats.requests++
+            const started = Date.now()
+            debug?.(
+              `→ ${method} ${url.pathname}${url.search} (${name}${attempt > 0 ? `, attempt ${attempt + 1}` : ''})${body ? ` body=${body}` : ''}`,
+            )
+            let res: Response
+            try {
+              res = await send(url.toString(), {method, headers, body})
+            } catch (error) {
+              const timedOut = (error as Error)?.name === 'TimeoutError'
+              const code = errorCode(error)
+              if (code === 'ECONNREFUSED') refusedSince ??= started
+              const why =
+                code ??
+                (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
+              throw new NoAnswer(
+                error,
+                timedOut,
+                timedOut
+                  ? `no answer in ${timeoutMs} ms`
+                  : code === 'ECONNREFUSED'
+                    ? 'connection refused'
+                    : `connection error (${why})`,
+              )
             }
-            debug?.(`↻ ${name}: HTTP ${e.response.status}${e.retryAfterSeconds !== undefined ? `, Retry-After ${e.retryAfterSeconds}s` : ''}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`)
-            await e.response.body?.cancel()
-          } else if (e instanceof NoAnswer) {
-            const line = `${name}: ${e.what} at ${url.origin}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`
-            debug?.(`↻ ${line}`)
-            options.onConnectionRetry?.(line)
-          }
-        },
-      }))
+            debug?.(
+              `← ${res.status} ${name} in ${Date.now() - started} ms${res.headers.get('x-request-id') ? ` request-id=${res.headers.get('x-request-id')}` : ''}`,
+            )
+            if (
+              res.status === 429 ||
+              res.status === 503 ||
+              (SAFE_METHODS.has(method) && (res.status === 500 || res.status === 502 || res.status === 504))
+            ) {
+              throw new RetryableAnswer(res, parseRetryAfter(res.headers.get('retry-after')))
+            }
+            return res
+          },
+          {
+            policy,
+            random: options.random,
+            floorMs: (e) =>
+              e instanceof RetryableAnswer && e.retryAfterSeconds !== undefined
+                ? e.retryAfterSeconds * 1000
+                : undefined,
+            // Only a safe method is sent again after no answer: an unsafe one may have been carried out.
+            retryable: (e, _attempt, waitMs) =>
+              e instanceof RetryableAnswer ||
+              (e instanceof NoAnswer &&
+                SAFE_METHODS.has(method) &&
+                (e.timedOut || isConnectionError(e.failure)) &&
+                (refusedSince === undefined || Date.now() + waitMs - refusedSince <= REFUSED_BUDGET_MS)),
+            onRetry: async (e, attempt, waitMs) => {
+              stats.retries++
+              if (e instanceof RetryableAnswer) {
+                if (e.response.status === 429) {
+                  stats.rateLimited++
+                  options.onRateLimited?.()
+                }
+                debug?.(
+                  `↻ ${name}: HTTP ${e.response.status}${e.retryAfterSeconds !== undefined ? `, Retry-After ${e.retryAfterSeconds}s` : ''}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`,
+                )
+                await e.response.body?.cancel()
+              } else if (e instanceof NoAnswer) {
+                const line = `${name}: ${e.what} at ${url.origin}; retry ${attempt + 1}/${policy.maxRetries} in ${Math.round(waitMs)} ms`
+                debug?.(`↻ ${line}`)
+                options.onConnectionRetry?.(line)
+              }
+            },
+          },
+        ),
+      )
     } catch (error) {
       if (error instanceof RetryableAnswer) return finish(error.response)
       if (!(error instanceof NoAnswer)) throw error
-      if (error.timedOut) throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${retries + 1} attempts).`, {cause: error.failure})
-      throw new NetworkError(`Could not reach Atlas at ${options.baseUrl} for ${name}: ${error.what} (${retries + 1} attempt${retries > 0 ? 's' : ''}).`, error.failure)
+      if (error.timedOut)
+        throw new TimeoutError(`Atlas did not answer ${name} within ${timeoutMs} ms (${retries + 1} attempts).`, {
+          cause: error.failure,
+        })
+      throw new NetworkError(
+        `Could not reach Atlas at ${options.baseUrl} for ${name}: ${error.what} (${retries + 1} attempt${retries > 0 ? 's' : ''}).`,
+        error.failure,
+      )
     }
   }
 

@@ -28,7 +28,9 @@ export class AuditLog {
   append(entry: Omit<AuditEntry, 'time'>): void {
     try {
       fs.mkdirSync(path.dirname(this.file), {recursive: true, mode: 0o700})
-      fs.appendFileSync(this.file, `${redactor.redact(JSON.stringify({time: new Date().toISOString(), ...entry}))}\n`, {mode: 0o600})
+      fs.appendFileSync(this.file, `${redactor.redact(JSON.stringify({time: new Date().toISOString(), ...entry}))}\n`, {
+        mode: 0o600,
+      })
     } catch (error) {
       // The audit log must never make a successful action look failed.
       process.stderr.write(`Warning: could not write the audit log ${this.file}: ${(error as Error).message}\n`)

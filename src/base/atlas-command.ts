@@ -5,7 +5,15 @@ import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectSummary} from '../services/projects.js'
 import {inFlight} from '../lib/wait.js'
-import {AtlasCtlError, CancelledError, ExitCode, type ExitCodeValue, MissingValueError, PartialFailureError, UsageError} from '../lib/errors.js'
+import {
+  AtlasCtlError,
+  CancelledError,
+  ExitCode,
+  type ExitCodeValue,
+  MissingValueError,
+  PartialFailureError,
+  UsageError,
+} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
@@ -30,7 +38,8 @@ export interface ErrorEnvelope {
 
 /** Maps anything thrown to the one error type the CLI renders. */
 /** oclif wraps a flag's own parse error in "Parsing --flag" and a help pointer; the error already names the flag. */
-const tidy = (message: string) => message.replace(/^Parsing --[\w-]+ *\n\t/, '').replace(/\n\s*See more help with --help$/, '')
+const tidy = (message: string) =>
+  message.replace(/^Parsing --[\w-]+ *\n\t/, '').replace(/\n\s*See more help with --help$/, '')
 
 function toAtlasCtlError(error: unknown): AtlasCtlError {
   if (error instanceof AtlasCtlError) {
@@ -41,9 +50,11 @@ function toAtlasCtlError(error: unknown): AtlasCtlError {
   if (e?.name === 'ExitPromptError') return new CancelledError()
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
     // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
-    const exit = 'parse' in e ? ExitCode.usage : e.oclif?.exit ?? ExitCode.failure
+    const exit = 'parse' in e ? ExitCode.usage : (e.oclif?.exit ?? ExitCode.failure)
     const message = tidy(e.message)
-    return exit === ExitCode.usage ? new UsageError(message, {code: 'USAGE'}) : new AtlasCtlError(message, exit as never, {code: 'CLI'})
+    return exit === ExitCode.usage
+      ? new UsageError(message, {code: 'USAGE'})
+      : new AtlasCtlError(message, exit as never, {code: 'CLI'})
   }
   return new AtlasCtlError(e?.message ?? String(error), ExitCode.failure, {code: 'UNEXPECTED', cause: error})
 }
@@ -56,14 +67,23 @@ export abstract class AtlasCommand<T> extends Command {
   static override enableJsonFlag = true
 
   static override baseFlags = {
-    profile: Flags.string({char: 'P', env: 'ATLASCTL_PROFILE', helpGroup: 'GLOBAL', description: 'Profile to use (default: the active profile).'}),
+    profile: Flags.string({
+      char: 'P',
+      env: 'ATLASCTL_PROFILE',
+      helpGroup: 'GLOBAL',
+      description: 'Profile to use (default: the active profile).',
+    }),
     yes: Flags.boolean({char: 'y', helpGroup: 'GLOBAL', description: 'Answer yes to confirmations.'}),
     'non-interactive': Flags.boolean({
       env: 'ATLASCTL_NON_INTERACTIVE',
       helpGroup: 'GLOBAL',
       description: 'Never prompt; a missing value exits 2 naming its flag. Automatic without a TTY or when CI is set.',
     }),
-    debug: Flags.boolean({env: 'ATLASCTL_DEBUG', helpGroup: 'GLOBAL', description: 'Trace HTTP requests on stderr, secrets redacted.'}),
+    debug: Flags.boolean({
+      env: 'ATLASCTL_DEBUG',
+      helpGroup: 'GLOBAL',
+      description: 'Trace HTTP requests on stderr, secrets redacted.',
+    }),
   }
 
   /** Commands that create the profile named by --profile (config init, config set) skip the existence check. */
@@ -82,9 +102,21 @@ export abstract class AtlasCommand<T> extends Command {
   override async init(): Promise<void> {
     await super.init()
     const ctor = this.constructor as typeof AtlasCommand
-    const {flags} = await this.parse({flags: ctor.flags, baseFlags: ctor.baseFlags, args: ctor.args, strict: ctor.strict, enableJsonFlag: ctor.enableJsonFlag})
-    this.globals = {profile: flags.profile, yes: flags.yes, nonInteractive: flags['non-interactive'], debug: flags.debug}
-    const interactive = !flags['non-interactive'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI
+    const {flags} = await this.parse({
+      flags: ctor.flags,
+      baseFlags: ctor.baseFlags,
+      args: ctor.args,
+      strict: ctor.strict,
+      enableJsonFlag: ctor.enableJsonFlag,
+    })
+    this.globals = {
+      profile: flags.profile,
+      yes: flags.yes,
+      nonInteractive: flags['non-interactive'],
+      debug: flags.debug,
+    }
+    const interactive =
+      !flags['non-interactive'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI
     this.out = new Output(this.jsonEnabled(), flags.debug)
     this.prompt = new Prompter(interactive)
     if (flags.profile && !ctor.createsProfile) (await this.store()).requireProfile(flags.profile)
@@ -105,17 +137,30 @@ export abstract class AtlasCommand<T> extends Command {
     // An event provisioner may wait for a hundred clusters: name a few, count the rest; details list all.
     const shown = running.slice(0, 3)
     const more = running.length > shown.length ? `; and ${running.length - shown.length} more` : ''
-    const message = running.length > 0
-      ? `Interrupted (${signal}): ${shown.map((w) => `${w.subject} is still ${w.state} in Atlas`).join('; ')}${more}; nothing was cancelled there.`
-      : `Interrupted (${signal}).`
+    const message =
+      running.length > 0
+        ? `Interrupted (${signal}): ${shown.map((w) => `${w.subject} is still ${w.state} in Atlas`).join('; ')}${more}; nothing was cancelled there.`
+        : `Interrupted (${signal}).`
     const resume = [...new Set(shown.flatMap((w) => (w.resume ? [w.resume] : [])))]
     // A spinner may be mid-line on a terminal.
     if (process.stderr.isTTY) process.stderr.write('\r\u001B[2K')
     else process.stderr.write('\n')
     const held = this.undelivered()
-    if (held && !this.jsonEnabled()) process.stdout.write(`Database user ${held.username} holds this password (shown once, stored nowhere): ${held.password}\n`)
-    const kept = held ? ` Database user ${held.username} exists; its password is ${this.jsonEnabled() ? 'in details.credentials' : 'shown above'}, and nowhere else.` : ''
-    this.report(new CancelledError(`${message}${kept}`, {code: 'INTERRUPTED', hint: resume.length > 0 ? `Watch it with: ${resume.join(' ; ')}` : undefined, details: {signal, inFlight: running}}), held && {credentials: held})
+    if (held && !this.jsonEnabled())
+      process.stdout.write(
+        `Database user ${held.username} holds this password (shown once, stored nowhere): ${held.password}\n`,
+      )
+    const kept = held
+      ? ` Database user ${held.username} exists; its password is ${this.jsonEnabled() ? 'in details.credentials' : 'shown above'}, and nowhere else.`
+      : ''
+    this.report(
+      new CancelledError(`${message}${kept}`, {
+        code: 'INTERRUPTED',
+        hint: resume.length > 0 ? `Watch it with: ${resume.join(' ; ')}` : undefined,
+        details: {signal, inFlight: running},
+      }),
+      held && {credentials: held},
+    )
     process.exit(ExitCode.cancelled)
   }
 
@@ -143,9 +188,21 @@ export abstract class AtlasCommand<T> extends Command {
    * One audit line per mutating action: Atlas writes come from the client, local ones from the command.
    * `profile` names the profile a config command changed, when that is not the one in use.
    */
-  protected audit(action: string, target: string, result: string, extra: {requestId?: string; profile?: string} = {}): void {
+  protected audit(
+    action: string,
+    target: string,
+    result: string,
+    extra: {requestId?: string; profile?: string} = {},
+  ): void {
     this.auditLog ??= new AuditLog(this.config.configDir)
-    this.auditLog.append({profile: extra.profile ?? this.resolvedProfile ?? this.globals?.profile, command: (this.id ?? '').replace(/:/g, ' '), action, target, result, requestId: extra.requestId})
+    this.auditLog.append({
+      profile: extra.profile ?? this.resolvedProfile ?? this.globals?.profile,
+      command: (this.id ?? '').replace(/:/g, ' '),
+      action,
+      target,
+      result,
+      requestId: extra.requestId,
+    })
   }
 
   protected async settings(flags: {projectId?: string; orgId?: string; clusterName?: string} = {}): Promise<Settings> {
@@ -164,7 +221,13 @@ export abstract class AtlasCommand<T> extends Command {
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
       userAgent: `atlasctl/${this.config.version}`,
-      onWrite: (w) => void this.audit(`${w.method} ${w.operation}`, w.path.replace(/^\/api\/atlas\/v2/, ''), w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`, {requestId: w.requestId}),
+      onWrite: (w) =>
+        void this.audit(
+          `${w.method} ${w.operation}`,
+          w.path.replace(/^\/api\/atlas\/v2/, ''),
+          w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`,
+          {requestId: w.requestId},
+        ),
       onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
       // At once and on stderr, --json included: a wrong URL or a stopped emulator should not look like a hang.
       onConnectionRetry: (line) => this.out.warn(line),
@@ -181,14 +244,30 @@ export abstract class AtlasCommand<T> extends Command {
   }
 
   /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */
-  protected async mongoTarget(flags: {uri?: string; cluster?: string; project?: string; 'credentials-file'?: string; 'db-user'?: string}): Promise<string> {
+  protected async mongoTarget(flags: {
+    uri?: string
+    cluster?: string
+    project?: string
+    'credentials-file'?: string
+    'db-user'?: string
+  }): Promise<string> {
     const {targetUri} = await import('../services/mongo-target.js')
     if (flags.uri) return targetUri({uri: flags.uri})
     if (!flags.cluster) throw new MissingValueError('uri', 'target (--uri URI or --cluster NAME)')
     const project = await this.project(flags.project)
     return targetUri({
-      cluster: flags.cluster, project, atlas: await this.atlas(), credentialsFile: flags['credentials-file'], dbUser: flags['db-user'],
-      password: this.interactive ? async () => ({username: flags['db-user'] ?? await this.prompt.input({flag: 'credentials-file', message: 'Database user:'}), password: await this.prompt.password({flag: 'credentials-file', message: 'Password:'})}) : undefined,
+      cluster: flags.cluster,
+      project,
+      atlas: await this.atlas(),
+      credentialsFile: flags['credentials-file'],
+      dbUser: flags['db-user'],
+      password: this.interactive
+        ? async () => ({
+            username:
+              flags['db-user'] ?? (await this.prompt.input({flag: 'credentials-file', message: 'Database user:'})),
+            password: await this.prompt.password({flag: 'credentials-file', message: 'Password:'}),
+          })
+        : undefined,
     })
   }
 
@@ -196,7 +275,11 @@ export abstract class AtlasCommand<T> extends Command {
    * A partial failure is reported, never hidden: the human report is rendered first (under --json the error's
    * details carry it), then exit 7 with the message and the command that finishes the job.
    */
-  protected async failPartly(result: T, message: string, o: {hint: string; details: Record<string, unknown>}): Promise<never> {
+  protected async failPartly(
+    result: T,
+    message: string,
+    o: {hint: string; details: Record<string, unknown>},
+  ): Promise<never> {
     if (!this.jsonEnabled()) await this.render(result)
     throw new PartialFailureError(message, o)
   }
@@ -229,7 +312,8 @@ export abstract class AtlasCommand<T> extends Command {
     if (error instanceof Errors.ExitError) throw error
     const e = toAtlasCtlError(error)
     this.report(e)
-    if (this.globals?.debug && e.stack) process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
+    if (this.globals?.debug && e.stack)
+      process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
     this.exit(e.exitCode)
   }
 
@@ -239,7 +323,11 @@ export abstract class AtlasCommand<T> extends Command {
    */
   private report(e: AtlasCtlError, shown?: Record<string, unknown>): void {
     if (this.jsonEnabled()) {
-      const envelope: ErrorEnvelope = {status: e.exitCode, error: {code: e.code, message: e.message, hint: e.hint, details: e.details}, warnings: this.out?.warnings ?? []}
+      const envelope: ErrorEnvelope = {
+        status: e.exitCode,
+        error: {code: e.code, message: e.message, hint: e.hint, details: e.details},
+        warnings: this.out?.warnings ?? [],
+      }
       const doc: ErrorEnvelope = JSON.parse(redactor.redact(JSON.stringify(envelope)))
       if (shown) doc.error.details = {...doc.error.details, ...shown}
       process.stdout.write(`${JSON.stringify(doc)}\n`)

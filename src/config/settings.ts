@@ -53,10 +53,13 @@ export interface SettingsInput {
 function checkBaseUrl(value: string, from: string): void {
   const url = URL.canParse(value) ? new URL(value) : undefined
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
-    throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`, {
-      code: 'INVALID_BASE_URL',
-      details: {value, from},
-    })
+    throw new UsageError(
+      `Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`,
+      {
+        code: 'INVALID_BASE_URL',
+        details: {value, from},
+      },
+    )
   }
 }
 
@@ -74,14 +77,19 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   const sources: Settings['sources'] = {}
   const pick = (key: 'orgId' | 'projectId' | 'clusterName' | 'baseUrl', profileValue?: string): string | undefined => {
     const flag = flags[key]
-    if (flag) return (sources[key] = 'flag'), flag
+    if (flag) return ((sources[key] = 'flag'), flag)
     const e = fromEnv(env, key)
-    if (e) return (sources[key] = 'env'), e
-    if (profileValue) return (sources[key] = 'profile'), profileValue
+    if (e) return ((sources[key] = 'env'), e)
+    if (profileValue) return ((sources[key] = 'profile'), profileValue)
     return undefined
   }
 
-  const envKeys = {pub: fromEnv(env, 'publicApiKey'), priv: fromEnv(env, 'privateApiKey'), id: fromEnv(env, 'clientId'), secret: fromEnv(env, 'clientSecret')}
+  const envKeys = {
+    pub: fromEnv(env, 'publicApiKey'),
+    priv: fromEnv(env, 'privateApiKey'),
+    id: fromEnv(env, 'clientId'),
+    secret: fromEnv(env, 'clientSecret'),
+  }
   let credentials: Credentials | undefined
   if (envKeys.id && envKeys.secret) {
     credentials = {type: 'serviceAccount', clientId: envKeys.id, clientSecret: envKeys.secret}
@@ -90,9 +98,12 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
     credentials = {type: 'apiKey', publicKey: envKeys.pub, privateKey: envKeys.priv}
     sources.credentials = 'env'
   } else if (envKeys.pub || envKeys.priv || envKeys.id || envKeys.secret) {
-    throw new AuthError('Incomplete credentials in the environment: set both halves of the API key pair or of the service account.', {
-      hint: `API keys: ${ENV_NAMES.publicApiKey[0]} and ${ENV_NAMES.privateApiKey[0]}; service accounts: ${ENV_NAMES.clientId[0]} and ${ENV_NAMES.clientSecret[0]}.`,
-    })
+    throw new AuthError(
+      'Incomplete credentials in the environment: set both halves of the API key pair or of the service account.',
+      {
+        hint: `API keys: ${ENV_NAMES.publicApiKey[0]} and ${ENV_NAMES.privateApiKey[0]}; service accounts: ${ENV_NAMES.clientId[0]} and ${ENV_NAMES.clientSecret[0]}.`,
+      },
+    )
   } else if (profile.authType === 'serviceAccount' && profile.clientId && profile.clientSecret) {
     credentials = {type: 'serviceAccount', clientId: profile.clientId, clientSecret: profile.clientSecret}
     sources.credentials = 'profile'
@@ -104,7 +115,12 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   if (credentials?.type === 'serviceAccount') redactor.add(credentials.clientSecret)
 
   const baseUrl = pick('baseUrl', profile.baseUrl) ?? ((sources.baseUrl = 'default'), DEFAULT_BASE_URL)
-  const from = {flag: '--base-url', env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment', profile: `profile "${profileName}"`, default: 'the default'}[sources.baseUrl ?? 'default']
+  const from = {
+    flag: '--base-url',
+    env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment',
+    profile: `profile "${profileName}"`,
+    default: 'the default',
+  }[sources.baseUrl ?? 'default']
   checkBaseUrl(baseUrl, from)
   return {
     profile: profileName,

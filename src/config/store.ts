@@ -49,17 +49,23 @@ export class ConfigStore {
     try {
       json = JSON.parse(text)
     } catch (error) {
-      throw new AuthError(`The config file ${this.file} is not valid JSON (${(error as Error).message}). It was left unchanged.`, {
-        code: 'CONFIG_INVALID',
-        hint: `Fix or move the file, then run "atlasctl config init".`,
-      })
+      throw new AuthError(
+        `The config file ${this.file} is not valid JSON (${(error as Error).message}). It was left unchanged.`,
+        {
+          code: 'CONFIG_INVALID',
+          hint: `Fix or move the file, then run "atlasctl config init".`,
+        },
+      )
     }
     const parsed = configFileSchema.safeParse(json)
     if (!parsed.success) {
-      throw new AuthError(`The config file ${this.file} is invalid: ${describeIssues(parsed.error.issues)}. It was left unchanged.`, {
-        code: 'CONFIG_INVALID',
-        hint: 'Fix the named keys, or move the file and run "atlasctl config init".',
-      })
+      throw new AuthError(
+        `The config file ${this.file} is invalid: ${describeIssues(parsed.error.issues)}. It was left unchanged.`,
+        {
+          code: 'CONFIG_INVALID',
+          hint: 'Fix the named keys, or move the file and run "atlasctl config init".',
+        },
+      )
     }
   }
 
@@ -88,11 +94,17 @@ export class ConfigStore {
     const profile = this.getProfile(name)
     if (!profile) {
       const known = this.profileNames()
-      throw new AuthError(`Unknown profile "${name}". Known profiles: ${known.length > 0 ? known.join(', ') : '(none)'}.`, {
-        code: 'PROFILE_NOT_FOUND',
-        hint: known.length > 0 ? `Pass one of them with --profile, or run "atlasctl config init --profile ${name}".` : 'Run "atlasctl config init".',
-        details: {profile: name, known},
-      })
+      throw new AuthError(
+        `Unknown profile "${name}". Known profiles: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+        {
+          code: 'PROFILE_NOT_FOUND',
+          hint:
+            known.length > 0
+              ? `Pass one of them with --profile, or run "atlasctl config init --profile ${name}".`
+              : 'Run "atlasctl config init".',
+          details: {profile: name, known},
+        },
+      )
     }
     return profile
   }

@@ -34,7 +34,8 @@ function safeEqual(a: string, b: string): boolean {
 function parseAuthParams(header: string): Record<string, string> {
   const out: Record<string, string> = {}
   const re = /([a-zA-Z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g
-  for (let m = re.exec(header); m; m = re.exec(header)) out[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]
+  for (let m = re.exec(header); m; m = re.exec(header))
+    out[m[1].toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]
   return out
 }
 
@@ -45,7 +46,11 @@ export class Authenticator {
   private readonly nonces = new Map<string, {issued: number; used: Set<string>}>()
   private readonly tokens = new Map<string, {principal: Principal; expiresAt: number}>()
 
-  constructor(keys: ApiKey[], accounts: ServiceAccount[], private readonly tokenTtlSeconds = 3600) {
+  constructor(
+    keys: ApiKey[],
+    accounts: ServiceAccount[],
+    private readonly tokenTtlSeconds = 3600,
+  ) {
     for (const k of keys) this.keys.set(k.publicKey, k)
     for (const a of accounts) this.accounts.set(a.clientId, a)
   }
@@ -74,7 +79,14 @@ export class Authenticator {
     const nonce = p.nonce ? this.nonces.get(p.nonce) : undefined
     if (!nonce) throw this.unauthorized('Unknown digest nonce.', false)
     if (Date.now() - nonce.issued > NONCE_TTL_MS) throw this.unauthorized('The digest nonce is stale.', true)
-    if (p.realm !== REALM || p.qop !== 'auth' || !p.nc || !p.cnonce || !p.response || (p.algorithm && p.algorithm.toUpperCase() !== 'MD5')) {
+    if (
+      p.realm !== REALM ||
+      p.qop !== 'auth' ||
+      !p.nc ||
+      !p.cnonce ||
+      !p.response ||
+      (p.algorithm && p.algorithm.toUpperCase() !== 'MD5')
+    ) {
       throw this.unauthorized('Malformed digest credentials.', false)
     }
     if (p.uri !== req.url) throw this.unauthorized('The digest uri does not match the request.', false)
@@ -100,10 +112,15 @@ export class Authenticator {
     const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '')
     const [id, secret] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(/:(.*)/s) : []
     const account = id ? this.accounts.get(id) : undefined
-    if (!account || !safeEqual(account.clientSecret, secret ?? '')) throw new ApiProblem(401, 'invalid_client', 'Invalid client credentials.')
-    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') throw new ApiProblem(400, 'unsupported_grant_type', 'grant_type must be client_credentials.')
+    if (!account || !safeEqual(account.clientSecret, secret ?? ''))
+      throw new ApiProblem(401, 'invalid_client', 'Invalid client credentials.')
+    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials')
+      throw new ApiProblem(400, 'unsupported_grant_type', 'grant_type must be client_credentials.')
     const token = randomBytes(24).toString('base64url')
-    this.tokens.set(token, {principal: {kind: 'serviceAccount', id: account.clientId, orgId: account.orgId}, expiresAt: Date.now() + this.tokenTtlSeconds * 1000})
+    this.tokens.set(token, {
+      principal: {kind: 'serviceAccount', id: account.clientId, orgId: account.orgId},
+      expiresAt: Date.now() + this.tokenTtlSeconds * 1000,
+    })
     return {access_token: token, expires_in: this.tokenTtlSeconds, token_type: 'Bearer'}
   }
 }

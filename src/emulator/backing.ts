@@ -14,7 +14,12 @@ const ATLAS_ROLES: Record<string, string[]> = {
 }
 
 function mongodRoles(roles: BackingUser['roles']): Array<{role: string; db: string}> {
-  return roles.flatMap((r) => (ATLAS_ROLES[r.roleName] ?? [r.roleName]).map((role) => ({role, db: ATLAS_ROLES[r.roleName] ? 'admin' : r.databaseName})))
+  return roles.flatMap((r) =>
+    (ATLAS_ROLES[r.roleName] ?? [r.roleName]).map((role) => ({
+      role,
+      db: ATLAS_ROLES[r.roleName] ? 'admin' : r.databaseName,
+    })),
+  )
 }
 
 const NOT_IMPLEMENTED = 238
@@ -34,7 +39,10 @@ export class BackingUsers {
   /** FerretDB v1 stores users but not their roles (NotImplemented): they are then created without roles. */
   rolesUnsupported = false
 
-  private constructor(private readonly uri: string, url: URL) {
+  private constructor(
+    private readonly uri: string,
+    url: URL,
+  ) {
     this.admin = decodeURIComponent(url.username)
     url.username = ''
     url.password = ''
@@ -60,7 +68,9 @@ export class BackingUsers {
   }
 
   private async connect(): Promise<MongoClient> {
-    this.client ??= import('mongodb').then(async ({MongoClient}) => new MongoClient(this.uri, {serverSelectionTimeoutMS: 5000}).connect())
+    this.client ??= import('mongodb').then(async ({MongoClient}) =>
+      new MongoClient(this.uri, {serverSelectionTimeoutMS: 5000}).connect(),
+    )
     try {
       return await this.client
     } catch (error) {
@@ -80,9 +90,15 @@ export class BackingUsers {
       this.applied.delete(name)
     }
     for (const [name, u] of wanted) {
-      const print = createHash('sha256').update(JSON.stringify([u.password, u.roles])).digest('hex')
+      const print = createHash('sha256')
+        .update(JSON.stringify([u.password, u.roles]))
+        .digest('hex')
       if (present.has(name) && this.applied.get(name) === print) continue
-      await this.write(admin, present.has(name) ? {updateUser: name, pwd: u.password} : {createUser: name, pwd: u.password}, u)
+      await this.write(
+        admin,
+        present.has(name) ? {updateUser: name, pwd: u.password} : {createUser: name, pwd: u.password},
+        u,
+      )
       this.applied.set(name, print)
     }
   }

@@ -1,6 +1,7 @@
 import dgram from 'node:dgram'
 
-export type DnsRecord = {type: 'A'; address: string} | {type: 'TXT'; text: string} | {type: 'SRV'; port: number; target: string}
+export type DnsRecord =
+  {type: 'A'; address: string} | {type: 'TXT'; text: string} | {type: 'SRV'; port: number; target: string}
 
 const TYPES = {A: 1, TXT: 16, SRV: 33} as const
 
@@ -14,7 +15,13 @@ export interface DnsServer {
 }
 
 function encodeName(name: string): Buffer {
-  return Buffer.concat([...name.split('.').filter(Boolean).map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])), Buffer.from([0])])
+  return Buffer.concat([
+    ...name
+      .split('.')
+      .filter(Boolean)
+      .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])),
+    Buffer.from([0]),
+  ])
 }
 
 function rdata(r: DnsRecord): Buffer {
@@ -72,5 +79,8 @@ export async function startDnsServer(answer: DnsAnswer, port = 0): Promise<DnsSe
     socket.bind(port, '127.0.0.1', () => resolve())
   })
   const bound = socket.address()
-  return {address: `127.0.0.1:${bound.port}`, close: () => new Promise<void>((resolve) => socket.close(() => resolve()))}
+  return {
+    address: `127.0.0.1:${bound.port}`,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  }
 }

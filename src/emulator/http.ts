@@ -15,17 +15,43 @@ export class ApiProblem extends Error {
 }
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  406: 'Not Acceptable', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  402: 'Payment Required',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 }
 
 export function sendProblem(res: ServerResponse, p: ApiProblem, extraHeaders: Record<string, string> = {}): void {
-  const body = JSON.stringify({detail: p.detail, error: p.status, errorCode: p.errorCode, ...(p.parameters ? {parameters: p.parameters} : {}), reason: REASONS[p.status] ?? 'Error'})
-  res.writeHead(p.status, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extraHeaders, ...p.headers})
+  const body = JSON.stringify({
+    detail: p.detail,
+    error: p.status,
+    errorCode: p.errorCode,
+    ...(p.parameters ? {parameters: p.parameters} : {}),
+    reason: REASONS[p.status] ?? 'Error',
+  })
+  res.writeHead(p.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...extraHeaders,
+    ...p.headers,
+  })
   res.end(body)
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, contentType: string, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
   if (body === undefined) {
     res.writeHead(status, headers)
     res.end()

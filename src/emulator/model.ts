@@ -59,17 +59,26 @@ const CLUSTER_NAME_CODE = {name: 'INVALID_CLUSTER_NAME'}
 const WEEK_MS = 7 * 24 * 3600_000
 
 /** What a PATCH of a database user may change. */
-const USER_UPDATES: ReadonlyArray<keyof UserChange> = ['password', 'roles', 'scopes', 'deleteAfterDate', 'description', 'labels']
+const USER_UPDATES: ReadonlyArray<keyof UserChange> = [
+  'password',
+  'roles',
+  'scopes',
+  'deleteAfterDate',
+  'description',
+  'labels',
+]
 const TAG_TEXT = /^[\w .+@;-]{1,255}$/
 
 const providerOf = (name: string | undefined): Provider | undefined => PROVIDERS.find((p) => p === name)
 
-const bad = (detail: string, code = 'INVALID_ATTRIBUTE', params: unknown[] = []) => new ApiProblem(400, code, detail, params)
+const bad = (detail: string, code = 'INVALID_ATTRIBUTE', params: unknown[] = []) =>
+  new ApiProblem(400, code, detail, params)
 
 function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
   const pageNum = Number(query.get('pageNum') ?? 1)
   const itemsPerPage = Number(query.get('itemsPerPage') ?? 100)
-  if (!Number.isInteger(pageNum) || pageNum < 1) throw bad('pageNum must be an integer of at least 1.', 'INVALID_QUERY_PARAMETER', ['pageNum'])
+  if (!Number.isInteger(pageNum) || pageNum < 1)
+    throw bad('pageNum must be an integer of at least 1.', 'INVALID_QUERY_PARAMETER', ['pageNum'])
   if (!Number.isInteger(itemsPerPage) || itemsPerPage < 1 || itemsPerPage > 500) {
     throw bad('itemsPerPage must be an integer from 1 to 500.', 'INVALID_QUERY_PARAMETER', ['itemsPerPage'])
   }
@@ -90,10 +99,16 @@ function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
 
 /** Atlas's rules for tags beyond the spec's types and lengths: at most 50, a narrow character set, one value per key. */
 function validTags(tags: Tag[] = []): Tag[] {
-  if (tags.length > 50) throw bad('tags must be an array of at most 50 {key, value} objects.', 'INVALID_ATTRIBUTE', ['tags'])
+  if (tags.length > 50)
+    throw bad('tags must be an array of at most 50 {key, value} objects.', 'INVALID_ATTRIBUTE', ['tags'])
   const keys = new Set<string>()
   for (const t of tags) {
-    if (!TAG_TEXT.test(t.key) || !TAG_TEXT.test(t.value)) throw bad(`Invalid tag ${JSON.stringify(t)}: keys and values are 1-255 letters, digits, spaces or ; @ _ - . +`, 'INVALID_ATTRIBUTE', ['tags'])
+    if (!TAG_TEXT.test(t.key) || !TAG_TEXT.test(t.value))
+      throw bad(
+        `Invalid tag ${JSON.stringify(t)}: keys and values are 1-255 letters, digits, spaces or ; @ _ - . +`,
+        'INVALID_ATTRIBUTE',
+        ['tags'],
+      )
     if (keys.has(t.key)) throw bad(`Duplicate tag key "${t.key}".`, 'INVALID_ATTRIBUTE', ['tags'])
     keys.add(t.key)
   }
@@ -104,7 +119,10 @@ function validTags(tags: Tag[] = []): Tag[] {
 function checkExpiry(deleteAfterDate: string | undefined, now: number): void {
   if (deleteAfterDate === undefined) return
   const t = Date.parse(deleteAfterDate)
-  if (t <= now || t > now + WEEK_MS) throw bad('deleteAfterDate must be a date-time in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', ['deleteAfterDate'])
+  if (t <= now || t > now + WEEK_MS)
+    throw bad('deleteAfterDate must be a date-time in the future, at most one week ahead.', 'INVALID_ATTRIBUTE', [
+      'deleteAfterDate',
+    ])
 }
 
 const asCidr = (v: string) => (v.includes('/') ? v : `${v}/${net.isIP(v) === 6 ? 128 : 32}`)
@@ -135,7 +153,8 @@ export class AtlasModel {
     const g = this.state.groups[id]
     if (!g) throw new ApiProblem(404, 'GROUP_NOT_FOUND', `No group with ID ${id} exists.`, [id])
     // Keys are scoped to their organization.
-    if (g.orgId !== call.principal.orgId) throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
+    if (g.orgId !== call.principal.orgId)
+      throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
     return g
   }
 
@@ -150,7 +169,10 @@ export class AtlasModel {
         c.doc.createDate = new Date(c.upgradeTo.at).toISOString()
         c.provisioned = false
         const span = (c.pending?.at ?? t) - c.upgradeTo.at
-        c.upgradeSteps = {connectionStringsAt: c.upgradeTo.at + span / 3, settledKeysAt: c.upgradeTo.at + (2 * span) / 3}
+        c.upgradeSteps = {
+          connectionStringsAt: c.upgradeTo.at + span / 3,
+          settledKeysAt: c.upgradeTo.at + (2 * span) / 3,
+        }
         c.upgradeTo = undefined
       }
       if (!c.pending || c.pending.at > t) continue
@@ -183,7 +205,12 @@ export class AtlasModel {
   private connectionStrings(c: ClusterRecord): Json {
     if (!c.provisioned && !(c.upgradeSteps && this.now() >= c.upgradeSteps.connectionStringsAt)) return {}
     if (this.backingUri.startsWith('mongodb+srv://')) return {standard: this.backingUri, standardSrv: this.backingUri}
-    return this.srvDomain ? {standard: this.backingUri, standardSrv: `mongodb+srv://${this.srvHost(c)}/${this.backingTls ? '' : '?tls=false'}`} : {standard: this.backingUri}
+    return this.srvDomain
+      ? {
+          standard: this.backingUri,
+          standardSrv: `mongodb+srv://${this.srvHost(c)}/${this.backingTls ? '' : '?tls=false'}`,
+        }
+      : {standard: this.backingUri}
   }
 
   /**
@@ -199,7 +226,8 @@ export class AtlasModel {
         const host = this.srvHost(c)
         const [first, ...rest] = host.split('.')
         const node = [`${first}-shard-00-00`, ...rest].join('.')
-        if (name === `_mongodb._tcp.${host}`) return type === 'SRV' ? [{type: 'SRV', port: Number(backing.port || 27017), target: node}] : []
+        if (name === `_mongodb._tcp.${host}`)
+          return type === 'SRV' ? [{type: 'SRV', port: Number(backing.port || 27017), target: node}] : []
         if (name === host) return type === 'TXT' ? [{type: 'TXT', text: 'authSource=admin'}] : []
         if (name === node) return type === 'A' && net.isIPv4(address) ? [{type: 'A', address}] : []
       }
@@ -210,9 +238,23 @@ export class AtlasModel {
   /** A missing cluster is CLUSTER_NOT_FOUND through either API, and a flex cluster is a 400 in the cluster API (recorded). */
   private cluster(call: Call, name: string, kind: 'cluster' | 'flex'): ClusterRecord {
     const c = this.settle(call.params.groupId)[name]
-    if (!c) throw new ApiProblem(404, 'CLUSTER_NOT_FOUND', `No cluster named ${name} exists in group ${call.params.groupId}.`, [name, call.params.groupId])
-    if (c.kind === 'flex' && kind === 'cluster') throw bad(`Flex cluster ${name} cannot be used in the Cluster API.`, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', [name])
-    if (c.kind === 'cluster' && kind === 'flex') throw bad(`Cluster ${name} is not a flex cluster; use the cluster API.`, 'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API', [name])
+    if (!c)
+      throw new ApiProblem(
+        404,
+        'CLUSTER_NOT_FOUND',
+        `No cluster named ${name} exists in group ${call.params.groupId}.`,
+        [name, call.params.groupId],
+      )
+    if (c.kind === 'flex' && kind === 'cluster')
+      throw bad(`Flex cluster ${name} cannot be used in the Cluster API.`, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API', [
+        name,
+      ])
+    if (c.kind === 'cluster' && kind === 'flex')
+      throw bad(
+        `Cluster ${name} is not a flex cluster; use the cluster API.`,
+        'CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API',
+        [name],
+      )
     return c
   }
 
@@ -222,15 +264,30 @@ export class AtlasModel {
 
   // ---- organizations and projects ----
   listOrgs(call: Call): Reply {
-    const orgs = this.state.orgs.filter((o) => o.id === call.principal.orgId).map((o) => ({id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: []}))
+    const orgs = this.state.orgs
+      .filter((o) => o.id === call.principal.orgId)
+      .map((o) => ({id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: []}))
     return {status: 200, body: page(orgs, call.query, `${call.baseUrl}/api/atlas/v2/orgs`)}
   }
 
   getOrg(call: Call): Reply {
     const o = this.state.orgs.find((x) => x.id === call.params.orgId)
-    if (!o) throw new ApiProblem(404, 'ORG_NOT_FOUND', `No organization with ID ${call.params.orgId} exists.`, [call.params.orgId])
-    if (o.id !== call.principal.orgId) throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
-    return {status: 200, body: {id: o.id, name: o.name, isDeleted: false, skipDefaultAlertsSettings: false, links: [{href: `${call.baseUrl}/api/atlas/v2/orgs/${o.id}`, rel: 'self'}]}}
+    if (!o)
+      throw new ApiProblem(404, 'ORG_NOT_FOUND', `No organization with ID ${call.params.orgId} exists.`, [
+        call.params.orgId,
+      ])
+    if (o.id !== call.principal.orgId)
+      throw new ApiProblem(401, 'UNAUTHORIZED', 'Current user is not authorized to perform this action.', [])
+    return {
+      status: 200,
+      body: {
+        id: o.id,
+        name: o.name,
+        isDeleted: false,
+        skipDefaultAlertsSettings: false,
+        links: [{href: `${call.baseUrl}/api/atlas/v2/orgs/${o.id}`, rel: 'self'}],
+      },
+    }
   }
 
   private groupView(g: Json): Json {
@@ -239,7 +296,9 @@ export class AtlasModel {
   }
 
   listGroups(call: Call): Reply {
-    const groups = Object.values(this.state.groups).filter((g) => g.orgId === call.principal.orgId).map((g) => this.groupView(g))
+    const groups = Object.values(this.state.groups)
+      .filter((g) => g.orgId === call.principal.orgId)
+      .map((g) => this.groupView(g))
     return {status: 200, body: page(groups, call.query, `${call.baseUrl}/api/atlas/v2/groups`)}
   }
 
@@ -256,15 +315,32 @@ export class AtlasModel {
 
   createGroup(call: Call): Reply {
     const b = requestBody('createGroup', call.body)
-    if (b.orgId !== call.principal.orgId) throw new ApiProblem(401, 'NOT_ORG_GROUP_CREATOR', `The current user is not in the group creator role for organization ${b.orgId}.`, [b.orgId])
+    if (b.orgId !== call.principal.orgId)
+      throw new ApiProblem(
+        401,
+        'NOT_ORG_GROUP_CREATOR',
+        `The current user is not in the group creator role for organization ${b.orgId}.`,
+        [b.orgId],
+      )
     if (Object.values(this.state.groups).some((g) => g.orgId === b.orgId && g.name === b.name)) {
       throw new ApiProblem(409, 'GROUP_ALREADY_EXISTS', `A group with name "${b.name}" already exists.`, [b.name])
     }
-    const g = {id: newId(), name: b.name, orgId: b.orgId, created: new Date(this.now()).toISOString(), tags: validTags(b.tags), withDefaultAlertsSettings: b.withDefaultAlertsSettings ?? true}
+    const g = {
+      id: newId(),
+      name: b.name,
+      orgId: b.orgId,
+      created: new Date(this.now()).toISOString(),
+      tags: validTags(b.tags),
+      withDefaultAlertsSettings: b.withDefaultAlertsSettings ?? true,
+    }
     this.state.groups[g.id] = g
     // Atlas: 201 with a Location header, and no tags key when none were given (recorded).
     const {tags, ...view} = this.groupView(g)
-    return {status: 201, body: tags.length > 0 ? {...view, tags} : view, headers: {location: `${call.baseUrl}/api/atlas/v2/groups/${g.id}`}}
+    return {
+      status: 201,
+      body: tags.length > 0 ? {...view, tags} : view,
+      headers: {location: `${call.baseUrl}/api/atlas/v2/groups/${g.id}`},
+    }
   }
 
   updateGroup(call: Call): Reply {
@@ -278,7 +354,12 @@ export class AtlasModel {
   deleteGroup(call: Call): Reply {
     const g = this.group(call)
     if (Object.keys(this.settle(g.id)).length > 0) {
-      throw new ApiProblem(409, 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS', 'We could not close this project because it still has active Atlas clusters. Terminate them first.', [])
+      throw new ApiProblem(
+        409,
+        'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS',
+        'We could not close this project because it still has active Atlas clusters. Terminate them first.',
+        [],
+      )
     }
     delete this.state.groups[g.id]
     delete this.state.clusters[g.id]
@@ -295,7 +376,10 @@ export class AtlasModel {
   /** A cluster as Atlas answers it: every key Atlas always returns, in the shape of the requested version. */
   private clusterView(c: ClusterRecord, call: Call): Json {
     const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
-    const specs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
+    const specs = c.doc.replicationSpecs.map((rs: Json) => ({
+      ...rs,
+      regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc)),
+    }))
     const doc: Json = {
       ...clusterDefaults(tenant),
       ...c.doc,
@@ -303,7 +387,9 @@ export class AtlasModel {
       replicationSpecs: specs,
       links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${c.doc.groupId}/clusters/${c.doc.name}`, rel: 'self'}],
       // A sharded cluster's config server runs on its shards, managed by Atlas (recorded, at every version).
-      ...(c.doc.clusterType === 'REPLICASET' ? {} : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
+      ...(c.doc.clusterType === 'REPLICASET'
+        ? {}
+        : {configServerManagementMode: 'ATLAS_MANAGED', configServerType: 'EMBEDDED'}),
     }
     // A cluster that was an M0 has no diskWarmingMode, and no useAwsTimeBasedSnapshotCopyForFastInitialSync until
     // late in its upgrade (recorded).
@@ -311,21 +397,35 @@ export class AtlasModel {
     if (call.version >= '2024-08-05') {
       const {useAwsTimeBasedSnapshotCopyForFastInitialSync: _aws, ...upgrading} = CURRENT_CLUSTER_DEFAULTS
       const settling = c.tenantUpgrade === 'running' && !(c.upgradeSteps && this.now() >= c.upgradeSteps.settledKeysAt)
-      return {...doc, ...(settling ? upgrading : CURRENT_CLUSTER_DEFAULTS), featureCompatibilityVersion: c.doc.mongoDBMajorVersion, effectiveReplicationSpecs: specs.map(withoutEffective)}
+      return {
+        ...doc,
+        ...(settling ? upgrading : CURRENT_CLUSTER_DEFAULTS),
+        featureCompatibilityVersion: c.doc.mongoDBMajorVersion,
+        effectiveReplicationSpecs: specs.map(withoutEffective),
+      }
     }
     // 2023-02-01 and before: one disk size for the cluster, numShards per zone, no effective specs.
     const first = specs[0].regionConfigs[0]
     return {
       ...doc,
       diskSizeGB: first.electableSpecs.diskSizeGB,
-      replicationSpecs: specs.map((rs: Json) => ({...withoutEffective(rs), numShards: 1, regionConfigs: withoutEffective(rs).regionConfigs.map(withoutDiskSize)})),
+      replicationSpecs: specs.map((rs: Json) => ({
+        ...withoutEffective(rs),
+        numShards: 1,
+        regionConfigs: withoutEffective(rs).regionConfigs.map(withoutDiskSize),
+      })),
     }
   }
 
   listGroupClusters(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'cluster').map((c) => this.clusterView(c, call))
-    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/clusters`)}
+    const list = Object.values(this.settle(call.params.groupId))
+      .filter((c) => c.kind === 'cluster')
+      .map((c) => this.clusterView(c, call))
+    return {
+      status: 200,
+      body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/clusters`),
+    }
   }
 
   getGroupCluster(call: Call): Reply {
@@ -338,42 +438,80 @@ export class AtlasModel {
     const size = rc.electableSpecs?.instanceSize
     if (rc.providerName === 'TENANT') {
       const backing = providerOf(rc.backingProviderName)
-      if (!backing) throw bad(`${where}.backingProviderName must be one of ${PROVIDERS.join(', ')} for TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.backingProviderName`])
-      if (size !== 'M0') throw bad(`${where}.electableSpecs.instanceSize ${size} is not available; TENANT clusters are M0 (use the flex API for FLEX).`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
+      if (!backing)
+        throw bad(
+          `${where}.backingProviderName must be one of ${PROVIDERS.join(', ')} for TENANT.`,
+          'INVALID_ATTRIBUTE',
+          [`${where}.backingProviderName`],
+        )
+      if (size !== 'M0')
+        throw bad(
+          `${where}.electableSpecs.instanceSize ${size} is not available; TENANT clusters are M0 (use the flex API for FLEX).`,
+          'INVALID_ATTRIBUTE',
+          [`${where}.electableSpecs.instanceSize`],
+        )
       const regions = M0_REGIONS[backing]
       if (!regions.includes(rc.regionName ?? '')) {
-        throw bad(`${where}.regionName ${rc.regionName} does not offer M0 on ${backing}. Available: ${regions.join(', ')}.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
+        throw bad(
+          `${where}.regionName ${rc.regionName} does not offer M0 on ${backing}. Available: ${regions.join(', ')}.`,
+          'INVALID_ATTRIBUTE',
+          [`${where}.regionName`],
+        )
       }
       return
     }
     const provider = providerOf(rc.providerName)
-    if (!provider) throw bad(`${where}.providerName must be one of AWS, AZURE, GCP or TENANT.`, 'INVALID_ATTRIBUTE', [`${where}.providerName`])
-    if (!REGIONS[provider].includes(rc.regionName ?? '')) throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [`${where}.regionName`])
-    if (!INSTANCE_SIZES[provider].includes(size ?? '')) throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [`${where}.electableSpecs.instanceSize`])
+    if (!provider)
+      throw bad(`${where}.providerName must be one of AWS, AZURE, GCP or TENANT.`, 'INVALID_ATTRIBUTE', [
+        `${where}.providerName`,
+      ])
+    if (!REGIONS[provider].includes(rc.regionName ?? ''))
+      throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [
+        `${where}.regionName`,
+      ])
+    if (!INSTANCE_SIZES[provider].includes(size ?? ''))
+      throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [
+        `${where}.electableSpecs.instanceSize`,
+      ])
     for (const k of ['readOnlySpecs', 'analyticsSpecs'] as const) {
       const other = rc[k]?.instanceSize
       if (other !== undefined && other !== size) {
-        throw bad(`${where}: the instance sizes of electableSpecs (${size}) and ${k} (${other}) must match.`, 'INSTANCE_SIZE_MUST_MATCH_IN_REGION_CONFIGS', [])
+        throw bad(
+          `${where}: the instance sizes of electableSpecs (${size}) and ${k} (${other}) must match.`,
+          'INSTANCE_SIZE_MUST_MATCH_IN_REGION_CONFIGS',
+          [],
+        )
       }
     }
   }
 
   /** Atlas's rules for replication specs beyond the spec's structure: at least one, each with a region; an M0 has exactly one. */
   private normalizeSpecs(specs: ReplicationSpec[] = []): Json[] {
-    if (specs.length === 0) throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+    if (specs.length === 0)
+      throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
     return specs.map((s, i) => {
       const configs: Placement[] = s.regionConfigs ?? []
-      if (configs.length === 0) throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [`replicationSpecs[${i}].regionConfigs`])
+      if (configs.length === 0)
+        throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [
+          `replicationSpecs[${i}].regionConfigs`,
+        ])
       configs.forEach((rc, j) => this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`))
       const tenant = configs.some((rc) => rc.providerName === 'TENANT')
-      if (tenant && (configs.length > 1 || specs.length > 1)) throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+      if (tenant && (configs.length > 1 || specs.length > 1))
+        throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
       return {
         id: s.id ?? newId(),
         zoneId: s.zoneId ?? newId(),
         zoneName: s.zoneName ?? 'Zone 1',
         regionConfigs: withoutEffective({regionConfigs: configs}).regionConfigs.map((rc: Json) =>
           rc.providerName === 'TENANT'
-            ? {providerName: 'TENANT', backingProviderName: rc.backingProviderName, regionName: rc.regionName, priority: rc.priority ?? 7, electableSpecs: {instanceSize: 'M0'}}
+            ? {
+                providerName: 'TENANT',
+                backingProviderName: rc.backingProviderName,
+                regionName: rc.regionName,
+                priority: rc.priority ?? 7,
+                electableSpecs: {instanceSize: 'M0'},
+              }
             : {...rc, priority: rc.priority ?? 7, electableSpecs: {nodeCount: 3, ...rc.electableSpecs}},
         ),
       }
@@ -385,7 +523,11 @@ export class AtlasModel {
     const b = requestBody('createGroupCluster', call.body, CLUSTER_NAME_CODE)
     // The spec neither requires a name nor bounds its length; the emulator keeps Atlas's 1-64 characters.
     if (b.name === undefined || b.name.length > 64) {
-      throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid: use 1-64 letters, digits and hyphens, starting with a letter or digit.`, 'INVALID_CLUSTER_NAME', [b.name])
+      throw bad(
+        `Cluster name ${JSON.stringify(b.name)} is invalid: use 1-64 letters, digits and hyphens, starting with a letter or digit.`,
+        'INVALID_CLUSTER_NAME',
+        [b.name],
+      )
     }
     const clusters = this.settle(g.id)
     checkNameFree(clusters, b.name, g.id)
@@ -393,16 +535,29 @@ export class AtlasModel {
     const replicationSpecs = this.normalizeSpecs(b.replicationSpecs)
     const tenant = replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     // The 2023-02-01 shape gives one disk size for the whole cluster.
-    if (b.diskSizeGB !== undefined && !tenant) for (const rs of replicationSpecs) for (const rc of rs.regionConfigs) rc.electableSpecs = {...rc.electableSpecs, diskSizeGB: b.diskSizeGB}
+    if (b.diskSizeGB !== undefined && !tenant)
+      for (const rs of replicationSpecs)
+        for (const rc of rs.regionConfigs) rc.electableSpecs = {...rc.electableSpecs, diskSizeGB: b.diskSizeGB}
     if (tenant) {
       if (clusterType !== 'REPLICASET') throw bad('M0 clusters are replica sets.', 'INVALID_ATTRIBUTE', ['clusterType'])
-      const other = Object.values(clusters).find((c) => c.doc.replicationSpecs?.[0]?.regionConfigs?.[0]?.providerName === 'TENANT')
+      const other = Object.values(clusters).find(
+        (c) => c.doc.replicationSpecs?.[0]?.regionConfigs?.[0]?.providerName === 'TENANT',
+      )
       if (other) {
-        throw bad(`This project already has another free cluster (${other.doc.name}); each project can have only one M0.`, 'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API', [])
+        throw bad(
+          `This project already has another free cluster (${other.doc.name}); each project can have only one M0.`,
+          'CANNOT_CREATE_FREE_CLUSTER_VIA_PUBLIC_API',
+          [],
+        )
       }
     }
     const major = b.mongoDBMajorVersion ?? DEFAULT_MAJOR_VERSION
-    if (!MONGODB_VERSIONS[major]) throw bad(`mongoDBMajorVersion ${major} is not available. Available: ${Object.keys(MONGODB_VERSIONS).join(', ')}.`, 'INVALID_ATTRIBUTE', ['mongoDBMajorVersion'])
+    if (!MONGODB_VERSIONS[major])
+      throw bad(
+        `mongoDBMajorVersion ${major} is not available. Available: ${Object.keys(MONGODB_VERSIONS).join(', ')}.`,
+        'INVALID_ATTRIBUTE',
+        ['mongoDBMajorVersion'],
+      )
     const doc: Json = {
       id: newId(),
       groupId: g.id,
@@ -421,9 +576,15 @@ export class AtlasModel {
       stateName: 'CREATING',
       links: [],
     }
-    const large = clusterType !== 'REPLICASET' || replicationSpecs.length > 1 || replicationSpecs[0].regionConfigs.length > 1
+    const large =
+      clusterType !== 'REPLICASET' || replicationSpecs.length > 1 || replicationSpecs[0].regionConfigs.length > 1
     const creation = tenant ? this.delays.m0CreateMs : large ? this.delays.largeCreateMs : undefined
-    const record: ClusterRecord = {kind: 'cluster', doc, pending: this.pending(creation ?? this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    const record: ClusterRecord = {
+      kind: 'cluster',
+      doc,
+      pending: this.pending(creation ?? this.delays.clusterCreateMs, 'IDLE'),
+      provisioned: false,
+    }
     clusters[b.name] = record
     return {status: 201, body: withoutUnaskedTags(this.clusterView(record, call), b)}
   }
@@ -432,9 +593,14 @@ export class AtlasModel {
     this.group(call)
     const c = this.cluster(call, call.params.clusterName, 'cluster')
     const b = requestBody('updateGroupCluster', call.body)
-    if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
+    if (c.doc.stateName === 'DELETING')
+      throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
     if (c.doc.paused && b.paused !== false && Object.keys(b).some((k) => k !== 'paused')) {
-      throw bad(`Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`, 'CANNOT_UPDATE_PAUSED_CLUSTER', [c.doc.name])
+      throw bad(
+        `Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`,
+        'CANNOT_UPDATE_PAUSED_CLUSTER',
+        [c.doc.name],
+      )
     }
     const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     let changesHardware = false
@@ -442,34 +608,64 @@ export class AtlasModel {
     if (b.diskSizeGB !== undefined && specs === undefined) {
       // The 2023-02-01 shape: one disk size for every spec of the cluster.
       if (tenant) throw bad('The disk size of an M0 is fixed.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
-      specs = c.doc.replicationSpecs.map((rs: Json) => ({...rs, regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc))}))
+      specs = c.doc.replicationSpecs.map((rs: Json) => ({
+        ...rs,
+        regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc)),
+      }))
     }
     if (specs !== undefined) {
       const next = this.normalizeSpecs(structuredClone(specs))
-      if (b.diskSizeGB !== undefined) for (const rs of next) for (const rc of rs.regionConfigs) for (const k of HARDWARE_SPECS) rc[k] = {...wholeRegionConfig(rc)[k], diskSizeGB: b.diskSizeGB}
+      if (b.diskSizeGB !== undefined)
+        for (const rs of next)
+          for (const rc of rs.regionConfigs)
+            for (const k of HARDWARE_SPECS) rc[k] = {...wholeRegionConfig(rc)[k], diskSizeGB: b.diskSizeGB}
       const nextTenant = next[0].regionConfigs[0].providerName === 'TENANT'
-      const sizes = (specs: Json[]) => JSON.stringify(specs.map((s) => s.regionConfigs.map((rc: Json) => [rc.providerName, rc.regionName, ...HARDWARE_SPECS.map((k) => [wholeRegionConfig(rc)[k]?.instanceSize, wholeRegionConfig(rc)[k]?.nodeCount, wholeRegionConfig(rc)[k]?.diskSizeGB])])))
+      const sizes = (specs: Json[]) =>
+        JSON.stringify(
+          specs.map((s) =>
+            s.regionConfigs.map((rc: Json) => [
+              rc.providerName,
+              rc.regionName,
+              ...HARDWARE_SPECS.map((k) => [
+                wholeRegionConfig(rc)[k]?.instanceSize,
+                wholeRegionConfig(rc)[k]?.nodeCount,
+                wholeRegionConfig(rc)[k]?.diskSizeGB,
+              ]),
+            ]),
+          ),
+        )
       changesHardware = sizes(next) !== sizes(c.doc.replicationSpecs)
       if (changesHardware && (tenant || nextTenant)) {
         throw bad(
-          tenant ? `Cluster ${c.doc.name} is an M0; upgrade it with the tenant upgrade endpoint.` : `Cluster ${c.doc.name} is dedicated; it cannot move to a shared tier.`,
+          tenant
+            ? `Cluster ${c.doc.name} is an M0; upgrade it with the tenant upgrade endpoint.`
+            : `Cluster ${c.doc.name} is dedicated; it cannot move to a shared tier.`,
           'TENANT_CLUSTER_UPDATE_UNSUPPORTED',
           [c.doc.name],
         )
       }
-      const providers = (specs: Json[]) => specs.flatMap((s) => s.regionConfigs.map((rc: Json) => rc.providerName)).sort().join()
-      if (changesHardware && providers(next) !== providers(c.doc.replicationSpecs)) throw bad('Changing the cloud provider is not supported.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+      const providers = (specs: Json[]) =>
+        specs
+          .flatMap((s) => s.regionConfigs.map((rc: Json) => rc.providerName))
+          .sort()
+          .join()
+      if (changesHardware && providers(next) !== providers(c.doc.replicationSpecs))
+        throw bad('Changing the cloud provider is not supported.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
       c.doc.replicationSpecs = next
     }
     if (b.tags !== undefined) c.doc.tags = validTags(b.tags)
-    if (b.terminationProtectionEnabled !== undefined) c.doc.terminationProtectionEnabled = b.terminationProtectionEnabled
+    if (b.terminationProtectionEnabled !== undefined)
+      c.doc.terminationProtectionEnabled = b.terminationProtectionEnabled
     if (b.paused !== undefined) {
       if (tenant) throw bad('M0 clusters cannot be paused.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
       changesHardware ||= b.paused !== Boolean(c.doc.paused)
       c.doc.paused = b.paused
     }
     if (b.mongoDBMajorVersion !== undefined && b.mongoDBMajorVersion !== c.doc.mongoDBMajorVersion) {
-      if (!MONGODB_VERSIONS[b.mongoDBMajorVersion]) throw bad(`mongoDBMajorVersion ${b.mongoDBMajorVersion} is not available.`, 'INVALID_ATTRIBUTE', ['mongoDBMajorVersion'])
+      if (!MONGODB_VERSIONS[b.mongoDBMajorVersion])
+        throw bad(`mongoDBMajorVersion ${b.mongoDBMajorVersion} is not available.`, 'INVALID_ATTRIBUTE', [
+          'mongoDBMajorVersion',
+        ])
       c.doc.mongoDBMajorVersion = b.mongoDBMajorVersion
       c.doc.mongoDBVersion = MONGODB_VERSIONS[b.mongoDBMajorVersion]
       changesHardware = true
@@ -484,9 +680,14 @@ export class AtlasModel {
 
   private startDelete(c: ClusterRecord): void {
     if (c.doc.terminationProtectionEnabled) {
-      throw bad(`Cluster ${c.doc.name} has termination protection enabled; disable it before deleting.`, 'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED', [c.doc.name])
+      throw bad(
+        `Cluster ${c.doc.name} has termination protection enabled; disable it before deleting.`,
+        'CANNOT_TERMINATE_CLUSTER_WHEN_TERMINATION_PROTECTION_ENABLED',
+        [c.doc.name],
+      )
     }
-    if (c.doc.stateName === 'DELETING') throw bad(`Cluster ${c.doc.name} is already being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
+    if (c.doc.stateName === 'DELETING')
+      throw bad(`Cluster ${c.doc.name} is already being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
     c.doc.stateName = 'DELETING'
     const shared = c.kind === 'flex' || c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
     c.pending = this.pending((shared ? this.delays.sharedDeleteMs : undefined) ?? this.delays.clusterDeleteMs, 'GONE')
@@ -504,31 +705,69 @@ export class AtlasModel {
     const b = requestBody('upgradeGroupClusterTenantUpgrade', call.body)
     const c = this.cluster(call, b.name, 'cluster')
     const rc = c.doc.replicationSpecs[0].regionConfigs[0]
-    if (rc.providerName !== 'TENANT') throw bad(`Cluster ${b.name} is not an M0; scale it with a cluster update.`, 'INVALID_ATTRIBUTE', ['name'])
-    if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
+    if (rc.providerName !== 'TENANT')
+      throw bad(`Cluster ${b.name} is not an M0; scale it with a cluster update.`, 'INVALID_ATTRIBUTE', ['name'])
+    if (c.doc.stateName !== 'IDLE')
+      throw new ApiProblem(
+        409,
+        'CLUSTER_NOT_IDLE',
+        `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`,
+        [b.name],
+      )
     const ps: LegacyProviderSettings = b.providerSettings ?? {}
     if (ps.providerName === 'FLEX' || ps.instanceSizeName === 'FLEX') {
       c.kind = 'flex'
-      c.doc = this.flexDoc(c.doc.groupId, c.doc.name, ps.backingProviderName ?? rc.backingProviderName, ps.regionName ?? rc.regionName, c.doc)
+      c.doc = this.flexDoc(
+        c.doc.groupId,
+        c.doc.name,
+        ps.backingProviderName ?? rc.backingProviderName,
+        ps.regionName ?? rc.regionName,
+        c.doc,
+      )
     } else {
       const provider = ps.providerName
-      const spec = {providerName: provider, regionName: ps.regionName ?? rc.regionName, priority: 7, electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3}}
+      const spec = {
+        providerName: provider,
+        regionName: ps.regionName ?? rc.regionName,
+        priority: 7,
+        electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3},
+      }
       this.checkRegionConfig(spec, 'providerSettings')
       // Recorded: TENANT/M0 for about 2 of the upgrade's 25 minutes; here the update delay, then as long again.
-      c.upgradeTo = {at: this.now() + (this.delays.tenantUpgradeAsM0Ms ?? this.delays.clusterUpdateMs), regionConfig: spec}
+      c.upgradeTo = {
+        at: this.now() + (this.delays.tenantUpgradeAsM0Ms ?? this.delays.clusterUpdateMs),
+        regionConfig: spec,
+      }
       c.tenantUpgrade = 'running'
     }
     c.doc.stateName = 'UPDATING'
-    c.pending = this.pending(c.upgradeTo ? (this.delays.tenantUpgradeMs ?? this.delays.clusterUpdateMs * 2) : this.delays.clusterUpdateMs, 'IDLE')
+    c.pending = this.pending(
+      c.upgradeTo ? (this.delays.tenantUpgradeMs ?? this.delays.clusterUpdateMs * 2) : this.delays.clusterUpdateMs,
+      'IDLE',
+    )
     const size = c.kind === 'flex' ? 'FLEX' : ps.instanceSizeName
     return {
       status: 200,
       body: {
-        id: c.doc.id, groupId: c.doc.groupId, name: c.doc.name, clusterType: 'REPLICASET', stateName: 'UPDATING', mongoDBVersion: c.doc.mongoDBVersion,
-        mongoDBMajorVersion: c.doc.mongoDBMajorVersion, createDate: c.doc.createDate, paused: false, links: [],
-        providerSettings: c.kind === 'flex'
-          ? {providerName: 'FLEX', backingProviderName: c.doc.providerSettings.backingProviderName, instanceSizeName: 'FLEX', regionName: c.doc.providerSettings.regionName}
-          : {providerName: ps.providerName, instanceSizeName: size, regionName: ps.regionName ?? rc.regionName},
+        id: c.doc.id,
+        groupId: c.doc.groupId,
+        name: c.doc.name,
+        clusterType: 'REPLICASET',
+        stateName: 'UPDATING',
+        mongoDBVersion: c.doc.mongoDBVersion,
+        mongoDBMajorVersion: c.doc.mongoDBMajorVersion,
+        createDate: c.doc.createDate,
+        paused: false,
+        links: [],
+        providerSettings:
+          c.kind === 'flex'
+            ? {
+                providerName: 'FLEX',
+                backingProviderName: c.doc.providerSettings.backingProviderName,
+                instanceSizeName: 'FLEX',
+                regionName: c.doc.providerSettings.regionName,
+              }
+            : {providerName: ps.providerName, instanceSizeName: size, regionName: ps.regionName ?? rc.regionName},
       },
     }
   }
@@ -554,8 +793,13 @@ export class AtlasModel {
 
   listGroupFlexClusters(call: Call): Reply {
     this.group(call)
-    const list = Object.values(this.settle(call.params.groupId)).filter((c) => c.kind === 'flex').map((c) => this.flexView(c))
-    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/flexClusters`)}
+    const list = Object.values(this.settle(call.params.groupId))
+      .filter((c) => c.kind === 'flex')
+      .map((c) => this.flexView(c))
+    return {
+      status: 200,
+      body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/flexClusters`),
+    }
   }
 
   getGroupFlexCluster(call: Call): Reply {
@@ -566,13 +810,27 @@ export class AtlasModel {
   createGroupFlexCluster(call: Call): Reply {
     const g = this.group(call)
     const b = requestBody('createGroupFlexCluster', call.body, CLUSTER_NAME_CODE)
-    if (b.name.length > 64) throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid.`, 'INVALID_CLUSTER_NAME', [b.name])
+    if (b.name.length > 64)
+      throw bad(`Cluster name ${JSON.stringify(b.name)} is invalid.`, 'INVALID_CLUSTER_NAME', [b.name])
     const ps = b.providerSettings
-    if (!REGIONS[ps.backingProviderName].includes(ps.regionName)) throw bad(`providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`, 'INVALID_ATTRIBUTE', ['providerSettings.regionName'])
+    if (!REGIONS[ps.backingProviderName].includes(ps.regionName))
+      throw bad(
+        `providerSettings.regionName ${ps.regionName} is not a valid ${ps.backingProviderName} region.`,
+        'INVALID_ATTRIBUTE',
+        ['providerSettings.regionName'],
+      )
     const clusters = this.settle(g.id)
     checkNameFree(clusters, b.name, g.id)
-    const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {tags: validTags(b.tags), terminationProtectionEnabled: b.terminationProtectionEnabled ?? false})
-    const record: ClusterRecord = {kind: 'flex', doc, pending: this.pending(this.delays.flexCreateMs ?? this.delays.clusterCreateMs, 'IDLE'), provisioned: false}
+    const doc = this.flexDoc(g.id, b.name, ps.backingProviderName, ps.regionName, {
+      tags: validTags(b.tags),
+      terminationProtectionEnabled: b.terminationProtectionEnabled ?? false,
+    })
+    const record: ClusterRecord = {
+      kind: 'flex',
+      doc,
+      pending: this.pending(this.delays.flexCreateMs ?? this.delays.clusterCreateMs, 'IDLE'),
+      provisioned: false,
+    }
     clusters[b.name] = record
     return {status: 201, body: withoutUnaskedTags(this.flexView(record), b)}
   }
@@ -588,16 +846,35 @@ export class AtlasModel {
     this.group(call)
     const b = requestBody('tenantGroupFlexClusterUpgrade', call.body)
     const c = this.cluster(call, b.name, 'flex')
-    if (c.doc.stateName !== 'IDLE') throw new ApiProblem(409, 'CLUSTER_NOT_IDLE', `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`, [b.name])
+    if (c.doc.stateName !== 'IDLE')
+      throw new ApiProblem(
+        409,
+        'CLUSTER_NOT_IDLE',
+        `Cluster ${b.name} is ${c.doc.stateName}; try again when it is IDLE.`,
+        [b.name],
+      )
     const specs = this.normalizeSpecs(b.replicationSpecs)
-    if (specs[0].regionConfigs[0].providerName === 'TENANT') throw bad('A flex cluster upgrades to a dedicated tier (M10 and up).', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
+    if (specs[0].regionConfigs[0].providerName === 'TENANT')
+      throw bad('A flex cluster upgrades to a dedicated tier (M10 and up).', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
     const flexView = this.flexView(c)
     c.kind = 'cluster'
     c.doc = {
-      id: c.doc.id, groupId: c.doc.groupId, name: c.doc.name, clusterType: 'REPLICASET', createDate: c.doc.createDate,
-      mongoDBMajorVersion: DEFAULT_MAJOR_VERSION, mongoDBVersion: c.doc.mongoDBVersion, versionReleaseSystem: 'LTS', backupEnabled: false,
-      paused: false, pitEnabled: false, terminationProtectionEnabled: c.doc.terminationProtectionEnabled, tags: c.doc.tags,
-      replicationSpecs: specs, stateName: 'UPDATING', links: [],
+      id: c.doc.id,
+      groupId: c.doc.groupId,
+      name: c.doc.name,
+      clusterType: 'REPLICASET',
+      createDate: c.doc.createDate,
+      mongoDBMajorVersion: DEFAULT_MAJOR_VERSION,
+      mongoDBVersion: c.doc.mongoDBVersion,
+      versionReleaseSystem: 'LTS',
+      backupEnabled: false,
+      paused: false,
+      pitEnabled: false,
+      terminationProtectionEnabled: c.doc.terminationProtectionEnabled,
+      tags: c.doc.tags,
+      replicationSpecs: specs,
+      stateName: 'UPDATING',
+      links: [],
     }
     c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
     return {status: 200, body: {...flexView, stateName: 'UPDATING'}}
@@ -610,15 +887,24 @@ export class AtlasModel {
    */
   private syncTenantUsers(groupId: string): void {
     for (const c of Object.values(this.settle(groupId))) {
-      if (c.kind !== 'cluster' || c.doc.replicationSpecs[0].regionConfigs[0].providerName !== 'TENANT' || c.doc.stateName === 'DELETING') continue
+      if (
+        c.kind !== 'cluster' ||
+        c.doc.replicationSpecs[0].regionConfigs[0].providerName !== 'TENANT' ||
+        c.doc.stateName === 'DELETING'
+      )
+        continue
       c.doc.stateName = 'UPDATING'
-      c.pending = this.pending(Math.max(0, (c.pending?.at ?? 0) - this.now()) + (this.delays.userSyncMs ?? this.delays.clusterUpdateMs), 'IDLE')
+      c.pending = this.pending(
+        Math.max(0, (c.pending?.at ?? 0) - this.now()) + (this.delays.userSyncMs ?? this.delays.clusterUpdateMs),
+        'IDLE',
+      )
     }
   }
 
   /** Every SCRAM user of every project, expired ones gone: what the backing server should hold. */
   scramUsers(): BackingUser[] {
-    return Object.keys(this.state.users).flatMap((g) => Object.values(this.users(g)))
+    return Object.keys(this.state.users)
+      .flatMap((g) => Object.values(this.users(g)))
       .filter((u) => u.databaseName === 'admin' && typeof u.password === 'string')
       .map((u) => ({username: u.username, password: u.password, roles: u.roles}))
   }
@@ -631,7 +917,8 @@ export class AtlasModel {
   private users(groupId: string): Record<string, Json> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
-    for (const [k, u] of Object.entries(users)) if (u.deleteAfterDate && Date.parse(u.deleteAfterDate) <= t) delete users[k]
+    for (const [k, u] of Object.entries(users))
+      if (u.deleteAfterDate && Date.parse(u.deleteAfterDate) <= t) delete users[k]
     return users
   }
 
@@ -640,10 +927,14 @@ export class AtlasModel {
     if (b.roles !== undefined) {
       if (b.roles.length === 0) throw bad('roles must list at least one role.', 'INVALID_ATTRIBUTE', ['roles'])
       // The spec's role names end with a placeholder for custom roles, which the emulator does not model.
-      for (const r of b.roles) if (!ROLE_NAMES.includes(r.roleName) || r.databaseName === '') throw bad(`Invalid role ${JSON.stringify(r)}.`, 'INVALID_ATTRIBUTE', ['roles'])
+      for (const r of b.roles)
+        if (!ROLE_NAMES.includes(r.roleName) || r.databaseName === '')
+          throw bad(`Invalid role ${JSON.stringify(r)}.`, 'INVALID_ATTRIBUTE', ['roles'])
     }
     const clusters = this.settle(call.params.groupId)
-    for (const s of b.scopes ?? []) if (s.type === 'CLUSTER' && !clusters[s.name]) throw bad(`Scope cluster ${s.name} does not exist in this project.`, 'INVALID_ATTRIBUTE', ['scopes'])
+    for (const s of b.scopes ?? [])
+      if (s.type === 'CLUSTER' && !clusters[s.name])
+        throw bad(`Scope cluster ${s.name} does not exist in this project.`, 'INVALID_ATTRIBUTE', ['scopes'])
     checkExpiry(b.deleteAfterDate, this.now())
   }
 
@@ -653,20 +944,36 @@ export class AtlasModel {
    * password (recorded by the official CLI's e2e tests, TestDBUsersWithStdin/Create_OIDC_user).
    */
   private authKinds(b: NewUser) {
-    const kinds = {awsIAMType: b.awsIAMType ?? 'NONE', ldapAuthType: b.ldapAuthType ?? 'NONE', oidcAuthType: b.oidcAuthType ?? 'NONE', x509Type: b.x509Type ?? 'NONE'}
+    const kinds = {
+      awsIAMType: b.awsIAMType ?? 'NONE',
+      ldapAuthType: b.ldapAuthType ?? 'NONE',
+      oidcAuthType: b.oidcAuthType ?? 'NONE',
+      x509Type: b.x509Type ?? 'NONE',
+    }
     const db = b.databaseName
     const external = Object.entries(kinds).filter(([, v]) => v !== 'NONE')
-    if (external.length > 1) throw bad(`A user has one authentication method; got ${external.map(([k, v]) => `${k} ${v}`).join(' and ')}.`, 'INVALID_ATTRIBUTE', [external[1][0]])
+    if (external.length > 1)
+      throw bad(
+        `A user has one authentication method; got ${external.map(([k, v]) => `${k} ${v}`).join(' and ')}.`,
+        'INVALID_ATTRIBUTE',
+        [external[1][0]],
+      )
     if (external.length === 0) {
       if (db !== 'admin') throw bad('A SCRAM user lives in the admin database.', 'INVALID_ATTRIBUTE', ['databaseName'])
-      if (b.password === undefined) throw bad('password is required for SCRAM users.', 'INVALID_ATTRIBUTE', ['password'])
+      if (b.password === undefined)
+        throw bad('password is required for SCRAM users.', 'INVALID_ATTRIBUTE', ['password'])
       return kinds
     }
     const [k, v] = external[0]
     if (b.password !== undefined) throw bad(`A user with ${k} ${v} has no password.`, 'INVALID_ATTRIBUTE', ['password'])
-    const home = (k === 'oidcAuthType' && v === 'IDP_GROUP') || (k === 'ldapAuthType' && v === 'GROUP') ? 'admin' : '$external'
-    if (db !== home) throw bad(`A user with ${k} ${v} lives in the ${home} database.`, 'INVALID_ATTRIBUTE', ['databaseName'])
-    if (k === 'oidcAuthType' && !/^[a-f0-9]{24}\/.+/.test(b.username)) throw bad(`An OIDC username is <identity provider id>/<name>; got ${b.username}.`, 'INVALID_ATTRIBUTE', ['username'])
+    const home =
+      (k === 'oidcAuthType' && v === 'IDP_GROUP') || (k === 'ldapAuthType' && v === 'GROUP') ? 'admin' : '$external'
+    if (db !== home)
+      throw bad(`A user with ${k} ${v} lives in the ${home} database.`, 'INVALID_ATTRIBUTE', ['databaseName'])
+    if (k === 'oidcAuthType' && !/^[a-f0-9]{24}\/.+/.test(b.username))
+      throw bad(`An OIDC username is <identity provider id>/<name>; got ${b.username}.`, 'INVALID_ATTRIBUTE', [
+        'username',
+      ])
     return kinds
   }
 
@@ -678,12 +985,18 @@ export class AtlasModel {
   listGroupDatabaseUsers(call: Call): Reply {
     this.group(call)
     const list = Object.values(this.users(call.params.groupId)).map((u) => this.userView(u))
-    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/databaseUsers`)}
+    return {
+      status: 200,
+      body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/databaseUsers`),
+    }
   }
 
   private user(call: Call): Json {
     const u = this.users(call.params.groupId)[`${call.params.databaseName}/${call.params.username}`]
-    if (!u) throw new ApiProblem(404, 'USERNAME_NOT_FOUND', `No user with username ${call.params.username} exists.`, [call.params.username])
+    if (!u)
+      throw new ApiProblem(404, 'USERNAME_NOT_FOUND', `No user with username ${call.params.username} exists.`, [
+        call.params.username,
+      ])
     return u
   }
 
@@ -702,11 +1015,19 @@ export class AtlasModel {
     this.checkUser(call, b)
     const users = this.users(g.id)
     const key = `${db}/${b.username}`
-    if (users[key]) throw new ApiProblem(409, 'USER_ALREADY_EXISTS', `The user ${b.username} already exists.`, [b.username])
-    if (Object.keys(users).length >= 100) throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
+    if (users[key])
+      throw new ApiProblem(409, 'USER_ALREADY_EXISTS', `The user ${b.username} already exists.`, [b.username])
+    if (Object.keys(users).length >= 100)
+      throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
     const u: Json = {
-      databaseName: db, groupId: g.id, username: b.username, password: b.password, roles: b.roles.map((r) => ({...r})),
-      scopes: b.scopes ?? [], labels: b.labels ?? [], ...kinds,
+      databaseName: db,
+      groupId: g.id,
+      username: b.username,
+      password: b.password,
+      roles: b.roles.map((r) => ({...r})),
+      scopes: b.scopes ?? [],
+      labels: b.labels ?? [],
+      ...kinds,
       ...(b.deleteAfterDate ? {deleteAfterDate: new Date(b.deleteAfterDate).toISOString()} : {}),
       ...(b.description ? {description: b.description} : {}),
     }
@@ -720,7 +1041,8 @@ export class AtlasModel {
     const u = this.user(call)
     const b = requestBody('updateGroupDatabaseUser', call.body)
     this.checkUser(call, b)
-    if (b.password !== undefined && u.password === undefined) throw bad(`User ${u.username} does not authenticate with a password.`, 'INVALID_ATTRIBUTE', ['password'])
+    if (b.password !== undefined && u.password === undefined)
+      throw bad(`User ${u.username} does not authenticate with a password.`, 'INVALID_ATTRIBUTE', ['password'])
     for (const k of USER_UPDATES) if (b[k] !== undefined) u[k] = b[k]
     this.syncTenantUsers(call.params.groupId)
     return {status: 200, body: this.userView(u)}
@@ -738,34 +1060,59 @@ export class AtlasModel {
   private access(groupId: string): Record<string, AccessRecord> {
     const entries = (this.state.access[groupId] ??= {})
     const t = this.now()
-    for (const [k, e] of Object.entries(entries)) if (e.entry.deleteAfterDate && Date.parse(e.entry.deleteAfterDate) <= t) delete entries[k]
+    for (const [k, e] of Object.entries(entries))
+      if (e.entry.deleteAfterDate && Date.parse(e.entry.deleteAfterDate) <= t) delete entries[k]
     return entries
   }
 
   /** An entry lives at its CIDR, the slash encoded; that is its self link (recorded: `…/accessList/192.168.0.243%2F32`). */
   private accessView(call: Call, e: AccessRecord): Json {
-    return {...e.entry, links: [{href: `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList/${encodeURIComponent(e.entry.cidrBlock)}`, rel: 'self'}]}
+    return {
+      ...e.entry,
+      links: [
+        {
+          href: `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList/${encodeURIComponent(e.entry.cidrBlock)}`,
+          rel: 'self',
+        },
+      ],
+    }
   }
 
   listGroupAccessListEntries(call: Call): Reply {
     this.group(call)
     const list = Object.values(this.access(call.params.groupId)).map((e) => this.accessView(call, e))
-    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList`)}
+    return {
+      status: 200,
+      body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${call.params.groupId}/accessList`),
+    }
   }
 
   createGroupAccessListEntry(call: Call): Reply {
     const g = this.group(call)
     const body = requestBody('createGroupAccessListEntry', call.body)
-    if (body.length === 0) throw bad('The body must be a non-empty array of access list entries.', 'INVALID_ATTRIBUTE', [])
+    if (body.length === 0)
+      throw bad('The body must be a non-empty array of access list entries.', 'INVALID_ATTRIBUTE', [])
     const entries = this.access(g.id)
     const staged: Array<[string, AccessRecord]> = []
     for (const [i, e] of body.entries()) {
       const fields = [e.ipAddress, e.cidrBlock, e.awsSecurityGroup].filter((f) => f !== undefined)
-      if (fields.length !== 1) throw bad(`Entry ${i} must have exactly one of ipAddress, cidrBlock or awsSecurityGroup.`, 'INVALID_ATTRIBUTE', [`${i}`])
-      if (e.awsSecurityGroup !== undefined) throw bad('Security-group entries need a network peering connection, which the emulator does not model.', 'INVALID_ATTRIBUTE', ['awsSecurityGroup'])
+      if (fields.length !== 1)
+        throw bad(
+          `Entry ${i} must have exactly one of ipAddress, cidrBlock or awsSecurityGroup.`,
+          'INVALID_ATTRIBUTE',
+          [`${i}`],
+        )
+      if (e.awsSecurityGroup !== undefined)
+        throw bad(
+          'Security-group entries need a network peering connection, which the emulator does not model.',
+          'INVALID_ATTRIBUTE',
+          ['awsSecurityGroup'],
+        )
       const value = e.ipAddress ?? e.cidrBlock ?? ''
-      if (e.ipAddress !== undefined && (value.includes('/') || !isEntryValue(value))) throw bad(`Invalid IP address ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
-      if (e.cidrBlock !== undefined && (!value.includes('/') || !isEntryValue(value))) throw bad(`Invalid CIDR block ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
+      if (e.ipAddress !== undefined && (value.includes('/') || !isEntryValue(value)))
+        throw bad(`Invalid IP address ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
+      if (e.cidrBlock !== undefined && (!value.includes('/') || !isEntryValue(value)))
+        throw bad(`Invalid CIDR block ${value}.`, 'INVALID_IP_ADDRESS_OR_CIDR_NOTATION', [value])
       checkExpiry(e.deleteAfterDate, this.now())
       const cidr = asCidr(value)
       const existing = entries[cidr]
@@ -773,7 +1120,11 @@ export class AtlasModel {
         groupId: g.id,
         cidrBlock: cidr,
         ...(e.ipAddress !== undefined ? {ipAddress: value} : {}),
-        ...(e.comment !== undefined ? {comment: e.comment} : existing?.entry.comment !== undefined ? {comment: existing.entry.comment} : {}),
+        ...(e.comment !== undefined
+          ? {comment: e.comment}
+          : existing?.entry.comment !== undefined
+            ? {comment: existing.entry.comment}
+            : {}),
         ...(e.deleteAfterDate !== undefined ? {deleteAfterDate: new Date(e.deleteAfterDate).toISOString()} : {}),
       }
       staged.push([cidr, {entry, activeAt: existing?.activeAt ?? this.now() + this.delays.accessEntryMs}])
@@ -786,7 +1137,13 @@ export class AtlasModel {
   private accessEntry(call: Call): AccessRecord {
     // An address and its /32 (or /128) are the same entry, as in Atlas.
     const e = this.access(call.params.groupId)[asCidr(call.params.entryValue)]
-    if (!e) throw new ApiProblem(404, 'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND', `IP address ${call.params.entryValue} not on Atlas access list for group ${call.params.groupId}.`, [call.params.entryValue, call.params.groupId])
+    if (!e)
+      throw new ApiProblem(
+        404,
+        'ATLAS_NETWORK_PERMISSION_ENTRY_NOT_FOUND',
+        `IP address ${call.params.entryValue} not on Atlas access list for group ${call.params.groupId}.`,
+        [call.params.entryValue, call.params.groupId],
+      )
     return e
   }
 
@@ -857,7 +1214,16 @@ function clusterDefaults(tenant: boolean): Json {
     globalClusterSelfManagedSharding: false,
     labels: [],
     rootCertType: 'ISRGROOTX1',
-    ...(tenant ? {} : {advancedConfiguration: {customOpensslCipherConfigTls12: [], customOpensslCipherConfigTls13: [], minimumEnabledTlsProtocol: 'TLS1_2', tlsCipherConfigMode: 'DEFAULT'}}),
+    ...(tenant
+      ? {}
+      : {
+          advancedConfiguration: {
+            customOpensslCipherConfigTls12: [],
+            customOpensslCipherConfigTls13: [],
+            minimumEnabledTlsProtocol: 'TLS1_2',
+            tlsCipherConfigMode: 'DEFAULT',
+          },
+        }),
   }
 }
 
@@ -873,7 +1239,16 @@ const CURRENT_CLUSTER_DEFAULTS = {
 
 /** A region config with Atlas's defaults: all three hardware specs (unused ones at node count 0), auto-scaling, and the effective specs. */
 function wholeRegionConfig(rc: Json): Json {
-  if (rc.providerName === 'TENANT') return {...rc, electableSpecs: {effectiveInstanceSize: rc.electableSpecs?.instanceSize ?? 'M0', instanceSize: 'M0', diskSizeGB: 0.5, ...rc.electableSpecs}}
+  if (rc.providerName === 'TENANT')
+    return {
+      ...rc,
+      electableSpecs: {
+        effectiveInstanceSize: rc.electableSpecs?.instanceSize ?? 'M0',
+        instanceSize: 'M0',
+        diskSizeGB: 0.5,
+        ...rc.electableSpecs,
+      },
+    }
   const size = rc.electableSpecs?.instanceSize
   const aws = rc.providerName === 'AWS'
   const hardware = (nodeCount: number, given?: Json): Json => ({
@@ -883,7 +1258,11 @@ function wholeRegionConfig(rc: Json): Json {
     nodeCount,
     ...given,
   })
-  const specs = {electableSpecs: hardware(3, rc.electableSpecs), readOnlySpecs: hardware(0, rc.readOnlySpecs), analyticsSpecs: hardware(0, rc.analyticsSpecs)}
+  const specs = {
+    electableSpecs: hardware(3, rc.electableSpecs),
+    readOnlySpecs: hardware(0, rc.readOnlySpecs),
+    analyticsSpecs: hardware(0, rc.analyticsSpecs),
+  }
   return {
     ...rc,
     ...specs,
@@ -895,7 +1274,12 @@ function wholeRegionConfig(rc: Json): Json {
 }
 
 function withoutEffective(rs: Json): Json {
-  return {...rs, regionConfigs: rs.regionConfigs.map(({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) => rc)}
+  return {
+    ...rs,
+    regionConfigs: rs.regionConfigs.map(
+      ({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) => rc,
+    ),
+  }
 }
 
 function withoutDiskSize(rc: Json): Json {
@@ -917,7 +1301,19 @@ function withoutUnaskedTags(view: Json, request: Json): Json {
 
 /** Cluster names in a project must differ, and differ in their first 23 characters (Atlas derives host names from them). */
 function checkNameFree(clusters: Record<string, ClusterRecord>, name: string, groupId: string): void {
-  const clash = Object.keys(clusters).find((n) => n === name || n.slice(0, 23).toLowerCase() === name.slice(0, 23).toLowerCase())
-  if (clash === name) throw bad(`A cluster or serverless instance named ${name} is already present in group ${groupId}.`, 'DUPLICATE_CLUSTER_NAME', [name, groupId])
-  if (clash) throw bad(`Cluster ${name} and ${clash} share their first 23 characters; cluster names in one project must differ within them.`, 'CLUSTER_NAME_PREFIX_INVALID', [name])
+  const clash = Object.keys(clusters).find(
+    (n) => n === name || n.slice(0, 23).toLowerCase() === name.slice(0, 23).toLowerCase(),
+  )
+  if (clash === name)
+    throw bad(
+      `A cluster or serverless instance named ${name} is already present in group ${groupId}.`,
+      'DUPLICATE_CLUSTER_NAME',
+      [name, groupId],
+    )
+  if (clash)
+    throw bad(
+      `Cluster ${name} and ${clash} share their first 23 characters; cluster names in one project must differ within them.`,
+      'CLUSTER_NAME_PREFIX_INVALID',
+      [name],
+    )
 }

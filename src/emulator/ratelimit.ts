@@ -21,13 +21,48 @@ export interface EndpointSet {
  */
 export function defaultEndpointSets(): EndpointSet[] {
   return [
-    {name: 'api/atlas/v2/orgs/{orgId}', scope: 'USER', match: /^\/api\/atlas\/v2\/orgs\/[^/]+/, spec: {capacity: 500, refillRate: 250, refillSeconds: 60}},
-    {name: 'api/atlas/v2/orgs', scope: 'USER', match: /^\/api\/atlas\/v2\/orgs/, spec: {capacity: 300, refillRate: 100, refillSeconds: 60}},
-    {name: 'api/atlas/v2/groups/{groupId}/clusters', scope: 'GROUP', match: /^\/api\/atlas\/v2\/groups\/[^/]+\/clusters/, spec: {capacity: 10_000, refillRate: 5000, refillSeconds: 60}},
-    {name: 'api/atlas/v2/groups/{groupId}/flexClusters', scope: 'GROUP', match: /^\/api\/atlas\/v2\/groups\/[^/]+\/flexClusters/, spec: {capacity: 1200, refillRate: 500, refillSeconds: 60}},
-    {name: 'api/atlas/v2/groups/{groupId}/databaseUsers', scope: 'GROUP', match: /^\/api\/atlas\/v2\/groups\/[^/]+\/databaseUsers/, spec: {capacity: 10_000, refillRate: 5000, refillSeconds: 60}},
-    {name: 'api/atlas/v2/groups/{groupId}/accessList', scope: 'GROUP', match: /^\/api\/atlas\/v2\/groups\/[^/]+\/accessList/, spec: {capacity: 1200, refillRate: 500, refillSeconds: 60}},
-    {name: 'api/atlas/v2/groups', scope: 'USER', match: /^\/api\/atlas\/v2\/groups/, spec: {capacity: 1200, refillRate: 500, refillSeconds: 60}},
+    {
+      name: 'api/atlas/v2/orgs/{orgId}',
+      scope: 'USER',
+      match: /^\/api\/atlas\/v2\/orgs\/[^/]+/,
+      spec: {capacity: 500, refillRate: 250, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/orgs',
+      scope: 'USER',
+      match: /^\/api\/atlas\/v2\/orgs/,
+      spec: {capacity: 300, refillRate: 100, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/groups/{groupId}/clusters',
+      scope: 'GROUP',
+      match: /^\/api\/atlas\/v2\/groups\/[^/]+\/clusters/,
+      spec: {capacity: 10_000, refillRate: 5000, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/groups/{groupId}/flexClusters',
+      scope: 'GROUP',
+      match: /^\/api\/atlas\/v2\/groups\/[^/]+\/flexClusters/,
+      spec: {capacity: 1200, refillRate: 500, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/groups/{groupId}/databaseUsers',
+      scope: 'GROUP',
+      match: /^\/api\/atlas\/v2\/groups\/[^/]+\/databaseUsers/,
+      spec: {capacity: 10_000, refillRate: 5000, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/groups/{groupId}/accessList',
+      scope: 'GROUP',
+      match: /^\/api\/atlas\/v2\/groups\/[^/]+\/accessList/,
+      spec: {capacity: 1200, refillRate: 500, refillSeconds: 60},
+    },
+    {
+      name: 'api/atlas/v2/groups',
+      scope: 'USER',
+      match: /^\/api\/atlas\/v2\/groups/,
+      spec: {capacity: 1200, refillRate: 500, refillSeconds: 60},
+    },
   ]
 }
 

@@ -10,10 +10,21 @@ import {ApiProblem} from './http.js'
  * A body as the validator takes it: writeOnly properties as they are; readOnly ones not required, but typed where
  * they come (a document sent back whole carries its ids). openapi-fetch's Writable<> would type them never.
  */
-type Sent<T> = T extends $Read<infer U> ? Sent<U> : T extends $Write<infer U> ? Sent<U> : T extends Array<infer E> ? Array<Sent<E>> : T extends object
-  ? {[K in keyof T as NonNullable<T[K]> extends $Read<unknown> ? never : K]: Sent<T[K]>} & {[K in keyof T as NonNullable<T[K]> extends $Read<unknown> ? K : never]?: Sent<T[K]>}
-  : T
-type Body<K extends keyof operations> = operations[K] extends {requestBody: {content: infer C}} ? Sent<C[keyof C]> : never
+type Sent<T> =
+  T extends $Read<infer U>
+    ? Sent<U>
+    : T extends $Write<infer U>
+      ? Sent<U>
+      : T extends Array<infer E>
+        ? Array<Sent<E>>
+        : T extends object
+          ? {[K in keyof T as NonNullable<T[K]> extends $Read<unknown> ? never : K]: Sent<T[K]>} & {
+              [K in keyof T as NonNullable<T[K]> extends $Read<unknown> ? K : never]?: Sent<T[K]>
+            }
+          : T
+type Body<K extends keyof operations> = operations[K] extends {requestBody: {content: infer C}}
+  ? Sent<C[keyof C]>
+  : never
 
 /** The 2023-02-01 cluster shape (AdvancedClusterDescription) gives one disk size for the whole cluster. */
 interface OneDiskSize {
@@ -30,7 +41,8 @@ export interface RequestBodies {
   upgradeGroupClusterTenantUpgrade: Body<'upgradeGroupClusterTenantUpgrade'>
   createGroupDatabaseUser: Body<'createGroupDatabaseUser'>
   /** The validator-friendly copy lets a PATCH leave the roles out (recorded). */
-  updateGroupDatabaseUser: Omit<Body<'updateGroupDatabaseUser'>, 'roles'> & Partial<Pick<Body<'updateGroupDatabaseUser'>, 'roles'>>
+  updateGroupDatabaseUser: Omit<Body<'updateGroupDatabaseUser'>, 'roles'> &
+    Partial<Pick<Body<'updateGroupDatabaseUser'>, 'roles'>>
   createGroupFlexCluster: Body<'createGroupFlexCluster'>
   tenantGroupFlexClusterUpgrade: Body<'tenantGroupFlexClusterUpgrade'>
 }
@@ -59,11 +71,13 @@ function requestSpec(): Spec {
     if (!isObject(value)) return value
     const {properties} = value
     // readOnly properties are not required in a request (OpenAPI 3.0).
-    if (Array.isArray(value.required) && isObject(properties)) value.required = value.required.filter((k) => !(isObject(properties[k]) && properties[k].readOnly === true))
+    if (Array.isArray(value.required) && isObject(properties))
+      value.required = value.required.filter((k) => !(isObject(properties[k]) && properties[k].readOnly === true))
     // ajv's discriminator picks the branch by each one's pinned value and takes no mapping.
     if (isObject(value.discriminator)) delete value.discriminator.mapping
     // The spec's address patterns refuse compressed IPv6 and a plain slash; the model checks addresses as Atlas does.
-    if (key === 'NetworkPermissionEntry' && isObject(properties)) for (const f of ['ipAddress', 'cidrBlock']) if (isObject(properties[f])) delete properties[f].pattern
+    if (key === 'NetworkPermissionEntry' && isObject(properties))
+      for (const f of ['ipAddress', 'cidrBlock']) if (isObject(properties[f])) delete properties[f].pattern
     return value
   })
 }
@@ -113,8 +127,14 @@ const validators: {[K in BodyOperationId]: () => ValidateFunction<RequestBodies[
 }
 
 /** A JSON pointer as Atlas names a field: `replicationSpecs[0].regionConfigs[0].regionName`. */
-const fieldName = (instancePath: string, ...more: string[]) => [...instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')), ...more]
-  .reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '')
+const fieldName = (instancePath: string, ...more: string[]) =>
+  [
+    ...instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')),
+    ...more,
+  ].reduce((out, s) => (/^\d+$/.test(s) ? `${out}[${s}]` : out ? `${out}.${s}` : s), '')
 
 /** Atlas's answer to the first structural failure: 400 naming the field. */
 function problem(errors: ErrorObject[], codes: Record<string, string>): ApiProblem {
@@ -134,9 +154,12 @@ function problem(errors: ErrorObject[], codes: Record<string, string>): ApiProbl
     code = 'INVALID_ENUM_VALUE'
   }
   const name = field || 'body'
-  const detail = code === 'MISSING_ATTRIBUTE'
-    ? `The required attribute ${name} was not specified.`
-    : code === 'INVALID_ENUM_VALUE' ? `An invalid enumeration value ${String(value)} was specified for ${name}.` : `Invalid attribute ${name} specified: ${e.message ?? 'invalid'}.`
+  const detail =
+    code === 'MISSING_ATTRIBUTE'
+      ? `The required attribute ${name} was not specified.`
+      : code === 'INVALID_ENUM_VALUE'
+        ? `An invalid enumeration value ${String(value)} was specified for ${name}.`
+        : `Invalid attribute ${name} specified: ${e.message ?? 'invalid'}.`
   // A code of Atlas's own (INVALID_CLUSTER_NAME), like an enum's, carries the value rather than the field.
   const own = codes[field]
   return new ApiProblem(400, own ?? code, detail, own || code === 'INVALID_ENUM_VALUE' ? [value] : [name])
@@ -146,7 +169,11 @@ function problem(errors: ErrorObject[], codes: Record<string, string>): ApiProbl
  * The body of a request, checked against the spec's request schema: types, required fields, enums, lengths and
  * patterns. Atlas's business rules stay in the model. `codes` gives a field Atlas's own code (a cluster's name).
  */
-export function requestBody<K extends BodyOperationId>(operationId: K, body: unknown, codes: Record<string, string> = {}): RequestBodies[K] {
+export function requestBody<K extends BodyOperationId>(
+  operationId: K,
+  body: unknown,
+  codes: Record<string, string> = {},
+): RequestBodies[K] {
   const validate = validators[operationId]()
   // An absent body reads as {}, so the required fields are named.
   const value = body ?? {}

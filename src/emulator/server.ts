@@ -61,7 +61,12 @@ export interface RunningEmulator {
 const DEFAULT_BACKING_URI = 'mongodb://127.0.0.1:27017'
 
 /** The operations after which the backing server's users are brought up to date. */
-const USER_CHANGES = new Set<OperationId>(['createGroupDatabaseUser', 'updateGroupDatabaseUser', 'deleteGroupDatabaseUser', 'deleteGroup'])
+const USER_CHANGES = new Set<OperationId>([
+  'createGroupDatabaseUser',
+  'updateGroupDatabaseUser',
+  'deleteGroupDatabaseUser',
+  'deleteGroup',
+])
 
 const VERSION_RE = /application\/vnd\.atlas\.(\d{4}-\d{2}-\d{2})\+json/
 
@@ -71,7 +76,10 @@ const httpDate = (iso: string) => {
 }
 
 /** A sunset version answers with Deprecation (the day its successor appeared) and Sunset, as Atlas does. */
-function deprecationHeaders(versions: ReadonlyArray<{version: string; sunset?: string}>, served: {version: string; sunset?: string}): Record<string, string> {
+function deprecationHeaders(
+  versions: ReadonlyArray<{version: string; sunset?: string}>,
+  served: {version: string; sunset?: string},
+): Record<string, string> {
   if (!served.sunset) return {}
   const next = versions.find((v) => v.version > served.version)
   return {...(next ? {deprecation: httpDate(next.version)} : {}), sunset: httpDate(served.sunset)}
@@ -102,7 +110,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       lastSyncError = message
     }
   }
-  const sweep = backing ? setInterval(() => void ((unsynced || model.hasExpiringUsers()) && syncUsers()), 1000) : undefined
+  const sweep = backing
+    ? setInterval(() => void ((unsynced || model.hasExpiringUsers()) && syncUsers()), 1000)
+    : undefined
   sweep?.unref()
   await syncUsers()
   let dns: DnsServer | undefined
@@ -111,7 +121,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     model.srvDomain = 'atlas.test'
     dns = await startDnsServer((name, type) => model.dnsAnswer(name, type), options.dnsPort)
   }
-  const sets = options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
+  const sets =
+    options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
   const stats = {requests: 0, rateLimited: 0, faults: 0, bySet: {} as Record<string, number>}
@@ -129,20 +140,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return sendJson(res, 200, {stats}, 'application/json', common)
     }
     if (url.pathname === '/api/oauth/token' && method === 'POST') {
-      return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {...common, 'cache-control': 'no-store'})
+      return sendJson(res, 200, auth.issueToken(req, bodyText), 'application/json', {
+        ...common,
+        'cache-control': 'no-store',
+      })
     }
     if (url.pathname === '/api/private/ipinfo' && method === 'GET') {
       auth.authenticate(req)
       // Atlas answers with the address the request comes from (digest-protected, outside the v2 spec).
-      return sendJson(res, 200, {currentIpv4Address: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')}, 'application/json', common)
+      return sendJson(
+        res,
+        200,
+        {currentIpv4Address: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '')},
+        'application/json',
+        common,
+      )
     }
-    if (!url.pathname.startsWith('/api/atlas/v2')) throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
+    if (!url.pathname.startsWith('/api/atlas/v2'))
+      throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
 
     const principal: Principal = auth.authenticate(req)
     stats.requests++
     const matched = matchOperation(method, url.pathname)
     if (!matched) {
-      if (pathExists(url.pathname)) throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed on ${url.pathname}.`, [method])
+      if (pathExists(url.pathname))
+        throw new ApiProblem(405, 'METHOD_NOT_ALLOWED', `Method ${method} is not allowed on ${url.pathname}.`, [method])
       throw new ApiProblem(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`, [url.pathname])
     }
     const {op, params} = matched
@@ -150,13 +172,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // Atlas serves every version the spec lists for an operation, each in its own body shape, and no other.
     const served = op.versions.find((v) => v.version === requested)
     if (!served) {
-      throw new ApiProblem(406, 'INVALID_VERSION_DATE', `${op.operationId} is served at ${op.versions.map((v) => v.version).join(', ')}${requested ? ` (got version ${requested})` : ' (no API version in Accept)'}.`, [op.version])
+      throw new ApiProblem(
+        406,
+        'INVALID_VERSION_DATE',
+        `${op.operationId} is served at ${op.versions.map((v) => v.version).join(', ')}${requested ? ` (got version ${requested})` : ' (no API version in Accept)'}.`,
+        [op.version],
+      )
     }
     const versionHeaders = deprecationHeaders(op.versions, served)
 
-    const verdict = limiter.take(url.pathname, {USER: principal.id, GROUP: params.groupId ?? principal.id, ORGANIZATION: principal.orgId, IP: req.socket.remoteAddress ?? ''})
+    const verdict = limiter.take(url.pathname, {
+      USER: principal.id,
+      GROUP: params.groupId ?? principal.id,
+      ORGANIZATION: principal.orgId,
+      IP: req.socket.remoteAddress ?? '',
+    })
     if (verdict.set) stats.bySet[verdict.set.name] = (stats.bySet[verdict.set.name] ?? 0) + 1
-    const rateHeaders: Record<string, string> = verdict.set ? {'ratelimit-limit': String(verdict.set.spec.capacity), 'ratelimit-remaining': String(verdict.remaining)} : {}
+    const rateHeaders: Record<string, string> = verdict.set
+      ? {'ratelimit-limit': String(verdict.set.spec.capacity), 'ratelimit-remaining': String(verdict.remaining)}
+      : {}
     // Error answers carry the rate-limit headers too (recorded).
     Object.assign(common, rateHeaders)
     if (!verdict.allowed && verdict.set) {
@@ -175,11 +209,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (faults.options.latencyMs > 0) await sleep(faults.options.latencyMs)
     if (fault.kind === 'error') {
       stats.faults++
-      throw new ApiProblem(fault.status, fault.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_ERROR', 'Injected fault.', [], {'x-emulator-fault': 'injected', ...(fault.status === 503 ? {'retry-after': '1'} : {})})
+      throw new ApiProblem(
+        fault.status,
+        fault.status === 503 ? 'SERVICE_UNAVAILABLE' : 'UNEXPECTED_ERROR',
+        'Injected fault.',
+        [],
+        {'x-emulator-fault': 'injected', ...(fault.status === 503 ? {'retry-after': '1'} : {})},
+      )
     }
 
     const body = bodyText ? parseJson(bodyText) : undefined
-    const reply = table[op.operationId]({principal, params, query: url.searchParams, body, baseUrl, version: served.version})
+    const reply = table[op.operationId]({
+      principal,
+      params,
+      query: url.searchParams,
+      body,
+      baseUrl,
+      version: served.version,
+    })
     if (method !== 'GET') file?.save(state)
     if (USER_CHANGES.has(op.operationId)) await syncUsers()
     if (fault.kind === 'drop') {
@@ -191,23 +238,41 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const headers = {...common, ...rateHeaders, ...versionHeaders, ...reply.headers}
     sendJson(res, reply.status, reply.body, mediaType(served.version), headers)
     options.onExchange?.({
-      operationId: op.operationId, method, path: url.pathname, requestHeaders: req.headers, requestBody: body,
-      status: reply.status, responseHeaders: {'content-type': mediaType(served.version), ...headers}, responseBody: reply.body,
+      operationId: op.operationId,
+      method,
+      path: url.pathname,
+      requestHeaders: req.headers,
+      requestBody: body,
+      status: reply.status,
+      responseHeaders: {'content-type': mediaType(served.version), ...headers},
+      responseBody: reply.body,
     })
   }
 
   const server = http.createServer((req, res) => {
     const common = {'x-request-id': randomBytes(12).toString('hex')}
     handle(req, res, common).catch((error: unknown) => {
-      const problem = error instanceof ApiProblem ? error : new ApiProblem(500, 'UNEXPECTED_ERROR', `Unexpected error: ${(error as Error).message}`)
+      const problem =
+        error instanceof ApiProblem
+          ? error
+          : new ApiProblem(500, 'UNEXPECTED_ERROR', `Unexpected error: ${(error as Error).message}`)
       if (res.headersSent) return void res.destroy()
       sendProblem(res, problem, common)
       if (problem.status !== 401) {
         options.onExchange?.({
-          operationId: matchOperation(req.method ?? 'GET', new URL(req.url ?? '/', 'http://e').pathname)?.op.operationId,
-          method: req.method ?? 'GET', path: req.url ?? '/', requestHeaders: req.headers, status: problem.status,
+          operationId: matchOperation(req.method ?? 'GET', new URL(req.url ?? '/', 'http://e').pathname)?.op
+            .operationId,
+          method: req.method ?? 'GET',
+          path: req.url ?? '/',
+          requestHeaders: req.headers,
+          status: problem.status,
           responseHeaders: {'content-type': 'application/json'},
-          responseBody: {detail: problem.detail, error: problem.status, errorCode: problem.errorCode, parameters: problem.parameters},
+          responseBody: {
+            detail: problem.detail,
+            error: problem.status,
+            errorCode: problem.errorCode,
+            parameters: problem.parameters,
+          },
           injected: problem.headers['x-emulator-fault'] === 'injected',
         })
       }
@@ -229,7 +294,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     stats,
     faults: faults.options,
     dnsServer: dns?.address,
-    credentials: {publicKey: key.publicKey, privateKey: key.privateKey, clientId: account.clientId, clientSecret: account.clientSecret, orgId: key.orgId},
+    credentials: {
+      publicKey: key.publicKey,
+      privateKey: key.privateKey,
+      clientId: account.clientId,
+      clientSecret: account.clientSecret,
+      orgId: key.orgId,
+    },
     close: async () => {
       clearInterval(sweep)
       await new Promise<void>((resolve) => {

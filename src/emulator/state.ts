@@ -50,8 +50,16 @@ export function freshState(): EmulatorState {
   return {
     version: 1,
     orgs: [{id: orgId, name: 'atlasctl-local'}],
-    apiKeys: [{publicKey: `local${randomBytes(3).toString('hex')}`, privateKey: randomBytes(18).toString('hex'), orgId}],
-    serviceAccounts: [{clientId: `mdb_sa_id_${randomBytes(8).toString('hex')}`, clientSecret: `mdb_sa_sk_${randomBytes(18).toString('hex')}`, orgId}],
+    apiKeys: [
+      {publicKey: `local${randomBytes(3).toString('hex')}`, privateKey: randomBytes(18).toString('hex'), orgId},
+    ],
+    serviceAccounts: [
+      {
+        clientId: `mdb_sa_id_${randomBytes(8).toString('hex')}`,
+        clientSecret: `mdb_sa_sk_${randomBytes(18).toString('hex')}`,
+        orgId,
+      },
+    ],
     groups: {},
     clusters: {},
     users: {},

@@ -28,7 +28,12 @@ function parseField(text: string, [name, min, max]: [string, number, number]): S
     const m = /^(\*|\d+(?:-\d+)?)(?:\/(\d+))?$/.exec(part)
     if (!m) throw new Error(`bad ${name} "${part}"`)
     const step = m[2] ? Number(m[2]) : 1
-    const [lo, hi] = m[1] === '*' ? [min, max] : m[1].includes('-') ? m[1].split('-').map(Number) : [Number(m[1]), m[2] ? max : Number(m[1])]
+    const [lo, hi] =
+      m[1] === '*'
+        ? [min, max]
+        : m[1].includes('-')
+          ? m[1].split('-').map(Number)
+          : [Number(m[1]), m[2] ? max : Number(m[1])]
     if (step < 1 || lo < min || hi > max || lo > hi) throw new Error(`${name} "${part}" is outside ${min}-${max}`)
     for (let v = lo; v <= hi; v += step) out.add(name === 'day of week' && v === 7 ? 0 : v)
   }
@@ -37,13 +42,15 @@ function parseField(text: string, [name, min, max]: [string, number, number]): S
 
 export function parseCron(source: string): Cron {
   const parts = source.trim().split(/\s+/)
-  if (parts.length !== 5) throw new Error(`"${source}" needs 5 fields (minute hour day-of-month month day-of-week), has ${parts.length}`)
+  if (parts.length !== 5)
+    throw new Error(`"${source}" needs 5 fields (minute hour day-of-month month day-of-week), has ${parts.length}`)
   const [minute, hour, dayOfMonth, month, dayOfWeek] = parts.map((p, i) => parseField(p, FIELDS[i]))
   return {source, minute, hour, dayOfMonth, month, dayOfWeek, domAny: parts[2] === '*', dowAny: parts[4] === '*'}
 }
 
 export function matches(cron: Cron, d: Date): boolean {
-  if (!cron.minute.has(d.getUTCMinutes()) || !cron.hour.has(d.getUTCHours()) || !cron.month.has(d.getUTCMonth() + 1)) return false
+  if (!cron.minute.has(d.getUTCMinutes()) || !cron.hour.has(d.getUTCHours()) || !cron.month.has(d.getUTCMonth() + 1))
+    return false
   const dom = cron.dayOfMonth.has(d.getUTCDate())
   const dow = cron.dayOfWeek.has(d.getUTCDay())
   if (cron.domAny && cron.dowAny) return true

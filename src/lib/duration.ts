@@ -16,10 +16,13 @@ export function parseDuration(value: string, flag: string): number {
     consumed = re.lastIndex
   }
   if (text === '' || consumed !== text.length || total <= 0) {
-    throw new UsageError(`Invalid duration "${value}" for --${flag}: use a number with a unit (ms, s, m, h, d, w), e.g. 90s, 15m, 48h, 7d.`, {
-      code: 'INVALID_DURATION',
-      details: {flag, value},
-    })
+    throw new UsageError(
+      `Invalid duration "${value}" for --${flag}: use a number with a unit (ms, s, m, h, d, w), e.g. 90s, 15m, 48h, 7d.`,
+      {
+        code: 'INVALID_DURATION',
+        details: {flag, value},
+      },
+    )
   }
   return total
 }
@@ -35,8 +38,10 @@ export function parseExpiry(value: string, flag: string, now = Date.now()): Date
   } else {
     at = now + parseDuration(text, flag)
   }
-  if (Number.isNaN(at)) throw new UsageError(`Invalid date "${value}" for --${flag}.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
-  if (at <= now) throw new UsageError(`--${flag} ${value} lies in the past.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
+  if (Number.isNaN(at))
+    throw new UsageError(`Invalid date "${value}" for --${flag}.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
+  if (at <= now)
+    throw new UsageError(`--${flag} ${value} lies in the past.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
   return new Date(at)
 }
 
@@ -45,7 +50,11 @@ const WEEK_MS = 7 * 86_400_000
 /** Atlas's deleteAfterDate, for a database user or an access entry: in the future and at most a week ahead. */
 export function parseAtlasExpiry(value: string, flag: string, now = Date.now()): string {
   const at = parseExpiry(value, flag, now)
-  if (at.getTime() - now > WEEK_MS) throw new UsageError(`--${flag} ${value} is more than a week ahead; Atlas allows at most 7 days.`, {code: 'INVALID_EXPIRY', details: {flag, value}})
+  if (at.getTime() - now > WEEK_MS)
+    throw new UsageError(`--${flag} ${value} is more than a week ahead; Atlas allows at most 7 days.`, {
+      code: 'INVALID_EXPIRY',
+      details: {flag, value},
+    })
   return at.toISOString()
 }
 
@@ -53,5 +62,7 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000)
   if (s < 60) return `${s}s`
   const m = Math.floor(s / 60)
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+  return m < 60
+    ? `${m}m${String(s % 60).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
 }

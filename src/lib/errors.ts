@@ -30,7 +30,12 @@ export class AtlasCtlError extends Error {
     super(message, {cause: options.cause})
     this.name = new.target.name
     this.exitCode = exitCode
-    this.code = options.code ?? new.target.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()
+    this.code =
+      options.code ??
+      new.target.name
+        .replace(/Error$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1_$2')
+        .toUpperCase()
     this.hint = options.hint
     this.details = options.details
   }
@@ -83,6 +88,9 @@ export class CancelledError extends AtlasCtlError {
 export class MissingValueError extends UsageError {
   constructor(flag: string, what?: string) {
     const how = /^[A-Z_]+$/.test(flag) ? `the ${flag} argument` : `--${flag}`
-    super(`Missing ${what ?? 'value'}: pass ${how} (no terminal to prompt on).`, {code: 'MISSING_FLAG', details: {flag}})
+    super(`Missing ${what ?? 'value'}: pass ${how} (no terminal to prompt on).`, {
+      code: 'MISSING_FLAG',
+      details: {flag},
+    })
   }
 }

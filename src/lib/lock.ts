@@ -112,7 +112,9 @@ function errno(error: unknown): unknown {
 function lockedError(file: string, what: string, pid?: number): ConflictError {
   return new ConflictError(`Another atlasctl run${pid ? ` (pid ${pid})` : ''} is changing ${what}; nothing was done.`, {
     code: 'LOCKED',
-    hint: pid ? `Wait for it to finish (the lock is ${file}).` : `Wait for it to finish. The lock ${file} names no process; if nothing else is running, it is taken over after ${UNREADABLE_LOCK_GRACE_MS / 1000}s.`,
+    hint: pid
+      ? `Wait for it to finish (the lock is ${file}).`
+      : `Wait for it to finish. The lock ${file} names no process; if nothing else is running, it is taken over after ${UNREADABLE_LOCK_GRACE_MS / 1000}s.`,
     details: {lock: file, pid},
   })
 }

@@ -1,5 +1,9 @@
 /** Runs tasks with at most `limit` in flight; results in input order, each settled. */
-export async function pool<T, R>(items: T[], limit: number | (() => number), fn: (item: T, index: number) => Promise<R>): Promise<Array<PromiseSettledResult<R>>> {
+export async function pool<T, R>(
+  items: T[],
+  limit: number | (() => number),
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<Array<PromiseSettledResult<R>>> {
   const results: Array<PromiseSettledResult<R>> = new Array(items.length)
   const cap = typeof limit === 'number' ? () => limit : limit
   let next = 0
@@ -9,14 +13,16 @@ export async function pool<T, R>(items: T[], limit: number | (() => number), fn:
       while (running < Math.max(1, cap()) && next < items.length) {
         const i = next++
         running++
-        fn(items[i], i).then(
-          (value) => (results[i] = {status: 'fulfilled', value}),
-          (reason: unknown) => (results[i] = {status: 'rejected', reason}),
-        ).finally(() => {
-          running--
-          if (next >= items.length && running === 0) resolve(results)
-          else launch()
-        })
+        fn(items[i], i)
+          .then(
+            (value) => (results[i] = {status: 'fulfilled', value}),
+            (reason: unknown) => (results[i] = {status: 'rejected', reason}),
+          )
+          .finally(() => {
+            running--
+            if (next >= items.length && running === 0) resolve(results)
+            else launch()
+          })
       }
       if (items.length === 0) resolve(results)
     }

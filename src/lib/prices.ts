@@ -35,5 +35,7 @@ export function describePrice(tier: string): string {
   if (tier === 'M0') return 'free forever (512 MB storage, shared CPU, one per project)'
   if (tier === 'FLEX') return `from $${HOURLY_USD.FLEX}/h, at most $${FLEX_MONTHLY_CAP_USD}/month (5 GB)`
   const p = priceOf(tier)
-  return p.hourly === undefined ? 'price not in the table (see mongodb.com/pricing)' : `about $${p.hourly.toFixed(2)}/h, $${p.monthly!.toFixed(0)}/month`
+  return p.hourly === undefined
+    ? 'price not in the table (see mongodb.com/pricing)'
+    : `about $${p.hourly.toFixed(2)}/h, $${p.monthly!.toFixed(0)}/month`
 }

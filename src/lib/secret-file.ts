@@ -37,7 +37,11 @@ export function writeSecretFile(given: string, content: string): void {
 export function checkSecretDestination(given: string, flag: string): void {
   const file = realTarget(given)
   const dir = path.dirname(file)
-  const refuse = (why: string) => new UsageError(`Cannot write --${flag} ${given}: ${why}; nothing was changed.`, {code: 'UNWRITABLE_DESTINATION', details: {flag, file: given}})
+  const refuse = (why: string) =>
+    new UsageError(`Cannot write --${flag} ${given}: ${why}; nothing was changed.`, {
+      code: 'UNWRITABLE_DESTINATION',
+      details: {flag, file: given},
+    })
   let stat: fs.Stats | undefined
   try {
     stat = fs.statSync(file)
@@ -49,7 +53,8 @@ export function checkSecretDestination(given: string, flag: string): void {
   if (!fs.existsSync(dir)) throw refuse(`the folder ${dir} does not exist`)
   // The temporary file and the rename need the folder; a read-only file stays as its owner made it.
   if (!allowed(dir, fs.constants.W_OK | fs.constants.X_OK)) throw refuse(`the folder ${dir} is not writable`)
-  if (stat && !allowed(file, fs.constants.R_OK | fs.constants.W_OK)) throw refuse('the file is not readable and writable')
+  if (stat && !allowed(file, fs.constants.R_OK | fs.constants.W_OK))
+    throw refuse('the file is not readable and writable')
 }
 
 /** A symlinked file (a .env kept elsewhere) is written where it points, so the link survives. */
@@ -74,7 +79,13 @@ function allowed(file: string, mode: number): boolean {
 export type WriteReport = (action: string, target: string, result: string) => void
 
 /** Runs one local write of a secret and reports it: ok, or the error code. */
-export function reportedWrite(report: WriteReport | undefined, action: string, file: string, user: string, write: () => void): void {
+export function reportedWrite(
+  report: WriteReport | undefined,
+  action: string,
+  file: string,
+  user: string,
+  write: () => void,
+): void {
   const target = path.resolve(file)
   try {
     write()
@@ -120,7 +131,8 @@ export function readEnvFile(file: string): Record<string, string> {
   }
   for (const line of text.split('\n')) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
-    if (m) out[m[1]] = m[2].replace(/^"(.*)"$/, (_, v: string) => v.replace(/\\(["\\$`])/g, '$1')).replace(/^'(.*)'$/, '$1')
+    if (m)
+      out[m[1]] = m[2].replace(/^"(.*)"$/, (_, v: string) => v.replace(/\\(["\\$`])/g, '$1')).replace(/^'(.*)'$/, '$1')
   }
   return out
 }

@@ -21,7 +21,10 @@ export class Redactor {
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(mask(s) ?? '')
     return out
       .replace(/(Authorization:\s*)(Digest|Bearer|Basic)\s+[^\n]*/gi, '$1$2 [redacted]')
-      .replace(/("?(?:password|access_token|client_secret|privateApiKey|clientSecret)"?\s*[:=]\s*)"[^"]*"/gi, '$1"[redacted]"')
+      .replace(
+        /("?(?:password|access_token|client_secret|privateApiKey|clientSecret)"?\s*[:=]\s*)"[^"]*"/gi,
+        '$1"[redacted]"',
+      )
   }
 }
 

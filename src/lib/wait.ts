@@ -103,9 +103,17 @@ function roughly(ms: number): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`
 }
 
-function timedOut<S>(o: WaitOptions<S>, state: string, elapsedMs: number, timeoutMs: number, expected?: Expected): TimeoutError {
+function timedOut<S>(
+  o: WaitOptions<S>,
+  state: string,
+  elapsedMs: number,
+  timeoutMs: number,
+  expected?: Expected,
+): TimeoutError {
   const after = formatDuration(elapsedMs)
-  const message = o.subject ? `${o.subject.charAt(0).toUpperCase()}${o.subject.slice(1)} is still ${state} after ${after}.` : `Timed out after ${after} waiting for ${o.what} (last state: ${state}).`
+  const message = o.subject
+    ? `${o.subject.charAt(0).toUpperCase()}${o.subject.slice(1)} is still ${state} after ${after}.`
+    : `Timed out after ${after} waiting for ${o.what} (last state: ${state}).`
   const usual = expected ? `Atlas usually takes about ${roughly(expected.ms)} for ${expected.what}. ` : ''
   return new TimeoutError(message, {
     hint: `${usual}Nothing was cancelled in Atlas; it carries on. ${o.resume ? `Watch it with: ${o.resume}` : 'Check again later'}, or wait longer with --timeout.`,

@@ -15,7 +15,13 @@ async function dnsOptions(server: string | undefined): Promise<MongoClientOption
   resolver.setServers([server])
   const lookup: LookupFunction = (host, opts, done) => {
     resolver.resolve4(host).then(
-      (addresses) => (opts.all ? done(null, addresses.map((address) => ({address, family: 4}))) : done(null, addresses[0], 4)),
+      (addresses) =>
+        opts.all
+          ? done(
+              null,
+              addresses.map((address) => ({address, family: 4})),
+            )
+          : done(null, addresses[0], 4),
       () => dns.lookup(host, opts, done),
     )
   }
@@ -33,8 +39,14 @@ export async function connect(uri: string, options: MongoClientOptions = {}): Pr
   } catch (error) {
     const message = (error as Error).message
     const host = uri.replace(/\/\/[^@/]*@/, '//')
-    if (/auth|SCRAM|mechanism/i.test(message)) throw new AuthError(`MongoDB at ${host} refused the credentials: ${message}`, {hint: 'Check the user and password (--credentials-file), and that the user exists on that cluster.'})
-    throw new AtlasCtlError(`Cannot connect to MongoDB at ${host}: ${message}`, ExitCode.failure, {code: 'MONGO_CONNECT', hint: 'Check the URI, and for Atlas that this machine\'s IP is on the access list ("atlasctl ip add").'})
+    if (/auth|SCRAM|mechanism/i.test(message))
+      throw new AuthError(`MongoDB at ${host} refused the credentials: ${message}`, {
+        hint: 'Check the user and password (--credentials-file), and that the user exists on that cluster.',
+      })
+    throw new AtlasCtlError(`Cannot connect to MongoDB at ${host}: ${message}`, ExitCode.failure, {
+      code: 'MONGO_CONNECT',
+      hint: 'Check the URI, and for Atlas that this machine\'s IP is on the access list ("atlasctl ip add").',
+    })
   }
 }
 

@@ -18,11 +18,20 @@ export function parseEntry(value: string): EntrySpec {
   const [ip, bits, extra] = value.trim().split('/')
   const family = net.isIP(ip)
   const max = family === 4 ? 32 : 128
-  const bad = () => new UsageError(`Invalid access list entry "${value}": use an IPv4 or IPv6 address or a CIDR block such as 203.0.113.0/24.`, {code: 'INVALID_ENTRY', details: {value}})
+  const bad = () =>
+    new UsageError(
+      `Invalid access list entry "${value}": use an IPv4 or IPv6 address or a CIDR block such as 203.0.113.0/24.`,
+      {code: 'INVALID_ENTRY', details: {value}},
+    )
   if (family === 0 || extra !== undefined) throw bad()
   if (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > max)) throw bad()
   const cidr = bits === undefined ? `${ip}/${max}` : `${ip}/${Number(bits)}`
-  return {value: bits === undefined ? ip : cidr, kind: bits === undefined ? 'ipAddress' : 'cidrBlock', cidr, anywhere: bits !== undefined && Number(bits) === 0}
+  return {
+    value: bits === undefined ? ip : cidr,
+    kind: bits === undefined ? 'ipAddress' : 'cidrBlock',
+    cidr,
+    anywhere: bits !== undefined && Number(bits) === 0,
+  }
 }
 
 /** This machine's public address as Atlas sees it, as an access list entry. */
@@ -30,7 +39,10 @@ export function parseEntry(value: string): EntrySpec {
 export function checkAnywhere(entries: EntrySpec[], allowed: boolean): string[] {
   const open = entries.filter((e) => e.anywhere).map((e) => e.value)
   if (open.length > 0 && !allowed) {
-    throw new UsageError(`Refusing ${open.join(', ')}: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.`, {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}})
+    throw new UsageError(
+      `Refusing ${open.join(', ')}: it opens the project to the whole internet. Pass --allow-anywhere if you mean it.`,
+      {code: 'ANYWHERE_REFUSED', details: {flag: 'allow-anywhere'}},
+    )
   }
   return open
 }
@@ -46,10 +58,19 @@ export interface EntrySummary {
   expires?: string
 }
 
-const summarize = (e: AccessEntry): EntrySummary => ({entry: e.ipAddress ?? e.cidrBlock ?? e.awsSecurityGroup ?? '', cidrBlock: e.cidrBlock, comment: e.comment, expires: e.deleteAfterDate})
+const summarize = (e: AccessEntry): EntrySummary => ({
+  entry: e.ipAddress ?? e.cidrBlock ?? e.awsSecurityGroup ?? '',
+  cidrBlock: e.cidrBlock,
+  comment: e.comment,
+  expires: e.deleteAfterDate,
+})
 
 export async function listEntries(client: AtlasClient, projectId: string): Promise<EntrySummary[]> {
-  const all = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: projectId}, query}})))
+  const all = await client.paginate((query) =>
+    client.ok(
+      client.api.GET('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: projectId}, query}}),
+    ),
+  )
   return all.map(summarize)
 }
 
@@ -68,17 +89,21 @@ export interface AddEntriesResult {
 
 /** Idempotent: entries already on the list are reported as existing; the new ones go in one POST. */
 export async function addEntries(client: AtlasClient, input: AddEntriesInput): Promise<AddEntriesResult> {
-  if (input.comment !== undefined && input.comment.length > 80) throw new UsageError('--comment has at most 80 characters.', {details: {flag: 'comment'}})
+  if (input.comment !== undefined && input.comment.length > 80)
+    throw new UsageError('--comment has at most 80 characters.', {details: {flag: 'comment'}})
   const current = await listEntries(client, input.project.id)
   const known = new Set(current.flatMap((e) => [e.entry, e.cidrBlock]))
   const unique = [...new Map(input.entries.map((e) => [e.cidr, e])).values()]
   const fresh = unique.filter((e) => !known.has(e.value) && !known.has(e.cidr))
   const existing = unique.filter((e) => !fresh.includes(e)).map((e) => e.value)
   if (input.maxEntries !== undefined && fresh.length > 0 && current.length + fresh.length > input.maxEntries) {
-    throw new ConflictError(`Project "${input.project.name}" has ${current.length} access list entries; adding ${fresh.length} would pass its limit of ${input.maxEntries}. Nothing was added.`, {
-      code: 'ACCESS_LIST_LIMIT',
-      hint: 'Raise --max-entries (or the profile\'s maxAccessEntries), or delete entries first.',
-    })
+    throw new ConflictError(
+      `Project "${input.project.name}" has ${current.length} access list entries; adding ${fresh.length} would pass its limit of ${input.maxEntries}. Nothing was added.`,
+      {
+        code: 'ACCESS_LIST_LIMIT',
+        hint: "Raise --max-entries (or the profile's maxAccessEntries), or delete entries first.",
+      },
+    )
   }
   if (fresh.length > 0) {
     const body: AccessEntryBody[] = fresh.map((e) => ({
@@ -87,17 +112,28 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
       ...(input.deleteAfterDate ? {deleteAfterDate: input.deleteAfterDate} : {}),
     }))
     // Atlas takes the array in one request; concurrent POSTs to one project's list are not supported.
-    await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body}))
+    await client.ok(
+      client.api.POST('/api/atlas/v2/groups/{groupId}/accessList', {params: {path: {groupId: input.project.id}}, body}),
+    )
   }
   return {added: fresh.map((e) => e.value), existing}
 }
 
 async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
-  const r = await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {params: {path: {groupId: projectId, entryValue: value}}}))
+  const r = await client.ok(
+    client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {
+      params: {path: {groupId: projectId, entryValue: value}},
+    }),
+  )
   return r.STATUS
 }
 
-export async function waitActive(client: AtlasClient, projectId: string, values: string[], o: Pick<WaitOptions<string[]>, 'timeoutMs' | 'onProgress' | 'intervalMs' | 'resume'>) {
+export async function waitActive(
+  client: AtlasClient,
+  projectId: string,
+  values: string[],
+  o: Pick<WaitOptions<string[]>, 'timeoutMs' | 'onProgress' | 'intervalMs' | 'resume'>,
+) {
   return waitFor<string[]>({
     ...o,
     subject: 'the access list',
@@ -112,11 +148,25 @@ export async function waitActive(client: AtlasClient, projectId: string, values:
   })
 }
 
-export async function deleteEntries(client: AtlasClient, project: {id: string; name: string}, entries: EntrySpec[], confirm: (plan: string) => Promise<void>): Promise<string[]> {
+export async function deleteEntries(
+  client: AtlasClient,
+  project: {id: string; name: string},
+  entries: EntrySpec[],
+  confirm: (plan: string) => Promise<void>,
+): Promise<string[]> {
   const current = await listEntries(client, project.id)
-  const byValue = new Map(current.flatMap((e) => [[e.entry, e.entry], [e.cidrBlock ?? '', e.entry]]))
+  const byValue = new Map(
+    current.flatMap((e) => [
+      [e.entry, e.entry],
+      [e.cidrBlock ?? '', e.entry],
+    ]),
+  )
   const missing = entries.filter((e) => !byValue.has(e.value) && !byValue.has(e.cidr)).map((e) => e.value)
-  if (missing.length > 0) throw new NotFoundError(`Not on the access list of "${project.name}": ${missing.join(', ')}. Nothing was deleted.`, {code: 'ENTRY_NOT_FOUND', details: {missing}})
+  if (missing.length > 0)
+    throw new NotFoundError(
+      `Not on the access list of "${project.name}": ${missing.join(', ')}. Nothing was deleted.`,
+      {code: 'ENTRY_NOT_FOUND', details: {missing}},
+    )
   const targets = entries.map((e) => byValue.get(e.value) ?? byValue.get(e.cidr)!)
   await confirm(`This removes ${targets.join(', ')} from the access list of "${project.name}".`)
   for (const value of targets) await deleteEntry(client, project.id, value)
@@ -125,5 +175,9 @@ export async function deleteEntries(client: AtlasClient, project: {id: string; n
 
 /** The one delete of an entry; one already gone is done. */
 export async function deleteEntry(client: AtlasClient, projectId: string, entryValue: string): Promise<void> {
-  await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {params: {path: {groupId: projectId, entryValue}}}))
+  await client.found(
+    client.api.DELETE('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}', {
+      params: {path: {groupId: projectId, entryValue}},
+    }),
+  )
 }

@@ -36,13 +36,24 @@ export interface StartSettings {
 /** `errorRate=0.1,dropRate=0.05,latencyMs=20,seed=7` → fault options, strictly. */
 function parseFaults(spec: string, where = '--faults'): NonNullable<EmulatorOptions['faults']> {
   const out: Record<string, number> = {}
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [k, v] = part.split('=')
     const n = Number(v)
-    if (!['errorRate', 'dropRate', 'latencyMs', 'seed'].includes(k) || v === undefined || !Number.isFinite(n) || n < 0) {
-      throw new UsageError(`Invalid fault setting "${part}" in ${where}: use errorRate=0..1, dropRate=0..1, latencyMs=N, seed=N.`)
+    if (
+      !['errorRate', 'dropRate', 'latencyMs', 'seed'].includes(k) ||
+      v === undefined ||
+      !Number.isFinite(n) ||
+      n < 0
+    ) {
+      throw new UsageError(
+        `Invalid fault setting "${part}" in ${where}: use errorRate=0..1, dropRate=0..1, latencyMs=N, seed=N.`,
+      )
     }
-    if ((k === 'errorRate' || k === 'dropRate') && n > 1) throw new UsageError(`${k} in ${where} must be between 0 and 1 (got ${v}).`)
+    if ((k === 'errorRate' || k === 'dropRate') && n > 1)
+      throw new UsageError(`${k} in ${where} must be between 0 and 1 (got ${v}).`)
     out[k] = n
   }
   return out
@@ -79,22 +90,45 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 /** Runs the emulator in this process and points the `local` profile at it. */
-export async function runEmulator(s: StartSettings, store: ConfigStore, configDir: string): Promise<{emulator: RunningEmulator; runtime: EmulatorRuntime; stop: () => Promise<void>}> {
+export async function runEmulator(
+  s: StartSettings,
+  store: ConfigStore,
+  configDir: string,
+): Promise<{emulator: RunningEmulator; runtime: EmulatorRuntime; stop: () => Promise<void>}> {
   const running = readRuntime(configDir)
   if (running && running.pid !== process.pid && alive(running.pid)) {
-    throw new AtlasCtlError(`An emulator is already running at ${running.url} (pid ${running.pid}).`, ExitCode.conflict, {code: 'EMULATOR_RUNNING', hint: 'Run "atlasctl emulator stop" first.'})
+    throw new AtlasCtlError(
+      `An emulator is already running at ${running.url} (pid ${running.pid}).`,
+      ExitCode.conflict,
+      {code: 'EMULATOR_RUNNING', hint: 'Run "atlasctl emulator stop" first.'},
+    )
   }
   const {startEmulator} = await import('../emulator/server.js')
   let emulator: RunningEmulator
   try {
     emulator = await startEmulator(emulatorOptions(s))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new AtlasCtlError(`Port ${s.port} is in use.`, ExitCode.conflict, {code: 'PORT_IN_USE', hint: 'Pass another --port (0 picks a free one).'})
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new AtlasCtlError(`Port ${s.port} is in use.`, ExitCode.conflict, {
+        code: 'PORT_IN_USE',
+        hint: 'Pass another --port (0 picks a free one).',
+      })
     throw error
   }
   const c = emulator.credentials
-  store.saveProfile(LOCAL_PROFILE, {authType: 'apiKey', publicApiKey: c.publicKey, privateApiKey: c.privateKey, orgId: c.orgId, baseUrl: emulator.url}, {activate: true})
-  const runtime: EmulatorRuntime = {pid: process.pid, url: emulator.url, port: emulator.port, dataDir: s.dataDir && path.resolve(s.dataDir), profile: LOCAL_PROFILE, startedAt: new Date().toISOString()}
+  store.saveProfile(
+    LOCAL_PROFILE,
+    {authType: 'apiKey', publicApiKey: c.publicKey, privateApiKey: c.privateKey, orgId: c.orgId, baseUrl: emulator.url},
+    {activate: true},
+  )
+  const runtime: EmulatorRuntime = {
+    pid: process.pid,
+    url: emulator.url,
+    port: emulator.port,
+    dataDir: s.dataDir && path.resolve(s.dataDir),
+    profile: LOCAL_PROFILE,
+    startedAt: new Date().toISOString(),
+  }
   const file = path.join(configDir, RUNTIME_FILE)
   fs.writeFileSync(file, JSON.stringify(runtime, null, 2), {mode: 0o600})
   const stop = async () => {
@@ -105,18 +139,31 @@ export async function runEmulator(s: StartSettings, store: ConfigStore, configDi
 }
 
 /** Starts `atlasctl emulator start` again as a detached process and waits until it answers. */
-export async function startDetached(argv: string[], binPath: string, configDir: string, logFile: string): Promise<EmulatorRuntime> {
+export async function startDetached(
+  argv: string[],
+  binPath: string,
+  configDir: string,
+  logFile: string,
+): Promise<EmulatorRuntime> {
   const running = readRuntime(configDir)
   if (running && alive(running.pid) && (await healthy(running.url))) {
-    throw new AtlasCtlError(`An emulator is already running at ${running.url} (pid ${running.pid}).`, ExitCode.conflict, {code: 'EMULATOR_RUNNING', hint: 'Run "atlasctl emulator stop" first.'})
+    throw new AtlasCtlError(
+      `An emulator is already running at ${running.url} (pid ${running.pid}).`,
+      ExitCode.conflict,
+      {code: 'EMULATOR_RUNNING', hint: 'Run "atlasctl emulator stop" first.'},
+    )
   }
   fs.mkdirSync(path.dirname(logFile), {recursive: true})
   const log = fs.openSync(logFile, 'a', 0o600)
-  const child = spawn(process.execPath, [binPath, 'emulator', 'start', ...argv.filter((a) => a !== '--detach' && a !== '--json')], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: {...process.env, ATLASCTL_NON_INTERACTIVE: '1'},
-  })
+  const child = spawn(
+    process.execPath,
+    [binPath, 'emulator', 'start', ...argv.filter((a) => a !== '--detach' && a !== '--json')],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: {...process.env, ATLASCTL_NON_INTERACTIVE: '1'},
+    },
+  )
   child.unref()
   fs.closeSync(log)
   const deadline = Date.now() + 20_000
@@ -126,7 +173,9 @@ export async function startDetached(argv: string[], binPath: string, configDir: 
     if (child.exitCode !== null || !alive(child.pid!)) break
     await sleep(100)
   }
-  throw new AtlasCtlError(`The emulator did not start; see ${logFile}.`, ExitCode.failure, {code: 'EMULATOR_START_FAILED'})
+  throw new AtlasCtlError(`The emulator did not start; see ${logFile}.`, ExitCode.failure, {
+    code: 'EMULATOR_START_FAILED',
+  })
 }
 
 export async function stopEmulator(configDir: string): Promise<{stopped: boolean; pid?: number; url?: string}> {

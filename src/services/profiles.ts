@@ -13,7 +13,11 @@ function maskProfile(name: string, profile: Profile, active: boolean): MaskedPro
 
 export function listProfiles(store: ConfigStore): {active?: string; profiles: MaskedProfile[]; file: string} {
   const active = store.activeProfile
-  return {active, file: store.file, profiles: Object.entries(store.profiles()).map(([n, p]) => maskProfile(n, p, n === active))}
+  return {
+    active,
+    file: store.file,
+    profiles: Object.entries(store.profiles()).map(([n, p]) => maskProfile(n, p, n === active)),
+  }
 }
 
 /** The profile a config command works on: --profile, else the active one, else "default". */
@@ -21,7 +25,11 @@ export function targetProfile(store: ConfigStore, flag?: string): string {
   return flag ?? store.activeProfile ?? 'default'
 }
 
-export function getValue(store: ConfigStore, name: string, key: string): {profile: string; key: string; value?: string} {
+export function getValue(
+  store: ConfigStore,
+  name: string,
+  key: string,
+): {profile: string; key: string; value?: string} {
   const profile = store.requireProfile(name)
   assertProfileKey(key)
   const raw = profile[key as ProfileKey]
@@ -29,7 +37,12 @@ export function getValue(store: ConfigStore, name: string, key: string): {profil
   return {profile: name, key, value: SECRET_KEYS.includes(key as ProfileKey) ? mask(text) : text}
 }
 
-export function setValue(store: ConfigStore, name: string, key: string, value: string): {profile: string; key: string; value?: string} {
+export function setValue(
+  store: ConfigStore,
+  name: string,
+  key: string,
+  value: string,
+): {profile: string; key: string; value?: string} {
   const secret = SECRET_KEYS.includes(key as ProfileKey)
   // Registered first, so that not even an error about the value can show it.
   if (secret) redactor.add(value)

@@ -15,7 +15,14 @@ export interface ProjectSummary {
 const OBJECT_ID = /^[a-f0-9]{24}$/
 
 export function summarizeProject(g: Group): ProjectSummary {
-  return {id: g.id!, name: g.name, orgId: g.orgId, clusterCount: g.clusterCount ?? 0, created: g.created ?? '', tags: g.tags ?? []}
+  return {
+    id: g.id!,
+    name: g.name,
+    orgId: g.orgId,
+    clusterCount: g.clusterCount ?? 0,
+    created: g.created ?? '',
+    tags: g.tags ?? [],
+  }
 }
 
 export async function listProjects(client: AtlasClient): Promise<ProjectSummary[]> {
@@ -29,17 +36,22 @@ export async function resolveProject(client: AtlasClient, nameOrId: string | und
   try {
     const group = OBJECT_ID.test(nameOrId)
       ? await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: nameOrId}}}))
-      : await client.ok(client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: nameOrId}}}))
+      : await client.ok(
+          client.api.GET('/api/atlas/v2/groups/byName/{groupName}', {params: {path: {groupName: nameOrId}}}),
+        )
     return summarizeProject(group)
   } catch (error) {
     if (!(error instanceof AtlasApiError) || error.status !== 404) throw error
     const known = (await listProjects(client)).map((p) => p.name)
     const close = closeMatches(nameOrId, known)
-    throw new NotFoundError(`Project "${nameOrId}" not found.${close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : ''}`, {
-      code: 'PROJECT_NOT_FOUND',
-      hint: '"atlasctl project list" shows the projects this key can see.',
-      details: {project: nameOrId, closeMatches: close},
-    })
+    throw new NotFoundError(
+      `Project "${nameOrId}" not found.${close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : ''}`,
+      {
+        code: 'PROJECT_NOT_FOUND',
+        hint: '"atlasctl project list" shows the projects this key can see.',
+        details: {project: nameOrId, closeMatches: close},
+      },
+    )
   }
 }
 
@@ -54,12 +66,16 @@ export async function findProjectByName(client: AtlasClient, name: string): Prom
 
 /** Atlas's rule for a project name; answers what is wrong, or undefined. */
 export function projectNameProblem(name: string): string | undefined {
-  return /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u.test(name) ? undefined : 'use letters, digits and -_.(),:&@+\' (at most 64)'
+  return /^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u.test(name) ? undefined : "use letters, digits and -_.(),:&@+' (at most 64)"
 }
 
 export function validateProjectName(name: string, flag: string): string {
   const problem = projectNameProblem(name)
-  if (problem) throw new UsageError(`Invalid project name "${name}" (${flag}): ${problem}.`, {code: 'INVALID_PROJECT_NAME', details: {flag, value: name}})
+  if (problem)
+    throw new UsageError(`Invalid project name "${name}" (${flag}): ${problem}.`, {
+      code: 'INVALID_PROJECT_NAME',
+      details: {flag, value: name},
+    })
   return name
 }
 
@@ -69,7 +85,10 @@ export function parseTags(values: string[] | undefined, flag = 'tag'): Array<{ke
     const key = t.slice(0, i)
     const value = t.slice(i + 1)
     if (i <= 0 || value === '' || !/^[\w .+@;-]{1,255}$/.test(key) || !/^[\w .+@;-]{1,255}$/.test(value)) {
-      throw new UsageError(`Invalid --${flag} "${t}": use key=value, letters, digits, spaces and ; @ _ - . + (1-255 each).`, {details: {flag, value: t}})
+      throw new UsageError(
+        `Invalid --${flag} "${t}": use key=value, letters, digits, spaces and ; @ _ - . + (1-255 each).`,
+        {details: {flag, value: t}},
+      )
     }
     return {key, value}
   })
@@ -81,11 +100,19 @@ export async function findGroup(client: AtlasClient, name: string): Promise<Grou
 }
 
 /** The one create of a project. */
-export async function createGroup(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<Group> {
-  return client.ok(client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags}}))
+export async function createGroup(
+  client: AtlasClient,
+  input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>},
+): Promise<Group> {
+  return client.ok(
+    client.api.POST('/api/atlas/v2/groups', {body: {name: input.name, orgId: input.orgId, tags: input.tags}}),
+  )
 }
 
-export async function createProject(client: AtlasClient, input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>}): Promise<ProjectSummary> {
+export async function createProject(
+  client: AtlasClient,
+  input: {name: string; orgId: string; tags?: Array<{key: string; value: string}>},
+): Promise<ProjectSummary> {
   return summarizeProject(await createGroup(client, input))
 }
 
@@ -99,5 +126,8 @@ export async function resolveOrgId(client: AtlasClient, orgId: string | undefine
   if (orgId) return orgId
   const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}})))
   if (orgs.length === 1) return orgs[0].id!
-  throw new MissingValueError('org-id', `organization (the key sees ${orgs.length}; set MONGODB_ATLAS_ORG_ID or the profile's orgId)`)
+  throw new MissingValueError(
+    'org-id',
+    `organization (the key sees ${orgs.length}; set MONGODB_ATLAS_ORG_ID or the profile's orgId)`,
+  )
 }

@@ -2,9 +2,29 @@ import type {AtlasClient} from '../atlas/client.js'
 import {ConflictError, UsageError} from '../lib/errors.js'
 import {mergeEnvFile, readEnvFile, reportedWrite, type WriteReport} from '../lib/secret-file.js'
 import {addEntries, type EntrySpec, listEntries} from './access-list.js'
-import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters/clusters.js'
+import {
+  type ClusterSpec,
+  type ClusterSummary,
+  type ClusterWaitOptions,
+  createCluster,
+  getCluster,
+  sameSpec,
+  validateSpec,
+  waitForCluster,
+} from './clusters/clusters.js'
 import {createProject, findProjectByName, type ProjectSummary} from './projects.js'
-import {addUser, type Credentials, credentialsFor, deleteUser, keepPassword, listUsers, type Role, rotatePassword, updatesOnUserChange, writeCredentialsFile} from './users.js'
+import {
+  addUser,
+  type Credentials,
+  credentialsFor,
+  deleteUser,
+  keepPassword,
+  listUsers,
+  type Role,
+  rotatePassword,
+  updatesOnUserChange,
+  writeCredentialsFile,
+} from './users.js'
 
 /** What to do with a database user that exists already and whose password no file here holds. */
 export type ExistingUserChoice = 'rotate' | 'keep' | 'refuse'
@@ -63,18 +83,24 @@ function passwordFromDotenv(file: string | undefined, username: string): string 
 export function checkDotenvOwner(file: string, username: string): void {
   const env = readEnvFile(file)
   if (!env.MONGODB_PASSWORD || !env.MONGODB_USERNAME || env.MONGODB_USERNAME === username) return
-  throw new UsageError(`${file} holds the password of database user ${env.MONGODB_USERNAME}; setup for user ${username} would replace it, and it would be lost. Nothing was changed.`, {
-    code: 'DOTENV_HOLDS_OTHER_USER',
-    hint: `Use another --dotenv file, or --username ${env.MONGODB_USERNAME}.`,
-    details: {flag: 'dotenv', file, username: env.MONGODB_USERNAME},
-  })
+  throw new UsageError(
+    `${file} holds the password of database user ${env.MONGODB_USERNAME}; setup for user ${username} would replace it, and it would be lost. Nothing was changed.`,
+    {
+      code: 'DOTENV_HOLDS_OTHER_USER',
+      hint: `Use another --dotenv file, or --username ${env.MONGODB_USERNAME}.`,
+      details: {flag: 'dotenv', file, username: env.MONGODB_USERNAME},
+    },
+  )
 }
 
 /**
  * Whether the user exists and whose password we lack: then the command asks (or --rotate-password
  * decides) before setup changes anything.
  */
-export async function existingUserWithoutPassword(client: AtlasClient, input: Pick<SetupInput, 'projectName' | 'username' | 'dotenv'>): Promise<boolean> {
+export async function existingUserWithoutPassword(
+  client: AtlasClient,
+  input: Pick<SetupInput, 'projectName' | 'username' | 'dotenv'>,
+): Promise<boolean> {
   const project = await findProjectByName(client, input.projectName)
   if (!project || passwordFromDotenv(input.dotenv, input.username)) return false
   return (await listUsers(client, project.id)).some((u) => u.username === input.username)
@@ -122,7 +148,13 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
     return pw
   }
   if (!exists) {
-    const created = await addUser(client, {project, username: input.username, roles: input.roles, clusters: [spec.name], maxUsers: input.maxUsers})
+    const created = await addUser(client, {
+      project,
+      username: input.username,
+      roles: input.roles,
+      clusters: [spec.name],
+      maxUsers: input.maxUsers,
+    })
     steps.user = 'created'
     password = await save(created.credentials.password, () => deleteUser(client, p, input.username))
   } else if (input.existingUser === 'rotate') {
@@ -134,18 +166,37 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
   }
   input.log(`Database user ${input.username}: ${steps.user}${password ? '' : ' (its password is not known here)'}.`)
 
-  const entries = input.entries.length > 0 ? await addEntries(client, {project, entries: input.entries, comment: 'atlasctl setup', maxEntries: input.maxEntries}) : {added: [], existing: []}
+  const entries =
+    input.entries.length > 0
+      ? await addEntries(client, {
+          project,
+          entries: input.entries,
+          comment: 'atlasctl setup',
+          maxEntries: input.maxEntries,
+        })
+      : {added: [], existing: []}
   steps.accessList = input.entries.length === 0 ? 'skipped' : entries.added.length > 0 ? 'updated' : 'reused'
   const accessListEmpty = input.entries.length === 0 && (await listEntries(client, project.id)).length === 0
 
   // A new or changed user sends an M0 UPDATING for a while; its credentials work once it is IDLE again.
-  const settled = cluster.state === 'IDLE' && cluster.connectionString && (steps.user === 'reused' || !updatesOnUserChange(cluster))
-  const ready: ClusterSummary = settled ? cluster : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
+  const settled =
+    cluster.state === 'IDLE' && cluster.connectionString && (steps.user === 'reused' || !updatesOnUserChange(cluster))
+  const ready: ClusterSummary = settled
+    ? cluster
+    : (await waitForCluster(client, project.id, spec.name, {state: 'IDLE'}, input.wait)).state!
   const credentials = password ? credentialsFor(input.username, password, project.name, [ready]) : undefined
-  if (credentials?.connectionString && credentials.connectionString !== saved?.connectionString) writeFiles(input, credentials)
+  if (credentials?.connectionString && credentials.connectionString !== saved?.connectionString)
+    writeFiles(input, credentials)
   return {
-    project, cluster: {name: ready.name, tier: ready.tier, state: ready.state}, user: input.username, entries, steps, credentials,
-    connectionString: ready.connectionString, accessListEmpty, dotenv: input.dotenv,
+    project,
+    cluster: {name: ready.name, tier: ready.tier, state: ready.state},
+    user: input.username,
+    entries,
+    steps,
+    credentials,
+    connectionString: ready.connectionString,
+    accessListEmpty,
+    dotenv: input.dotenv,
   }
 }
 
@@ -153,7 +204,11 @@ export async function runSetup(client: AtlasClient, input: SetupInput): Promise<
 export function existingUserConflict(input: Pick<SetupInput, 'username' | 'projectName' | 'dotenv'>): ConflictError {
   return new ConflictError(
     `Database user ${input.username} already exists in project ${input.projectName}, and atlasctl does not know its password (Atlas never returns one${input.dotenv ? `, and ${input.dotenv} does not hold it` : ''}). Nothing was changed.`,
-    {code: 'USER_EXISTS', hint: 'Pass --rotate-password to give it a new password (apps using the current one must then get the new one), or --username NAME for a new user.', details: {flag: 'rotate-password', username: input.username}},
+    {
+      code: 'USER_EXISTS',
+      hint: 'Pass --rotate-password to give it a new password (apps using the current one must then get the new one), or --username NAME for a new user.',
+      details: {flag: 'rotate-password', username: input.username},
+    },
   )
 }
 
@@ -161,7 +216,11 @@ export function existingUserConflict(input: Pick<SetupInput, 'username' | 'proje
 function writeFiles(input: SetupInput, creds: Credentials): void {
   if (input.dotenv) {
     const file = input.dotenv
-    const values = {...(creds.connectionString ? {MONGODB_URI: creds.connectionString} : {}), MONGODB_USERNAME: creds.username, MONGODB_PASSWORD: creds.password}
+    const values = {
+      ...(creds.connectionString ? {MONGODB_URI: creds.connectionString} : {}),
+      MONGODB_USERNAME: creds.username,
+      MONGODB_PASSWORD: creds.password,
+    }
     reportedWrite(input.report, 'write dotenv file', file, creds.username, () => mergeEnvFile(file, values))
   }
   if (input.credentialsFile) writeCredentialsFile(input.credentialsFile, creds, input.report)

@@ -18,23 +18,36 @@ export function checkPasswordDestination(o: CredentialOutput, generated: boolean
   if (o.credentialsFile) checkCredentialsDestination(o.credentialsFile)
   if (!generated || o.credentialsFile || o.showPassword) return
   if (!process.stdout.isTTY || o.json) {
-    throw new UsageError('The generated password would be lost: pass --credentials-file FILE (written 0600), or --show-password to print it.', {
-      code: 'PASSWORD_DESTINATION',
-      details: {flag: 'credentials-file'},
-    })
+    throw new UsageError(
+      'The generated password would be lost: pass --credentials-file FILE (written 0600), or --show-password to print it.',
+      {
+        code: 'PASSWORD_DESTINATION',
+        details: {flag: 'credentials-file'},
+      },
+    )
   }
 }
 
 /** The result's view of the credentials: the password only when the user asked to see it. */
-export function shownCredentials(creds: Credentials, o: CredentialOutput): {credentialsFile?: string; password?: string; connectionString?: string} {
+export function shownCredentials(
+  creds: Credentials,
+  o: CredentialOutput,
+): {credentialsFile?: string; password?: string; connectionString?: string} {
   const masked = creds.connectionString?.replace(`:${encodeURIComponent(creds.password)}@`, ':****@')
-  return {credentialsFile: o.credentialsFile, connectionString: masked, ...(o.showPassword ? {password: creds.password, connectionString: creds.connectionString} : {})}
+  return {
+    credentialsFile: o.credentialsFile,
+    connectionString: masked,
+    ...(o.showPassword ? {password: creds.password, connectionString: creds.connectionString} : {}),
+  }
 }
 
 /** The once-only terminal display (stdout is a TTY and the password went nowhere else). */
 export function passwordLines(creds: Credentials, o: CredentialOutput): string[] {
   if (o.credentialsFile || o.showPassword || o.json || !process.stdout.isTTY) return []
-  return [`Password (shown once, stored nowhere): ${creds.password}`, ...(creds.connectionString ? [`Connection string: ${creds.connectionString}`] : [])]
+  return [
+    `Password (shown once, stored nowhere): ${creds.password}`,
+    ...(creds.connectionString ? [`Connection string: ${creds.connectionString}`] : []),
+  ]
 }
 
 /**
@@ -44,22 +57,38 @@ export function passwordLines(creds: Credentials, o: CredentialOutput): string[]
 export function showUnsavedPassword(o: {json: boolean; progress?: Progress}): (error: unknown) => never {
   return (error) => {
     // Under --json stdout holds only the JSON document, so the terminal is reached through stderr.
-    const terminal = !o.json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
+    const terminal =
+      !o.json && process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined
     if (error instanceof UnsavedPasswordError) {
       // A spinner redrawing its line could erase the only copy of the password.
       o.progress?.stop()
-      terminal?.write(`Password of ${error.credentials.username} (shown once, stored nowhere): ${error.credentials.password}\n`)
+      terminal?.write(
+        `Password of ${error.credentials.username} (shown once, stored nowhere): ${error.credentials.password}\n`,
+      )
     }
     throw error
   }
 }
 
-export function credentialReport(headline: string, r: {credentialsFile?: string; password?: string}, shownOnce: string[]): string {
-  return [headline, ...(r.credentialsFile ? [`Credentials written to ${r.credentialsFile} (mode 0600).`] : []), ...(r.password ? [`Password: ${r.password}`] : []), ...shownOnce].join('\n')
+export function credentialReport(
+  headline: string,
+  r: {credentialsFile?: string; password?: string},
+  shownOnce: string[],
+): string {
+  return [
+    headline,
+    ...(r.credentialsFile ? [`Credentials written to ${r.credentialsFile} (mode 0600).`] : []),
+    ...(r.password ? [`Password: ${r.password}`] : []),
+    ...shownOnce,
+  ].join('\n')
 }
 
 /** Waits, with a spinner, until the clusters a user reaches have taken the change; answers the credentials then. */
-export async function waitForCredentials(o: {json: boolean; username: string; timeoutMs?: number; resume: string}, r: AddUserResult, wait: (w: ClusterWaitOptions) => Promise<Credentials>): Promise<Credentials> {
+export async function waitForCredentials(
+  o: {json: boolean; username: string; timeoutMs?: number; resume: string},
+  r: AddUserResult,
+  wait: (w: ClusterWaitOptions) => Promise<Credentials>,
+): Promise<Credentials> {
   if (!r.clusters.some(updatesOnUserChange)) return r.credentials
   const progress = await startProgress(`Waiting until the clusters of ${o.username} take the change`, {json: o.json})
   try {

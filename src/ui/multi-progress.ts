@@ -44,7 +44,13 @@ export class MultiProgress {
   private line(r: Tick & {started: number}): string {
     const secs = Math.max(0.001, (Date.now() - r.started) / 1000)
     const mbps = r.bytes / 1048576 / secs
-    const frac = r.done ? 1 : r.total?.bytes ? r.bytes / r.total.bytes : r.total?.docs ? r.docs / r.total.docs : undefined
+    const frac = r.done
+      ? 1
+      : r.total?.bytes
+        ? r.bytes / r.total.bytes
+        : r.total?.docs
+          ? r.docs / r.total.docs
+          : undefined
     const bar = frac === undefined ? '' : `[${'#'.repeat(Math.round(Math.min(1, frac) * 20)).padEnd(20, '-')}] `
     const eta = !r.done && frac && frac > 0 ? ` ETA ${formatDuration((secs / frac) * (1 - frac) * 1000)}` : ''
     return `${bar}${r.ns}  ${r.docs} docs  ${(r.bytes / 1048576).toFixed(1)} MB  ${mbps.toFixed(1)} MB/s${r.done ? '  done' : eta}`

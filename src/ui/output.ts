@@ -36,11 +36,15 @@ const BAD = /^(DELETING|FAILED|failed|unreadable)\b/
  * A table for stdout; cli-table3 and chalk are imported only by commands that print one. States are coloured so a
  * person finds the one that is not IDLE at a glance; never in a pipe, and never with NO_COLOR set.
  */
-export async function table(head: string[], rows: Array<Array<string | number | boolean | undefined>>): Promise<string> {
+export async function table(
+  head: string[],
+  rows: Array<Array<string | number | boolean | undefined>>,
+): Promise<string> {
   const [{default: Table}, {Chalk}] = await Promise.all([import('cli-table3'), import('chalk')])
   const color = process.stdout.isTTY && !process.env.NO_COLOR
   const chalk = new Chalk({level: color ? 1 : 0})
-  const paint = (cell: string) => (GOOD.test(cell) ? chalk.green(cell) : BUSY.test(cell) ? chalk.yellow(cell) : BAD.test(cell) ? chalk.red(cell) : cell)
+  const paint = (cell: string) =>
+    GOOD.test(cell) ? chalk.green(cell) : BUSY.test(cell) ? chalk.yellow(cell) : BAD.test(cell) ? chalk.red(cell) : cell
   const t = new Table({head: head.map((h) => chalk.cyan(h)), style: {head: [], border: []}})
   for (const r of rows) t.push(r.map((c) => paint(c === undefined ? '' : String(c))))
   return t.toString()

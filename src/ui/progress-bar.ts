@@ -20,8 +20,13 @@ export class BatchProgress {
     const width = 30
     const filled = Math.round((finished / Math.max(1, this.total)) * width)
     const elapsed = Date.now() - this.started
-    const eta = finished > 0 && finished < this.total ? ` ETA ${formatDuration((elapsed / finished) * (this.total - finished))}` : ''
-    process.stderr.write(`\r\u001b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done} done, ${p.failed} failed of ${this.total}${eta}`)
+    const eta =
+      finished > 0 && finished < this.total
+        ? ` ETA ${formatDuration((elapsed / finished) * (this.total - finished))}`
+        : ''
+    process.stderr.write(
+      `\r\u001b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.done} done, ${p.failed} failed of ${this.total}${eta}`,
+    )
   }
 
   end(): void {

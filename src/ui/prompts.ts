@@ -16,7 +16,8 @@ async function guard<V>(ask: () => Promise<V>): Promise<V> {
   try {
     return await ask()
   } catch (error) {
-    if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') throw new CancelledError()
+    if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError')
+      throw new CancelledError()
     throw error
   }
 }
@@ -26,10 +27,22 @@ export class Prompter {
   constructor(readonly interactive: boolean) {}
 
   private need(flag: string, message: string): void {
-    if (!this.interactive) throw new MissingValueError(flag, message.replace(/\s*\(.*\)/g, '').replace(/[:?]\s*$/, '').toLowerCase())
+    if (!this.interactive)
+      throw new MissingValueError(
+        flag,
+        message
+          .replace(/\s*\(.*\)/g, '')
+          .replace(/[:?]\s*$/, '')
+          .toLowerCase(),
+      )
   }
 
-  async input(o: {flag: string; message: string; default?: string; validate?: (v: string) => true | string}): Promise<string> {
+  async input(o: {
+    flag: string
+    message: string
+    default?: string
+    validate?: (v: string) => true | string
+  }): Promise<string> {
     this.need(o.flag, o.message)
     const {input} = await inquirer()
     return guard(() => input({message: o.message, default: o.default, validate: o.validate}, context))
@@ -38,7 +51,9 @@ export class Prompter {
   async password(o: {flag: string; message: string}): Promise<string> {
     this.need(o.flag, o.message)
     const {password} = await inquirer()
-    return guard(() => password({message: o.message, mask: '*', validate: (v) => (v.length > 0 ? true : 'required')}, context))
+    return guard(() =>
+      password({message: o.message, mask: '*', validate: (v) => (v.length > 0 ? true : 'required')}, context),
+    )
   }
 
   async select<V>(o: {flag: string; message: string; choices: Array<Choice<V>>; default?: V}): Promise<V> {
@@ -56,7 +71,11 @@ export class Prompter {
   async confirmPlan(plan: string, o: {yes: boolean; json: boolean}): Promise<void> {
     if (!o.json) process.stderr.write(`${plan}\n`)
     if (o.yes) return
-    if (!this.interactive) throw new UsageError('Refusing to proceed without confirmation: pass --yes (no terminal to ask on).', {code: 'CONFIRMATION_REQUIRED', details: {flag: 'yes'}})
+    if (!this.interactive)
+      throw new UsageError('Refusing to proceed without confirmation: pass --yes (no terminal to ask on).', {
+        code: 'CONFIRMATION_REQUIRED',
+        details: {flag: 'yes'},
+      })
     if (!(await this.confirm({message: 'Proceed?'}))) throw new CancelledError('Cancelled; nothing was changed.')
   }
 }

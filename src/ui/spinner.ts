@@ -20,7 +20,9 @@ function plain(initial: string): Progress {
 
 /** A terminal that can show a spinner: a TTY with a width (a 0-column pty makes ora spin forever), no CI, no dumb TERM. */
 export function animated(): boolean {
-  return Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI && process.env.TERM !== 'dumb'
+  return (
+    Boolean(process.stderr.isTTY) && (process.stderr.columns ?? 0) > 0 && !process.env.CI && process.env.TERM !== 'dumb'
+  )
 }
 
 /** An ora spinner on a terminal, plain lines elsewhere, nothing under --json. */
@@ -38,7 +40,10 @@ export async function startProgress(text: string, options: {json: boolean}): Pro
 }
 
 /** Wires a poller's progress to a spinner: every poll on a terminal (elapsed time), state changes only in logs. */
-export function reportWait(progress: Progress, label: string): (text: string, elapsedMs: number, changed: boolean) => void {
+export function reportWait(
+  progress: Progress,
+  label: string,
+): (text: string, elapsedMs: number, changed: boolean) => void {
   const live = animated()
   return (text, elapsedMs, changed) => {
     if (live || changed) progress.update(`${label}: ${text}${live ? ` (${Math.round(elapsedMs / 1000)}s)` : ''}`)

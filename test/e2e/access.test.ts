@@ -35,7 +35,10 @@ describe('users, the IP access list and setup against the emulator', () => {
   })
 
   it('ip add is idempotent: a re-run reports existing entries and adds none', async () => {
-    const first = await runCli(['ip', 'add', '203.0.113.7', '198.51.100.0/24', '--comment', 'office', '--wait', '--json'], {env})
+    const first = await runCli(
+      ['ip', 'add', '203.0.113.7', '198.51.100.0/24', '--comment', 'office', '--wait', '--json'],
+      {env},
+    )
     expect(first.code, first.stderr).toBe(0)
     expect(first.json.result).toMatchObject({added: ['203.0.113.7', '198.51.100.0/24'], existing: [], active: true})
     const posts = writes.filter((w) => w.startsWith('createGroupAccessListEntry')).length
@@ -56,7 +59,26 @@ describe('users, the IP access list and setup against the emulator', () => {
 
   it('user add writes a 0600 credentials file; the password appears nowhere else, not even under --debug', async () => {
     const file = path.join(home, 'alice.json')
-    const r = await runCli(['user', 'add', 'alice', '--role', 'readWrite@app', '--role', 'read@app.events', '--cluster', 'main', '--expires', '48h', '--credentials-file', file, '--debug', '--json'], {env})
+    const r = await runCli(
+      [
+        'user',
+        'add',
+        'alice',
+        '--role',
+        'readWrite@app',
+        '--role',
+        'read@app.events',
+        '--cluster',
+        'main',
+        '--expires',
+        '48h',
+        '--credentials-file',
+        file,
+        '--debug',
+        '--json',
+      ],
+      {env},
+    )
     expect(r.code, r.stderr).toBe(0)
     expect(fs.statSync(file).mode & 0o777).toBe(0o600)
     const creds = JSON.parse(fs.readFileSync(file, 'utf8'))
@@ -67,7 +89,10 @@ describe('users, the IP access list and setup against the emulator', () => {
       expect(r.stdout).not.toContain(secret)
       expect(r.stderr).not.toContain(secret)
     }
-    expect(r.json.result).toMatchObject({user: {username: 'alice', roles: ['readWrite@app', 'read@app.events'], clusters: ['main']}, credentialsFile: file})
+    expect(r.json.result).toMatchObject({
+      user: {username: 'alice', roles: ['readWrite@app', 'read@app.events'], clusters: ['main']},
+      credentialsFile: file,
+    })
     expect(r.json.result.connectionString).toBe('mongodb://alice:****@127.0.0.1:27017')
     const list = await runCli(['user', 'list', '--json', '--debug'], {env})
     expect(list.stdout + list.stderr).not.toContain(creds.password)
@@ -83,11 +108,16 @@ describe('users, the IP access list and setup against the emulator', () => {
     // Without a terminal or a destination the generated password would be lost: refused before writing.
     const lost = await runCli(['user', 'add', 'carol'], {env})
     expect(lost.code).toBe(2)
-    expect((await runCli(['user', 'list', '--json'], {env})).json.result.map((u: {username: string}) => u.username)).toEqual(['alice', 'bob'])
+    expect(
+      (await runCli(['user', 'list', '--json'], {env})).json.result.map((u: {username: string}) => u.username),
+    ).toEqual(['alice', 'bob'])
   })
 
   it('--password-stdin, delete with confirmation, and the per-project caps', async () => {
-    const r = await runCli(['user', 'add', 'svc', '--password-stdin', '--json'], {env, input: 'a-long-enough-password\n'})
+    const r = await runCli(['user', 'add', 'svc', '--password-stdin', '--json'], {
+      env,
+      input: 'a-long-enough-password\n',
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).not.toContain('a-long-enough-password')
     expect((await runCli(['user', 'delete', 'svc'], {env})).code).toBe(2)
@@ -109,7 +139,8 @@ describe('users, the IP access list and setup against the emulator', () => {
     const envFile = path.join(h.dir, '.env')
     fs.writeFileSync(envFile, 'EXISTING=kept\n')
     const crash = new AbortController()
-    const stop = (x: {operationId?: string; status: number}) => x.operationId === 'createGroupCluster' && x.status === 201 && crash.abort()
+    const stop = (x: {operationId?: string; status: number}) =>
+      x.operationId === 'createGroupCluster' && x.status === 201 && crash.abort()
     emu.contract.onCheck = stop
     const args = ['setup', '--project', 'quick', '--ip', '203.0.113.9', '--dotenv', envFile, '--json']
     const first = await runCli(args, {env: e, signal: crash.signal})
@@ -121,7 +152,12 @@ describe('users, the IP access list and setup against the emulator', () => {
 
     const second = await runCli(args, {env: e})
     expect(second.code, second.stderr).toBe(0)
-    expect(second.json.result.steps).toEqual({project: 'reused', cluster: 'reused', user: 'created', accessList: 'updated'})
+    expect(second.json.result.steps).toEqual({
+      project: 'reused',
+      cluster: 'reused',
+      user: 'created',
+      accessList: 'updated',
+    })
     expect(Object.keys(emu.state.clusters[groupId])).toEqual(['Cluster0'])
     expect(Object.keys(emu.state.users[groupId])).toEqual(['admin/app'])
     const dotenv = fs.readFileSync(envFile, 'utf8')
@@ -132,7 +168,12 @@ describe('users, the IP access list and setup against the emulator', () => {
 
     // A third run reuses everything, including the password kept in the env file.
     const third = await runCli(args, {env: e})
-    expect(third.json.result.steps).toEqual({project: 'reused', cluster: 'reused', user: 'reused', accessList: 'reused'})
+    expect(third.json.result.steps).toEqual({
+      project: 'reused',
+      cluster: 'reused',
+      user: 'reused',
+      accessList: 'reused',
+    })
     expect(fs.readFileSync(envFile, 'utf8')).toBe(dotenv)
   })
 })

@@ -23,7 +23,8 @@ async function authenticates(uri: string): Promise<true | string> {
   }
 }
 
-const bundle = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as {username: string; password: string; connectionString: string}
+const bundle = (file: string) =>
+  JSON.parse(fs.readFileSync(file, 'utf8')) as {username: string; password: string; connectionString: string}
 const withPassword = (uri: string, password: string) => {
   const u = new URL(uri)
   u.password = password
@@ -91,7 +92,10 @@ describe('database users are real on the backing server', () => {
     const mongo = needsPasswords(ctx)
     const data = fs.mkdtempSync(path.join(dir, 'state-'))
     const admin = new MongoClient(mongo.uri)
-    const users = async () => ((await admin.db('admin').command({usersInfo: 1})) as {users: Array<{user: string}>}).users.map((u) => u.user).sort()
+    const users = async () =>
+      ((await admin.db('admin').command({usersInfo: 1})) as {users: Array<{user: string}>}).users
+        .map((u) => u.user)
+        .sort()
     try {
       let own = await startTestEmulator({backingUri: mongo.uri, dataDir: data})
       // One emulator owns the server's users: the other emulator's are gone, the administrator stays.
@@ -129,9 +133,13 @@ describe('database users are real on the backing server', () => {
     try {
       const base = sync.publicUri
       const at = (u: string, p: string) => base.replace('mongodb://', `mongodb://${u}:${p}@`)
-      await sync.reconcile([{username: 'r1', password: 'password-one', roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}]}])
+      await sync.reconcile([
+        {username: 'r1', password: 'password-one', roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}]},
+      ])
       expect(await authenticates(at('r1', 'password-one'))).toBe(true)
-      await sync.reconcile([{username: 'r1', password: 'password-two', roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}]}])
+      await sync.reconcile([
+        {username: 'r1', password: 'password-two', roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}]},
+      ])
       expect(await authenticates(at('r1', 'password-one'))).toBe('AuthenticationFailed')
       expect(await authenticates(at('r1', 'password-two'))).toBe(true)
       await sync.reconcile([])
@@ -142,17 +150,24 @@ describe('database users are real on the backing server', () => {
     }
   })
 
-  it('the emulator\'s DNS answers a cluster\'s SRV and TXT records, and NXDOMAIN for a name of no cluster', async (ctx) => {
+  it("the emulator's DNS answers a cluster's SRV and TXT records, and NXDOMAIN for a name of no cluster", async (ctx) => {
     needsPasswords(ctx)
     const {promises: dns} = await import('node:dns')
     const resolver = new dns.Resolver()
     resolver.setServers([emu.dnsServer!])
     const described = await runCli(['cluster', 'describe', 'main', '--json'], {env})
-    const host = new URL((described.json.result.connectionStrings as {standardSrv: string}).standardSrv.replace('mongodb+srv', 'http')).hostname
+    const host = new URL(
+      (described.json.result.connectionStrings as {standardSrv: string}).standardSrv.replace('mongodb+srv', 'http'),
+    ).hostname
     const [srv] = await resolver.resolveSrv(`_mongodb._tcp.${host}`)
-    expect(srv).toMatchObject({port: Number(new URL(testMongo!.uri).port), name: host.replace(/^main\./, 'main-shard-00-00.')})
+    expect(srv).toMatchObject({
+      port: Number(new URL(testMongo!.uri).port),
+      name: host.replace(/^main\./, 'main-shard-00-00.'),
+    })
     expect(await resolver.resolve4(srv.name)).toEqual(['127.0.0.1'])
     expect(await resolver.resolveTxt(host)).toEqual([['authSource=admin']])
-    await expect(resolver.resolveSrv(`_mongodb._tcp.nope.${host.split('.').slice(1).join('.')}`)).rejects.toMatchObject({code: 'ENOTFOUND'})
+    await expect(resolver.resolveSrv(`_mongodb._tcp.nope.${host.split('.').slice(1).join('.')}`)).rejects.toMatchObject(
+      {code: 'ENOTFOUND'},
+    )
   })
 })

@@ -10,9 +10,29 @@ const SECRET = '9f8e7d6c-5b4a-3210-fedc-ba9876543210'
 describe('config commands through the binary', () => {
   it('init --non-interactive, then list --json with secrets masked and the file 0600', async () => {
     const {env} = tempHome()
-    const init = await runCli(['config', 'init', '--non-interactive', '--public-key', 'abcdefgh', '--private-key', SECRET, '--org-id', ORG, '--json'], {env})
+    const init = await runCli(
+      [
+        'config',
+        'init',
+        '--non-interactive',
+        '--public-key',
+        'abcdefgh',
+        '--private-key',
+        SECRET,
+        '--org-id',
+        ORG,
+        '--json',
+      ],
+      {env},
+    )
     expect(init.code).toBe(0)
-    expect(init.json.result).toMatchObject({name: 'default', active: true, publicApiKey: 'abcdefgh', privateApiKey: '****3210', orgId: ORG})
+    expect(init.json.result).toMatchObject({
+      name: 'default',
+      active: true,
+      publicApiKey: 'abcdefgh',
+      privateApiKey: '****3210',
+      orgId: ORG,
+    })
     const list = await runCli(['config', 'list', '--json'], {env})
     expect(list.code).toBe(0)
     expect(list.json.result.profiles).toHaveLength(1)
@@ -35,13 +55,22 @@ describe('config commands through the binary', () => {
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain('--yes')
     expect((await runCli(['config', 'delete', 'ci', '--yes'], {env})).code).toBe(0)
-    expect((await runCli(['config', 'list', '--json'], {env})).json.result.profiles.map((p: {name: string}) => p.name)).toEqual(['other'])
+    expect(
+      (await runCli(['config', 'list', '--json'], {env})).json.result.profiles.map((p: {name: string}) => p.name),
+    ).toEqual(['other'])
   })
 
-  it('config init, set, use and delete, and the emulator\'s local profile, are in the audit log, without secrets', async () => {
+  it("config init, set, use and delete, and the emulator's local profile, are in the audit log, without secrets", async () => {
     const {env} = tempHome()
     const other = 'other-secret-0123456789-abcdef'
-    expect((await runCli(['config', 'init', '--non-interactive', '--public-key', 'abcdefgh', '--private-key', SECRET, '--org-id', ORG], {env})).code).toBe(0)
+    expect(
+      (
+        await runCli(
+          ['config', 'init', '--non-interactive', '--public-key', 'abcdefgh', '--private-key', SECRET, '--org-id', ORG],
+          {env},
+        )
+      ).code,
+    ).toBe(0)
     expect((await runCli(['config', 'set', 'privateApiKey', other], {env})).code).toBe(0)
     expect((await runCli(['config', 'set', 'projectId', ORG, '--profile', 'ci'], {env})).code).toBe(0)
     expect((await runCli(['config', 'use', 'ci'], {env})).code).toBe(0)
@@ -53,7 +82,17 @@ describe('config commands through the binary', () => {
 
     const audit = await runCli(['audit', 'list', '--json'], {env})
     expect(audit.code).toBe(0)
-    expect(audit.json.result.map((e: {command: string; action: string; target: string; profile?: string; result: string}) => [e.command, e.action, e.target, e.profile, e.result])).toEqual([
+    expect(
+      audit.json.result.map(
+        (e: {command: string; action: string; target: string; profile?: string; result: string}) => [
+          e.command,
+          e.action,
+          e.target,
+          e.profile,
+          e.result,
+        ],
+      ),
+    ).toEqual([
       ['config init', 'config init', 'profile default', 'default', 'ok'],
       ['config set', 'config set', 'profile default privateApiKey', 'default', 'ok'],
       ['config set', 'config set', `profile ci projectId=${ORG}`, 'ci', 'ok'],
@@ -120,7 +159,10 @@ describe('config commands through the binary', () => {
     const keys = {MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh', MONGODB_ATLAS_PRIVATE_API_KEY: SECRET}
     const fromEnv = await runCli(['project', 'list', '--json'], {env: {...env, ...keys, ATLAS_BASE_URL: 'example.com'}})
     expect(fromEnv.code).toBe(2)
-    expect(fromEnv.json.error).toMatchObject({code: 'INVALID_BASE_URL', details: {value: 'example.com', from: 'ATLAS_BASE_URL'}})
+    expect(fromEnv.json.error).toMatchObject({
+      code: 'INVALID_BASE_URL',
+      details: {value: 'example.com', from: 'ATLAS_BASE_URL'},
+    })
     expect(fromEnv.json.error.message).toContain('"example.com" (from ATLAS_BASE_URL)')
   })
 
@@ -133,14 +175,22 @@ describe('config commands through the binary', () => {
     const port = typeof address === 'object' && address ? address.port : 0
     await new Promise((resolve) => server.close(resolve))
     const url = `http://127.0.0.1:${port}`
-    const e = {...env, MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh', MONGODB_ATLAS_PRIVATE_API_KEY: SECRET, ATLAS_BASE_URL: url, ATLASCTL_RETRY_BASE_MS: '500'}
+    const e = {
+      ...env,
+      MONGODB_ATLAS_PUBLIC_API_KEY: 'abcdefgh',
+      MONGODB_ATLAS_PRIVATE_API_KEY: SECRET,
+      ATLAS_BASE_URL: url,
+      ATLASCTL_RETRY_BASE_MS: '500',
+    }
     const started = Date.now()
     const r = await runCli(['project', 'list', '--json'], {env: e})
     const wall = Date.now() - started
     expect(r.code).toBe(1)
     expect(r.json.error).toMatchObject({code: 'NETWORK'})
     expect(r.json.error.message).toContain(`${url} for listGroups: connection refused`)
-    const retries = r.stderr.split('\n').filter((l) => l.startsWith(`Warning: listGroups: connection refused at ${url}; retry `))
+    const retries = r.stderr
+      .split('\n')
+      .filter((l) => l.startsWith(`Warning: listGroups: connection refused at ${url}; retry `))
     expect(retries.length).toBeGreaterThanOrEqual(1)
     expect(retries[0]).toMatch(/retry 1\/5 in \d+ ms$/)
     expect(r.json.warnings).toHaveLength(retries.length)

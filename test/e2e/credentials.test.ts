@@ -10,9 +10,12 @@ const ENTER = '\r'
 
 /** Files in a folder that are not `keep`: a stray temporary file would hold a password. */
 const strays = (dir: string, keep: string[]) => fs.readdirSync(dir).filter((f) => !keep.includes(f))
-const auditOf = (env: Record<string, string>) => fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
+const auditOf = (env: Record<string, string>) =>
+  fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
 const usernames = async (env: Record<string, string>, project?: string) =>
-  (await runCli(['user', 'list', '--json', ...(project ? ['--project', project] : [])], {env})).json.result.map((u: {username: string}) => u.username)
+  (await runCli(['user', 'list', '--json', ...(project ? ['--project', project] : [])], {env})).json.result.map(
+    (u: {username: string}) => u.username,
+  )
 
 describe('credentials files, dotenv files and setup re-runs', () => {
   let emu: TestEmulator
@@ -42,7 +45,10 @@ describe('credentials files, dotenv files and setup re-runs', () => {
 
   it('a dotenv merge keeps "export" prefixes and other lines, and replaces every duplicate of a key', async () => {
     const dotenv = path.join(fs.mkdtempSync(path.join(home, 'dotenv-')), '.env')
-    fs.writeFileSync(dotenv, '# mine\nexport MONGODB_URI=old\nFOO=1\nMONGODB_PASSWORD=stale1\nexport MONGODB_PASSWORD="stale2"\n')
+    fs.writeFileSync(
+      dotenv,
+      '# mine\nexport MONGODB_URI=old\nFOO=1\nMONGODB_PASSWORD=stale1\nexport MONGODB_PASSWORD="stale2"\n',
+    )
     const r = await runCli(['setup', '--project', 'exported', '--no-ip', '--dotenv', dotenv, '--json'], {env})
     expect(r.code, r.stdout).toBe(0)
     const lines = fs.readFileSync(dotenv, 'utf8').split('\n')
@@ -81,15 +87,28 @@ describe('credentials files, dotenv files and setup re-runs', () => {
 
     // A dotenv that holds the password: reused silently, nothing rotated.
     const dotenv = path.join(dir, '.env')
-    expect((await runCli(['setup', '--project', 'studymaster', '--username', 'web', '--no-ip', '--dotenv', dotenv, '--json'], {env})).code).toBe(0)
+    expect(
+      (
+        await runCli(
+          ['setup', '--project', 'studymaster', '--username', 'web', '--no-ip', '--dotenv', dotenv, '--json'],
+          {env},
+        )
+      ).code,
+    ).toBe(0)
     const kept = fs.readFileSync(dotenv, 'utf8')
-    const reuse = await runCli(['setup', '--project', 'studymaster', '--username', 'web', '--no-ip', '--dotenv', dotenv, '--json'], {env})
+    const reuse = await runCli(
+      ['setup', '--project', 'studymaster', '--username', 'web', '--no-ip', '--dotenv', dotenv, '--json'],
+      {env},
+    )
     expect(reuse.code, reuse.stdout).toBe(0)
     expect(reuse.json.result.steps.user).toBe('reused')
     expect(fs.readFileSync(dotenv, 'utf8')).toBe(kept)
     // Another user's setup into that file would lose web's password: refused before anything changes.
     const before2 = writes.length
-    const other = await runCli(['setup', '--project', 'studymaster', '--username', 'api', '--no-ip', '--dotenv', dotenv, '--json'], {env})
+    const other = await runCli(
+      ['setup', '--project', 'studymaster', '--username', 'api', '--no-ip', '--dotenv', dotenv, '--json'],
+      {env},
+    )
     expect(other.code, other.stdout).toBe(2)
     expect(other.json.error.message).toContain('holds the password of database user web')
     expect(writes.length).toBe(before2)
@@ -141,11 +160,29 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(after[0].password).not.toBe(alice.password)
     expect(after[1].password).toBe(team.users[1].password)
 
-    const ambiguous = await runCli(['db', 'export-spec', '--cluster', 'main', '--credentials-file', file, '--db', 'app', '--json'], {env})
+    const ambiguous = await runCli(
+      ['db', 'export-spec', '--cluster', 'main', '--credentials-file', file, '--db', 'app', '--json'],
+      {env},
+    )
     expect(ambiguous.code).toBe(2)
     expect(ambiguous.json.error.message).toContain('alice2, bob2')
     expect(ambiguous.json.error.message).toContain('--db-user')
-    const unknown = await runCli(['migrate', 'verify', '--from', dir, '--cluster', 'main', '--credentials-file', file, '--db-user', 'carol', '--json'], {env})
+    const unknown = await runCli(
+      [
+        'migrate',
+        'verify',
+        '--from',
+        dir,
+        '--cluster',
+        'main',
+        '--credentials-file',
+        file,
+        '--db-user',
+        'carol',
+        '--json',
+      ],
+      {env},
+    )
     expect(unknown.code).toBe(2)
     expect(unknown.json.error.message).toContain('no user "carol"')
     const audit = auditOf(env)
@@ -180,7 +217,18 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     // Root writes through any mode bits, so as root the CLI runs as nobody, with a home it may use.
     const root = process.getuid?.() === 0
     const dir = fs.mkdtempSync(path.join(home, 'ro-'))
-    const h = root ? {dir, env: {...env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'cache')}} : {dir, env}
+    const h = root
+      ? {
+          dir,
+          env: {
+            ...env,
+            HOME: dir,
+            XDG_CONFIG_HOME: path.join(dir, 'config'),
+            XDG_DATA_HOME: path.join(dir, 'data'),
+            XDG_CACHE_HOME: path.join(dir, 'cache'),
+          },
+        }
+      : {dir, env}
     fs.chmodSync(home, 0o755)
     fs.chmodSync(dir, 0o777)
     const folder = path.join(dir, 'locked')
@@ -192,9 +240,15 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     const user = root ? {uid: 65534, gid: 65534} : undefined
     const before = writes.length
     for (const [args, needle] of [
-      [['user', 'add', 'gus', '--credentials-file', path.join(folder, 'gus.json')], `the folder ${folder} is not writable`],
+      [
+        ['user', 'add', 'gus', '--credentials-file', path.join(folder, 'gus.json')],
+        `the folder ${folder} is not writable`,
+      ],
       [['user', 'add', 'gus', '--credentials-file', file], 'not readable and writable'],
-      [['setup', '--project', 'never', '--no-ip', '--dotenv', path.join(folder, '.env')], `the folder ${folder} is not writable`],
+      [
+        ['setup', '--project', 'never', '--no-ip', '--dotenv', path.join(folder, '.env')],
+        `the folder ${folder} is not writable`,
+      ],
     ] as const) {
       const r = await runCli([...args, '--json'], {env: h.env, user})
       expect(r.code, `${args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(2)
@@ -208,7 +262,8 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     const file = path.join(dir, 'frank.json')
     expect((await runCli(['user', 'add', 'hank', '--show-password'], {env})).code).toBe(0)
     // The path turns into a folder while Atlas creates the user: the check passed, the write fails.
-    emu.contract.onCheck = (x) => x.method !== 'GET' && x.status < 300 && /databaseUsers/.test(x.path) && fs.mkdirSync(file, {recursive: true})
+    emu.contract.onCheck = (x) =>
+      x.method !== 'GET' && x.status < 300 && /databaseUsers/.test(x.path) && fs.mkdirSync(file, {recursive: true})
     const added = await runCli(['user', 'add', 'frank', '--credentials-file', file, '--json'], {env})
     expect(added.code, added.stdout).toBe(1)
     expect(added.json.error.code).toBe('CREDENTIALS_NOT_WRITTEN')
@@ -223,7 +278,9 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(rotated.json.error.code).toBe('PASSWORD_NOT_SAVED')
     expect(rotated.json.error.hint).toContain('atlasctl user rotate-password hank')
     expect(strays(dir, ['frank.json'])).toEqual([])
-    expect(auditOf(env)).toContain(`"action":"write credentials file","target":"${file}","result":"failed EISDIR (user hank)"`)
+    expect(auditOf(env)).toContain(
+      `"action":"write credentials file","target":"${file}","result":"failed EISDIR (user hank)"`,
+    )
     // On a terminal the new password is shown once, so the rotation does not lock everyone out.
     fs.rmSync(file, {recursive: true})
     emu.contract.onCheck = (x) => x.method === 'PATCH' && fs.mkdirSync(file, {recursive: true})
@@ -235,7 +292,8 @@ describe('credentials files, dotenv files and setup re-runs', () => {
 
     // setup's dotenv: the user it just created is deleted again, and a re-run with a good path completes.
     const dotenv = path.join(dir, '.env')
-    emu.contract.onCheck = (x) => x.method === 'POST' && /databaseUsers/.test(x.path) && fs.mkdirSync(dotenv, {recursive: true})
+    emu.contract.onCheck = (x) =>
+      x.method === 'POST' && /databaseUsers/.test(x.path) && fs.mkdirSync(dotenv, {recursive: true})
     const setup = await runCli(['setup', '--project', 'late', '--no-ip', '--dotenv', dotenv, '--json'], {env})
     emu.contract.onCheck = undefined
     expect(setup.code, setup.stdout).toBe(1)
@@ -253,10 +311,30 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     const e = {...h.env, ...emu.env, ATLASCTL_POLL_INTERVAL_MS: '50'}
     const dotenv = path.join(h.dir, '.env')
     expect((await runCli(['setup', '--project', 'tty', '--no-ip', '--show-password'], {env: e})).code).toBe(0)
-    const r = await runInPty(['setup', '--project', 'tty', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--dotenv', dotenv], [
-      {expect: "Allow connections from this machine's address 127\\.0\\.0\\.1\\?", send: `y${ENTER}`},
-      {expect: 'Give it a new one\\?', send: `n${ENTER}`},
-    ], e)
+    const r = await runInPty(
+      [
+        'setup',
+        '--project',
+        'tty',
+        '--cluster',
+        'Cluster0',
+        '--tier',
+        'M0',
+        '--provider',
+        'AWS',
+        '--region',
+        'US_EAST_1',
+        '--username',
+        'app',
+        '--dotenv',
+        dotenv,
+      ],
+      [
+        {expect: "Allow connections from this machine's address 127\\.0\\.0\\.1\\?", send: `y${ENTER}`},
+        {expect: 'Give it a new one\\?', send: `n${ENTER}`},
+      ],
+      e,
+    )
     expect(r.failedStep, r.output).toBeNull()
     expect(r.code, r.output).toBe(0)
     expect(r.output).toContain('user app: reused')
@@ -266,16 +344,57 @@ describe('credentials files, dotenv files and setup re-runs', () => {
     expect(list.json.result.map((x: {entry: string}) => x.entry)).toEqual(['127.0.0.1'])
 
     // 0.0.0.0/0 typed at the prompt is refused like the flag, before anything is created.
-    const anywhere = await runInPty(['setup', '--project', 'tty-open', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--show-password'], [
-      {expect: 'Allow connections from', send: `n${ENTER}`},
-      {expect: 'IP addresses or CIDR blocks', send: `0.0.0.0/0${ENTER}`},
-    ], e)
+    const anywhere = await runInPty(
+      [
+        'setup',
+        '--project',
+        'tty-open',
+        '--cluster',
+        'Cluster0',
+        '--tier',
+        'M0',
+        '--provider',
+        'AWS',
+        '--region',
+        'US_EAST_1',
+        '--username',
+        'app',
+        '--show-password',
+      ],
+      [
+        {expect: 'Allow connections from', send: `n${ENTER}`},
+        {expect: 'IP addresses or CIDR blocks', send: `0.0.0.0/0${ENTER}`},
+      ],
+      e,
+    )
     expect(anywhere.code, anywhere.output).toBe(2)
     expect(anywhere.output).toContain('Refusing 0.0.0.0/0')
-    expect((await runCli(['project', 'list', '--json'], {env: e})).json.result.map((x: {name: string}) => x.name)).not.toContain('tty-open')
+    expect(
+      (await runCli(['project', 'list', '--json'], {env: e})).json.result.map((x: {name: string}) => x.name),
+    ).not.toContain('tty-open')
 
     // Under a live spinner the empty access list is said after the spinner stops, so it stays on the screen.
-    const closed = await runInPty(['setup', '--project', 'tty-closed', '--cluster', 'Cluster0', '--tier', 'M0', '--provider', 'AWS', '--region', 'US_EAST_1', '--username', 'app', '--no-ip', '--show-password'], [], e)
+    const closed = await runInPty(
+      [
+        'setup',
+        '--project',
+        'tty-closed',
+        '--cluster',
+        'Cluster0',
+        '--tier',
+        'M0',
+        '--provider',
+        'AWS',
+        '--region',
+        'US_EAST_1',
+        '--username',
+        'app',
+        '--no-ip',
+        '--show-password',
+      ],
+      [],
+      e,
+    )
     expect(closed.code, closed.output).toBe(0)
     const ready = closed.output.lastIndexOf('Ready: Cluster0')
     expect(ready, closed.output).toBeGreaterThan(-1)
@@ -288,19 +407,28 @@ describe('an interrupted setup never loses a password it did not save', () => {
     const {startTestEmulator} = await import('../support/emulator.js')
     let created: () => void = () => {}
     const userCreated = () => new Promise<void>((resolve) => (created = resolve))
-    const slow = await startTestEmulator({delays: {clusterCreateMs: 60_000}, onExchange: (x) => x.operationId === 'createGroupDatabaseUser' && x.status === 201 && setTimeout(created, 300)})
+    const slow = await startTestEmulator({
+      delays: {clusterCreateMs: 60_000},
+      onExchange: (x) => x.operationId === 'createGroupDatabaseUser' && x.status === 201 && setTimeout(created, 300),
+    })
     try {
       const env = {...tempHome().env, ...slow.env}
       const stored = (project: string) => {
         const g = Object.values(slow.state.groups).find((x) => x.name === project)!
         return slow.state.users[g.id]['admin/app'].password as string
       }
-      const json = await runCli(['setup', '--project', 'cut1', '--no-ip', '--show-password', '--json'], {env, interrupt: {signal: 'SIGINT', when: userCreated()}})
+      const json = await runCli(['setup', '--project', 'cut1', '--no-ip', '--show-password', '--json'], {
+        env,
+        interrupt: {signal: 'SIGINT', when: userCreated()},
+      })
       expect(json.code).toBe(130)
       expect(json.json.error.code).toBe('INTERRUPTED')
       expect(json.json.error.details.credentials).toMatchObject({username: 'app', password: stored('cut1')})
 
-      const human = await runCli(['setup', '--project', 'cut2', '--no-ip', '--show-password'], {env, interrupt: {signal: 'SIGINT', when: userCreated()}})
+      const human = await runCli(['setup', '--project', 'cut2', '--no-ip', '--show-password'], {
+        env,
+        interrupt: {signal: 'SIGINT', when: userCreated()},
+      })
       expect(human.code).toBe(130)
       expect(human.stdout).toContain(stored('cut2'))
       expect(human.stderr).toContain('its password is shown above')
@@ -321,12 +449,23 @@ describe('credentials are reported usable once the M0 has taken the user change'
     env = {...tempHome().env, ...emu.env}
   })
   afterAll(() => emu.close())
-  const state = async () => (await runCli(['cluster', 'describe', 'free', '--project', 'q', '--json'], {env})).json.result.state
+  const state = async () =>
+    (await runCli(['cluster', 'describe', 'free', '--project', 'q', '--json'], {env})).json.result.state
 
   it('setup, user add --wait and user rotate-password --wait return when the M0 is IDLE again', async () => {
-    expect((await runCli(['setup', '--project', 'q', '--cluster', 'free', '--username', 'a', '--no-ip', '--show-password', '--json'], {env})).code).toBe(0)
+    expect(
+      (
+        await runCli(
+          ['setup', '--project', 'q', '--cluster', 'free', '--username', 'a', '--no-ip', '--show-password', '--json'],
+          {env},
+        )
+      ).code,
+    ).toBe(0)
     // A re-run with a new user finds the M0 IDLE, then the new user sends it UPDATING.
-    const again = await runCli(['setup', '--project', 'q', '--cluster', 'free', '--username', 'b', '--no-ip', '--show-password', '--json'], {env})
+    const again = await runCli(
+      ['setup', '--project', 'q', '--cluster', 'free', '--username', 'b', '--no-ip', '--show-password', '--json'],
+      {env},
+    )
     expect(again.code, again.stdout + again.stderr).toBe(0)
     expect(await state()).toBe('IDLE')
 
@@ -335,7 +474,10 @@ describe('credentials are reported usable once the M0 has taken the user change'
     expect(added.json.result.connectionString).toMatch(/^mongodb:\/\/c:/)
     expect(await state()).toBe('IDLE')
 
-    const rotated = await runCli(['user', 'rotate-password', 'c', '--project', 'q', '--wait', '--show-password', '--json'], {env})
+    const rotated = await runCli(
+      ['user', 'rotate-password', 'c', '--project', 'q', '--wait', '--show-password', '--json'],
+      {env},
+    )
     expect(rotated.code, rotated.stdout + rotated.stderr).toBe(0)
     expect(await state()).toBe('IDLE')
     expect(emu.contract.violations).toEqual([])

@@ -28,7 +28,10 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
   }
 
   it('a re-run after hand-made changes deletes nothing an earlier run or a person made', async () => {
-    const file = write('keep.yaml', eventYaml('keep', 2, {defaults: ['  accessList: [203.0.113.1, 203.0.113.2]', '  maxAccessEntries: 3']}))
+    const file = write(
+      'keep.yaml',
+      eventYaml('keep', 2, {defaults: ['  accessList: [203.0.113.1, 203.0.113.2]', '  maxAccessEntries: 3']}),
+    )
     const out = path.join(dir, 'keep-out')
     expect((await runCli(['event', 'provision', file, '--out', out, '--yes'], {env})).code).toBe(0)
     // The organizer adds two entries by hand: t1's list is now past the event's cap of 3.
@@ -39,7 +42,12 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     const t1 = group('mh-keep-t1')!
     expect(Object.keys(emu.state.clusters[t1.id])).toEqual(['t1'])
     // The emulator keeps an entry at its canonical CIDR, as Atlas's self links name it.
-    expect(Object.keys(emu.state.access[t1.id]).sort()).toEqual(['198.51.100.7/32', '198.51.100.8/32', '203.0.113.1/32', '203.0.113.2/32'])
+    expect(Object.keys(emu.state.access[t1.id]).sort()).toEqual([
+      '198.51.100.7/32',
+      '198.51.100.8/32',
+      '203.0.113.1/32',
+      '203.0.113.2/32',
+    ])
     expect(passwordOf('mh-keep-t1', 't1-admin')).toBe(bundle(path.join(out, 't1.json')).password)
 
     // Someone edits t2's team tag: provisioning refuses that project, and removes nothing of it.
@@ -49,7 +57,10 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(refused.code).toBe(7)
     expect(refused.json.error.code).toBe('PARTIAL_FAILURE')
     const teams = refused.json.error.details.report.teams
-    expect(teams.map((t: {team: string; status: string}) => [t.team, t.status])).toEqual([['t1', 'done'], ['t2', 'failed']])
+    expect(teams.map((t: {team: string; status: string}) => [t.team, t.status])).toEqual([
+      ['t1', 'done'],
+      ['t2', 'failed'],
+    ])
     expect(teams[1].error).toContain('left alone')
     expect(group('mh-keep-t2')).toBeDefined()
     expect(Object.keys(emu.state.clusters[t2.id])).toEqual(['t2'])
@@ -62,13 +73,16 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     const a = path.join(dir, 'pw-a')
     const b = path.join(dir, 'pw-b')
     const teams = ['t1', 't2']
-    const works = (folder: string) => teams.map((t) => bundle(path.join(folder, `${t}.json`)).password === passwordOf(`mh-pw-${t}`, `${t}-admin`))
-    const rotatedOf = (r: CliResult) => r.json.result.teams.map((t: {passwordRotated?: boolean}) => t.passwordRotated ?? false)
+    const works = (folder: string) =>
+      teams.map((t) => bundle(path.join(folder, `${t}.json`)).password === passwordOf(`mh-pw-${t}`, `${t}-admin`))
+    const rotatedOf = (r: CliResult) =>
+      r.json.result.teams.map((t: {passwordRotated?: boolean}) => t.passwordRotated ?? false)
     expect((await runCli(['event', 'provision', file, '--out', a, '--yes'], {env})).code).toBe(0)
     const first = await runCli(['event', 'provision', file, '--out', b, '--yes', '--json'], {env})
     expect(first.code, first.stdout).toBe(0)
     expect(works(b)).toEqual([true, true])
-    for (const t of teams) expect(bundle(path.join(b, `${t}.json`)).password).toBe(bundle(path.join(a, `${t}.json`)).password)
+    for (const t of teams)
+      expect(bundle(path.join(b, `${t}.json`)).password).toBe(bundle(path.join(a, `${t}.json`)).password)
 
     // B is deleted and the run starts elsewhere without --out: it goes to the last folder (B) and carries over the
     // bundles that still work (in A, known by their fingerprints in the ledger); nothing is rotated.
@@ -90,7 +104,8 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     expect(rotatedOf(rotated)).toEqual([true, true])
     expect(rotated.json.warnings.join(' ')).toContain('new password')
     expect(works(b)).toEqual([true, true])
-    for (const t of teams) expect(bundle(path.join(b, `${t}.json`)).connectionString).toContain(bundle(path.join(b, `${t}.json`)).password)
+    for (const t of teams)
+      expect(bundle(path.join(b, `${t}.json`)).connectionString).toContain(bundle(path.join(b, `${t}.json`)).password)
 
     // A stale copy back in A: --out A takes the working bundle from B, not the stale one, and rotates nothing.
     fs.mkdirSync(a)
@@ -117,7 +132,9 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     fs.mkdirSync(locks, {recursive: true})
     const lock = path.join(locks, 'event-lock.lock')
     fs.writeFileSync(lock, JSON.stringify({pid: process.pid, since: new Date().toISOString()}))
-    const held = await runCli(['event', 'provision', file, '--out', path.join(dir, 'lock-out'), '--yes', '--json'], {env})
+    const held = await runCli(['event', 'provision', file, '--out', path.join(dir, 'lock-out'), '--yes', '--json'], {
+      env,
+    })
     expect(held.code).toBe(6)
     expect(held.json.error.code).toBe('LOCKED')
     expect(held.json.error.message).toContain('event lock')
@@ -125,12 +142,15 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     fs.rmSync(lock)
 
     const out = path.join(dir, 'lock-out')
-    const runs = await Promise.all([0, 1].map(() => runCli(['event', 'provision', file, '--out', out, '--yes', '--json'], {env})))
+    const runs = await Promise.all(
+      [0, 1].map(() => runCli(['event', 'provision', file, '--out', out, '--yes', '--json'], {env})),
+    )
     expect(runs.map((r) => r.code).sort()).toContain(0)
     for (const r of runs) expect([0, 6]).toContain(r.code)
     const rerun = await runCli(['event', 'provision', file, '--out', out, '--yes', '--json'], {env})
     expect(rerun.code).toBe(0)
-    for (const t of ['t1', 't2', 't3']) expect(bundle(path.join(out, `${t}.json`)).password).toBe(passwordOf(`mh-lock-${t}`, `${t}-admin`))
+    for (const t of ['t1', 't2', 't3'])
+      expect(bundle(path.join(out, `${t}.json`)).password).toBe(passwordOf(`mh-lock-${t}`, `${t}-admin`))
   })
 
   it('refuses a file whose long ids would make two teams share a project: exit 2, nothing created', async () => {
@@ -146,7 +166,9 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     const region = write('region.yaml', eventYaml('region', 2, {defaults: ['  region: us-east-1']}))
     const typo = await runCli(['event', 'provision', region, '--yes', '--json'], {env})
     expect(typo.code).toBe(2)
-    expect(typo.json.error.message).toContain('region.yaml:5:11: defaults.region: "us-east-1" is not a AWS region; did you mean US_EAST_1')
+    expect(typo.json.error.message).toContain(
+      'region.yaml:5:11: defaults.region: "us-east-1" is not a AWS region; did you mean US_EAST_1',
+    )
     expect(group('mh-region-t1')).toBeUndefined()
   })
 
@@ -155,7 +177,18 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
     fs.mkdirSync(path.dirname(ledgerFile), {recursive: true})
     const damaged = '{"eventId":"bad","teams":{"t1":{"projectName":7}}}\n'
     fs.writeFileSync(ledgerFile, damaged)
-    const bad = await runCli(['event', 'provision', write('bad.yaml', eventYaml('bad', 1)), '--out', path.join(dir, 'bad-out'), '--yes', '--json'], {env})
+    const bad = await runCli(
+      [
+        'event',
+        'provision',
+        write('bad.yaml', eventYaml('bad', 1)),
+        '--out',
+        path.join(dir, 'bad-out'),
+        '--yes',
+        '--json',
+      ],
+      {env},
+    )
     expect(bad.code).toBe(2)
     expect(bad.json.error.code).toBe('BAD_LEDGER')
     expect(bad.json.error.message).toContain(ledgerFile)
@@ -164,7 +197,18 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
   })
 
   it('a YAML bomb, too many teams and a huge file are exit 2 naming the file, before anything is created', async () => {
-    const bomb = write('bomb.yaml', ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({length: 8}, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`), ''].join('\n'))
+    const bomb = write(
+      'bomb.yaml',
+      [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        ...Array.from(
+          {length: 8},
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`,
+        ),
+        '',
+      ].join('\n'),
+    )
     const boom = await runCli(['event', 'provision', bomb, '--yes', '--json'], {env})
     expect(boom.code).toBe(2)
     expect(boom.json.error.message).toContain('bomb.yaml')
@@ -182,7 +226,9 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
 
   it('status and cleanup report a team they could not read, exit 7 with the command that finishes, and a re-run does', async () => {
     const file = write('read.yaml', eventYaml('read', 3))
-    expect((await runCli(['event', 'provision', file, '--out', path.join(dir, 'read-out'), '--yes'], {env})).code).toBe(0)
+    expect((await runCli(['event', 'provision', file, '--out', path.join(dir, 'read-out'), '--yes'], {env})).code).toBe(
+      0,
+    )
     const t2 = group('mh-read-t2')!
     Object.assign(emu.faults, {errorRate: 1, only: `/groups/${t2.id}/`})
     try {
@@ -207,8 +253,13 @@ describe('events: re-runs, concurrent runs and bad input never destroy or mislea
   })
 
   it('cleanup before the event has ended is refused unless --force, and the dry run says which teams are live', async () => {
-    const file = write('live.yaml', eventYaml('live', 2, {endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z')}))
-    expect((await runCli(['event', 'provision', file, '--out', path.join(dir, 'live-out'), '--yes'], {env})).code).toBe(0)
+    const file = write(
+      'live.yaml',
+      eventYaml('live', 2, {endsAt: new Date(Date.now() + 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z')}),
+    )
+    expect((await runCli(['event', 'provision', file, '--out', path.join(dir, 'live-out'), '--yes'], {env})).code).toBe(
+      0,
+    )
     const dry = await runCli(['event', 'cleanup', 'live'], {env})
     expect(dry.code).toBe(0)
     expect(dry.stderr).toMatch(/t1 is still inside its event \(until \d{4}-/)

@@ -18,15 +18,31 @@ describe('the emulator, held to recorded real Atlas traffic', () => {
 
   it('the comparison tells a real deviation from a difference in values', () => {
     const real = {status: 200, body: {id: 'a1', stateName: 'IDLE', paused: false, tags: []}}
-    expect(compareAnswer(real, 200, {id: 'b2', stateName: 'IDLE', paused: true, tags: [{key: 'k', value: 'v'}]})).toEqual([])
-    expect(compareAnswer(real, 201, {id: 'b2', stateName: 'CREATING', tags: {}, extra: 1})).toEqual(['status 201, Atlas 200', 'missing paused', 'extra extra', 'types differ: tags object≠array', 'stateName CREATING, Atlas IDLE'])
+    expect(
+      compareAnswer(real, 200, {id: 'b2', stateName: 'IDLE', paused: true, tags: [{key: 'k', value: 'v'}]}),
+    ).toEqual([])
+    expect(compareAnswer(real, 201, {id: 'b2', stateName: 'CREATING', tags: {}, extra: 1})).toEqual([
+      'status 201, Atlas 200',
+      'missing paused',
+      'extra extra',
+      'types differ: tags object≠array',
+      'stateName CREATING, Atlas IDLE',
+    ])
   })
 
   it('the rate-limit capacities are the ones Atlas gave in Ratelimit-Limit', () => {
-    const recorded = loadScenarios().flatMap((s) => s.steps).filter((st) => st.real?.headers?.['ratelimit-limit'] && st.req.path.startsWith('/api/atlas/v2/'))
+    const recorded = loadScenarios()
+      .flatMap((s) => s.steps)
+      .filter((st) => st.real?.headers?.['ratelimit-limit'] && st.req.path.startsWith('/api/atlas/v2/'))
     expect(recorded.length).toBeGreaterThan(50)
     const sets = defaultEndpointSets()
-    const wrong = recorded.map((st) => [st.req.path, sets.find((set) => set.match.test(st.req.path))?.spec.capacity, Number(st.real?.headers?.['ratelimit-limit'])]).filter(([, ours, atlas]) => ours !== atlas)
+    const wrong = recorded
+      .map((st) => [
+        st.req.path,
+        sets.find((set) => set.match.test(st.req.path))?.spec.capacity,
+        Number(st.real?.headers?.['ratelimit-limit']),
+      ])
+      .filter(([, ours, atlas]) => ours !== atlas)
     expect(wrong).toEqual([])
   })
 
@@ -40,8 +56,12 @@ describe('the emulator, held to recorded real Atlas traffic', () => {
     const inScope = results.filter((r) => !r.outOfScope)
     const matched = inScope.filter((r) => r.match).length
     const lines = inScope.filter((r) => !r.match).map((r) => `  ${r.scenario} ${r.request}: ${r.problems.join('; ')}`)
-    const outOfScope = results.filter((r) => r.outOfScope).map((r) => `  ${r.scenario} ${r.request}: out of scope (${r.outOfScope})`)
-    console.log(`replay: ${matched} of ${inScope.length} in-scope recorded Atlas answers match (${outOfScope.length} out of scope)\n${[...lines, ...outOfScope].join('\n')}`)
+    const outOfScope = results
+      .filter((r) => r.outOfScope)
+      .map((r) => `  ${r.scenario} ${r.request}: out of scope (${r.outOfScope})`)
+    console.log(
+      `replay: ${matched} of ${inScope.length} in-scope recorded Atlas answers match (${outOfScope.length} out of scope)\n${[...lines, ...outOfScope].join('\n')}`,
+    )
     expect(results.length).toBeGreaterThan(100)
     expect(matched).toBeGreaterThanOrEqual(MATCH_FLOOR)
   }, 240_000)

@@ -21,7 +21,15 @@ describe('cluster scale (cron) against the emulator', () => {
     const r = await runCli(['scale', '--tier', 'M20', '--wait', '--json'], {env: {...env, ATLAS_CLUSTER_NAME: 'api'}})
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.trim().split('\n')).toHaveLength(1)
-    expect(r.json.result).toMatchObject({cluster: 'api', from: 'M10', to: 'M20', action: 'patch', changed: true, state: 'IDLE', waited: true})
+    expect(r.json.result).toMatchObject({
+      cluster: 'api',
+      from: 'M10',
+      to: 'M20',
+      action: 'patch',
+      changed: true,
+      state: 'IDLE',
+      waited: true,
+    })
     expect(r.stderr).not.toContain('\u001b[') // no colour or spinner without a TTY
   })
 
@@ -87,9 +95,14 @@ describe('cluster scale (cron) against the emulator', () => {
       // The lock is released on the way out, so the next run is not refused for it.
       expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
 
-      const interrupted = await runCli(['scale', 'api', '--tier', 'M30', '--wait-idle', '--wait'], {env: e, interrupt: {signal: 'SIGINT', when: /Cluster api: UPDATING/}})
+      const interrupted = await runCli(['scale', 'api', '--tier', 'M30', '--wait-idle', '--wait'], {
+        env: e,
+        interrupt: {signal: 'SIGINT', when: /Cluster api: UPDATING/},
+      })
       expect(interrupted.code).toBe(130)
-      expect(interrupted.stderr).toMatch(/Interrupted \(SIGINT\): cluster api is still UPDATING \(M\d+\) in Atlas; nothing was cancelled there\./)
+      expect(interrupted.stderr).toMatch(
+        /Interrupted \(SIGINT\): cluster api is still UPDATING \(M\d+\) in Atlas; nothing was cancelled there\./,
+      )
       expect(interrupted.stderr).toContain('Watch it with: atlasctl cluster describe api --project slowscale')
       expect(fs.readdirSync(path.join(e.XDG_DATA_HOME, 'atlasctl', 'locks'))).toEqual([])
     } finally {
@@ -153,7 +166,19 @@ describe('cluster scale (cron) against the emulator', () => {
 
   it('reconciles to the tier a schedule gives at fixed clock times', async () => {
     const file = path.join(home, 'schedule.yaml')
-    fs.writeFileSync(file, ['cluster: api', 'base: M10', 'windows:', '  - name: billing', '    cron: "0 2 1 * *"', '    duration: 48h', '    tier: M50', ''].join('\n'))
+    fs.writeFileSync(
+      file,
+      [
+        'cluster: api',
+        'base: M10',
+        'windows:',
+        '  - name: billing',
+        '    cron: "0 2 1 * *"',
+        '    duration: 48h',
+        '    tier: M50',
+        '',
+      ].join('\n'),
+    )
     const inWindow = await runCli(['scale', '--schedule', file, '--at', '2026-12-01T03:00Z', '--wait', '--json'], {env})
     expect(inWindow.code, inWindow.stderr).toBe(0)
     expect(inWindow.json.result).toMatchObject({to: 'M50', schedule: {tier: 'M50'}})
@@ -165,7 +190,10 @@ describe('cluster scale (cron) against the emulator', () => {
 
   it('a bad schedule file is exit 2 with the line, and changes nothing', async () => {
     const file = path.join(home, 'bad.yaml')
-    fs.writeFileSync(file, 'cluster: api\nbase: M10\nwindows:\n  - cron: "0 2 31 2 * *"\n    duration: 2h\n    tier: M50\n')
+    fs.writeFileSync(
+      file,
+      'cluster: api\nbase: M10\nwindows:\n  - cron: "0 2 31 2 * *"\n    duration: 2h\n    tier: M50\n',
+    )
     const before = writes.length
     const r = await runCli(['scale', '--schedule', file], {env})
     expect(r.code).toBe(2)

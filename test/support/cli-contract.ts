@@ -14,12 +14,34 @@ export const CONTRACT_FILE = path.join(ROOT, 'docs', 'reference', 'cli-contract.
 type Schema = {[keyword: string]: unknown}
 
 // Structural facts only: descriptions, summaries and help groups may change without breaking a script.
-const FLAG_FACTS = ['type', 'char', 'charAliases', 'aliases', 'options', 'default', 'required', 'multiple', 'allowNo', 'exclusive', 'dependsOn', 'exactlyOne', 'relationships', 'env', 'delimiter', 'hidden', 'deprecated']
+const FLAG_FACTS = [
+  'type',
+  'char',
+  'charAliases',
+  'aliases',
+  'options',
+  'default',
+  'required',
+  'multiple',
+  'allowNo',
+  'exclusive',
+  'dependsOn',
+  'exactlyOne',
+  'relationships',
+  'env',
+  'delimiter',
+  'hidden',
+  'deprecated',
+]
 const ARG_FACTS = ['name', 'required', 'options', 'default', 'hidden']
 
 /** The facts an entry states; false and [] say nothing the absence of the key does not. */
 function facts(entry: object, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(entry).filter(([k, v]) => keys.includes(k) && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)))
+  return Object.fromEntries(
+    Object.entries(entry).filter(
+      ([k, v]) => keys.includes(k) && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0),
+    ),
+  )
 }
 
 /** JSON's view of a checked type: what JSON.stringify of a value of that type can produce. */
@@ -34,13 +56,24 @@ class ResultSchemas {
   of(file: string, name: string, command: boolean): Schema {
     const source = this.program.getSourceFile(file)
     const where = path.relative(ROOT, file)
-    const alias = source?.statements.find((s): s is ts.TypeAliasDeclaration | ts.InterfaceDeclaration => (ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.name.text === name)
-    if (!source || !alias || !alias.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) throw new Error(`${where}: no exported type ${name}`)
+    const alias = source?.statements.find(
+      (s): s is ts.TypeAliasDeclaration | ts.InterfaceDeclaration =>
+        (ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.name.text === name,
+    )
+    if (!source || !alias || !alias.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
+      throw new Error(`${where}: no exported type ${name}`)
     if (command) {
       const base = source.statements.find(ts.isClassDeclaration)?.heritageClauses?.[0]?.types[0]
       const argument = base?.typeArguments?.[0]
-      if (!base || base.expression.getText(source) !== 'AtlasCommand' || !argument || argument.getText(source) !== name) {
-        throw new Error(`${where}: the command class must extend AtlasCommand<${name}>, so that ${name} is what --json prints`)
+      if (
+        !base ||
+        base.expression.getText(source) !== 'AtlasCommand' ||
+        !argument ||
+        argument.getText(source) !== name
+      ) {
+        throw new Error(
+          `${where}: the command class must extend AtlasCommand<${name}>, so that ${name} is what --json prints`,
+        )
       }
     }
     return this.schema(this.checker.getTypeAtLocation(alias), `${where} ${name}`, [])
@@ -63,14 +96,22 @@ class ResultSchemas {
       const item = checker.getIndexTypeOfType(type, ts.IndexKind.Number)
       if (item) return {type: 'array', items: this.schema(item, `${at}[]`, [...outer, type])}
     }
-    if ((f & ts.TypeFlags.Object || type.isIntersection()) && type.getCallSignatures().length === 0 && !checker.isTupleType(type)) {
+    if (
+      (f & ts.TypeFlags.Object || type.isIntersection()) &&
+      type.getCallSignatures().length === 0 &&
+      !checker.isTupleType(type)
+    ) {
       const properties: Record<string, Schema> = {}
       const required: string[] = []
       for (const p of checker.getPropertiesOfType(type)) {
         const t = checker.getTypeOfSymbol(p)
         properties[p.name] = this.schema(t, `${at}.${p.name}`, [...outer, type])
         // JSON.stringify drops a key whose value is undefined.
-        if (!(p.flags & ts.SymbolFlags.Optional) && !(t.isUnion() && t.types.some((m) => m.flags & ts.TypeFlags.Undefined))) required.push(p.name)
+        if (
+          !(p.flags & ts.SymbolFlags.Optional) &&
+          !(t.isUnion() && t.types.some((m) => m.flags & ts.TypeFlags.Undefined))
+        )
+          required.push(p.name)
       }
       const index = checker.getIndexTypeOfType(type, ts.IndexKind.String)
       return {
@@ -86,17 +127,27 @@ class ResultSchemas {
   /** undefined only marks a property optional; literals join in one enum; the order is by content, not by TypeScript's ids. */
   private union(members: ts.Type[], at: string, outer: ts.Type[]): Schema {
     const present = members.filter((t) => !(t.flags & ts.TypeFlags.Undefined))
-    const strings = present.filter((t): t is ts.StringLiteralType => t.isStringLiteral()).map((t) => t.value).sort()
-    const numbers = present.filter((t): t is ts.NumberLiteralType => t.isNumberLiteral()).map((t) => t.value).sort((a, b) => a - b)
+    const strings = present
+      .filter((t): t is ts.StringLiteralType => t.isStringLiteral())
+      .map((t) => t.value)
+      .sort()
+    const numbers = present
+      .filter((t): t is ts.NumberLiteralType => t.isNumberLiteral())
+      .map((t) => t.value)
+      .sort((a, b) => a - b)
     const booleans = present.filter((t) => t.flags & ts.TypeFlags.BooleanLiteral)
-    const others = present.filter((t) => !t.isStringLiteral() && !t.isNumberLiteral() && !(t.flags & ts.TypeFlags.BooleanLiteral))
+    const others = present.filter(
+      (t) => !t.isStringLiteral() && !t.isNumberLiteral() && !(t.flags & ts.TypeFlags.BooleanLiteral),
+    )
     const schemas = [
       ...literals('string', strings),
       ...literals('number', numbers),
       ...(booleans.length === 2 ? [{type: 'boolean'}] : booleans.map((t) => this.schema(t, at, outer))),
       ...others.map((t) => this.schema(t, at, outer)),
     ]
-    const anyOf = [...new Map(schemas.map((s) => [stableJson(s), s])).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, s]) => s)
+    const anyOf = [...new Map(schemas.map((s) => [stableJson(s), s])).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, s]) => s)
     return anyOf.length === 1 ? anyOf[0] : {anyOf}
   }
 }
@@ -117,7 +168,13 @@ function program(files: string[]): ts.Program {
 export async function buildContract(): Promise<Record<string, unknown>> {
   // The compiled commands, as shipped; not src/ through a TypeScript loader.
   settings.enableAutoTranspile = false
-  const plugin = new Plugin({root: ROOT, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
+  const plugin = new Plugin({
+    root: ROOT,
+    type: 'core',
+    ignoreManifest: true,
+    errorOnManifestCreate: true,
+    respectNoCacheDefault: true,
+  })
   await plugin.load()
   const built = Object.entries(plugin.manifest.commands)
   // dist/commands/x/y.js was compiled from src/commands/x/y.ts.
@@ -127,17 +184,23 @@ export async function buildContract(): Promise<Record<string, unknown>> {
   }
   const base = path.join(ROOT, 'src', 'base', 'atlas-command.ts')
   const schemas = new ResultSchemas(program([...built.map(([id, c]) => source(id, c.relativePath)), base]))
-  const commands = Object.fromEntries(built.map(([id, c]) => [id, {
-    aliases: c.aliases,
-    ...(c.hiddenAliases.length > 0 ? {hiddenAliases: c.hiddenAliases} : {}),
-    strict: c.strict ?? true,
-    // Positional: the order is the contract.
-    args: Object.values(c.args).map((a) => facts(a, ARG_FACTS)),
-    flags: Object.fromEntries(Object.entries(c.flags).map(([name, flag]) => [name, facts(flag, FLAG_FACTS)])),
-    result: schemas.of(source(id, c.relativePath), 'Result', true),
-  }]))
+  const commands = Object.fromEntries(
+    built.map(([id, c]) => [
+      id,
+      {
+        aliases: c.aliases,
+        ...(c.hiddenAliases.length > 0 ? {hiddenAliases: c.hiddenAliases} : {}),
+        strict: c.strict ?? true,
+        // Positional: the order is the contract.
+        args: Object.values(c.args).map((a) => facts(a, ARG_FACTS)),
+        flags: Object.fromEntries(Object.entries(c.flags).map(([name, flag]) => [name, facts(flag, FLAG_FACTS)])),
+        result: schemas.of(source(id, c.relativePath), 'Result', true),
+      },
+    ]),
+  )
   return {
-    $comment: 'Generated by `npm run contract` from the built commands and each command\'s exported Result type; every result and envelope is a JSON Schema (draft-07). Do not edit.',
+    $comment:
+      "Generated by `npm run contract` from the built commands and each command's exported Result type; every result and envelope is a JSON Schema (draft-07). Do not edit.",
     envelope: {success: schemas.of(base, 'SuccessEnvelope', false), error: schemas.of(base, 'ErrorEnvelope', false)},
     commands,
   }
@@ -145,7 +208,16 @@ export async function buildContract(): Promise<Record<string, unknown>> {
 
 /** JSON with sorted object keys; arrays keep their order. */
 export function stableJson(value: unknown, indent?: number): string {
-  const sorted = (v: unknown): unknown => Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
+        : v
   return JSON.stringify(sorted(value), null, indent)
 }
 

@@ -59,7 +59,13 @@ export class ContractValidator {
     if (x.requestBody !== undefined && x.status < 300) {
       const type = Object.keys(def.requestBody?.content ?? {})[0]
       if (!type) this.violations.push(`${where}: request has a body the spec does not define`)
-      else this.run('request', `/${pointer('paths', op.path, op.method.toLowerCase(), 'requestBody', 'content', type, 'schema')}`, x.requestBody, `${where} request`)
+      else
+        this.run(
+          'request',
+          `/${pointer('paths', op.path, op.method.toLowerCase(), 'requestBody', 'content', type, 'schema')}`,
+          x.requestBody,
+          `${where} request`,
+        )
     }
     // Injected faults are outside the spec by design; their bodies must still be ApiErrors.
     if (x.injected) return this.run('response', '/components/schemas/ApiError', x.responseBody, `${where} (injected)`)
@@ -69,16 +75,25 @@ export class ContractValidator {
     const content = resp.content ?? spec.components.responses[resp.$ref?.split('/').pop()]?.content
     if (x.responseBody === undefined) {
       const schemas = Object.values((content ?? {}) as Json) as Json[]
-      if (x.status !== 202 && x.status !== 204 && schemas.some((c) => c.schema?.$ref || c.schema?.properties)) this.violations.push(`${where}: response has no body`)
+      if (x.status !== 202 && x.status !== 204 && schemas.some((c) => c.schema?.$ref || c.schema?.properties))
+        this.violations.push(`${where}: response has no body`)
       return
     }
-    if (!content?.[contentType]) return void this.violations.push(`${where}: content type ${contentType} not in the spec (${Object.keys(content ?? {}).join(', ')})`)
-    const base = resp.$ref ? `/${pointer('components', 'responses', resp.$ref.split('/').pop())}` : `/${pointer('paths', op.path, op.method.toLowerCase(), 'responses', String(x.status))}`
+    if (!content?.[contentType])
+      return void this.violations.push(
+        `${where}: content type ${contentType} not in the spec (${Object.keys(content ?? {}).join(', ')})`,
+      )
+    const base = resp.$ref
+      ? `/${pointer('components', 'responses', resp.$ref.split('/').pop())}`
+      : `/${pointer('paths', op.path, op.method.toLowerCase(), 'responses', String(x.status))}`
     this.run('response', `${base}/${pointer('content', contentType, 'schema')}`, x.responseBody, `${where} response`)
   }
 
   private run(doc: 'request' | 'response', ref: string, value: unknown, where: string): void {
     const v = this.validator(doc, ref)
-    if (!v(value)) this.violations.push(`${where}: ${this.ajv.errorsText(v.errors, {separator: '; '})} in ${JSON.stringify(value).slice(0, 400)}`)
+    if (!v(value))
+      this.violations.push(
+        `${where}: ${this.ajv.errorsText(v.errors, {separator: '; '})} in ${JSON.stringify(value).slice(0, 400)}`,
+      )
   }
 }

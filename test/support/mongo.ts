@@ -16,10 +16,14 @@ export interface TestMongo {
 }
 
 const BINARY = path.join(ROOT, '.cache', 'ferretdb-test')
-const NO_SERVER = 'no MongoDB-compatible test server: the FerretDB build failed (is Go installed?) and ATLASCTL_TEST_MONGODB_URI is not set'
+const NO_SERVER =
+  'no MongoDB-compatible test server: the FerretDB build failed (is Go installed?) and ATLASCTL_TEST_MONGODB_URI is not set'
 
 /** The test's server, or a skip of this test that says why. */
-export function requireMongo(mongo: TestMongo | undefined, ctx: {skip: (note?: string) => never; task: {name: string}}): TestMongo {
+export function requireMongo(
+  mongo: TestMongo | undefined,
+  ctx: {skip: (note?: string) => never; task: {name: string}},
+): TestMongo {
   if (mongo) return mongo
   console.warn(`SKIP "${ctx.task.name}": ${NO_SERVER}.`)
   return ctx.skip(NO_SERVER)
@@ -71,7 +75,13 @@ async function listening(port: number, child: ChildProcess, ms: number): Promise
  */
 export async function startTestMongo(): Promise<TestMongo | undefined> {
   const external = process.env.ATLASCTL_TEST_MONGODB_URI
-  if (external) return {uri: external, kind: 'external', checksPasswords: /^mongodb(\+srv)?:\/\/[^/@]+@/.test(external), stop: async () => {}}
+  if (external)
+    return {
+      uri: external,
+      kind: 'external',
+      checksPasswords: /^mongodb(\+srv)?:\/\/[^/@]+@/.test(external),
+      stop: async () => {},
+    }
   try {
     execFileSync(path.join(ROOT, 'scripts', 'build-testdb.sh'), {stdio: ['ignore', 'ignore', 'inherit']})
   } catch {
@@ -80,11 +90,23 @@ export async function startTestMongo(): Promise<TestMongo | undefined> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-ferretdb-'))
   const port = await freePort()
   const password = randomBytes(12).toString('hex')
-  const child: ChildProcess = spawn(BINARY, [
-    '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`,
-    '--telemetry=disable', '--debug-addr=-', '--log-level=error',
-    '--test-enable-new-auth', '--setup-database=admin', '--setup-username=root', `--setup-password=${password}`,
-  ], {stdio: ['ignore', 'ignore', 'inherit']})
+  const child: ChildProcess = spawn(
+    BINARY,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--telemetry=disable',
+      '--debug-addr=-',
+      '--log-level=error',
+      '--test-enable-new-auth',
+      '--setup-database=admin',
+      '--setup-username=root',
+      `--setup-password=${password}`,
+    ],
+    {stdio: ['ignore', 'ignore', 'inherit']},
+  )
   await listening(port, child, 20_000)
   return {
     uri: `mongodb://root:${password}@127.0.0.1:${port}/`,

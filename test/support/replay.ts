@@ -37,7 +37,11 @@ export interface StepResult {
 const OUT_OF_SCOPE = 'v1.0 API: the emulator serves /api/atlas/v2 only'
 
 export function loadScenarios(): Scenario[] {
-  return fs.readdirSync(RECORDINGS).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(RECORDINGS, f), 'utf8')) as Scenario)
+  return fs
+    .readdirSync(RECORDINGS)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(RECORDINGS, f), 'utf8')) as Scenario)
 }
 
 const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v)
@@ -56,30 +60,44 @@ export function compareAnswer(real: {status: number; body?: unknown}, status: nu
     const typed = Object.keys(want).filter((k) => k in body && kind(body[k]) !== kind(want[k]))
     if (missing.length) problems.push(`missing ${missing.join(', ')}`)
     if (extra.length) problems.push(`extra ${extra.join(', ')}`)
-    if (typed.length) problems.push(`types differ: ${typed.map((k) => `${k} ${kind(body[k])}≠${kind(want[k])}`).join(', ')}`)
+    if (typed.length)
+      problems.push(`types differ: ${typed.map((k) => `${k} ${kind(body[k])}≠${kind(want[k])}`).join(', ')}`)
     for (const k of ['stateName', 'errorCode'] as const) {
-      if (want[k] !== undefined && body[k] !== want[k]) problems.push(`${k} ${String(body[k])}, Atlas ${String(want[k])}`)
+      if (want[k] !== undefined && body[k] !== want[k])
+        problems.push(`${k} ${String(body[k])}, Atlas ${String(want[k])}`)
     }
   }
   return problems
 }
 
 // `{now+300s}`: a time relative to the replay, as the recorded command's `--deleteAfter` was to the recording.
-const fromNow = (seconds: string) => new Date(Date.now() + Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+const fromNow = (seconds: string) =>
+  new Date(Date.now() + Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 function fill(value: unknown, vars: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.replace(/\{now\+(\d+)s\}/g, (_, s: string) => fromNow(s)).replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m)
+  if (typeof value === 'string')
+    return value
+      .replace(/\{now\+(\d+)s\}/g, (_, s: string) => fromNow(s))
+      .replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m)
   if (Array.isArray(value)) return value.map((v) => fill(v, vars))
   if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, vars)]))
   return value
 }
 
 /** Sends each step of a scenario to the emulator in order, as the recorded client did, and compares every recorded answer. */
-export async function replayScenario(baseUrl: string, keys: {publicKey: string; privateKey: string; orgId: string}, scenario: Scenario): Promise<StepResult[]> {
+export async function replayScenario(
+  baseUrl: string,
+  keys: {publicKey: string; privateKey: string; orgId: string},
+  scenario: Scenario,
+): Promise<StepResult[]> {
   const vars: Record<string, string> = {orgId: keys.orgId}
   const results: StepResult[] = []
   for (const step of scenario.steps) {
-    const label = {scenario: scenario.scenario, step: step.snap ?? `${step.req.method} ${step.req.path}`, request: `${step.req.method} ${step.req.path} @${step.req.accept ?? '-'}${step.auth ? ` (auth ${step.auth})` : ''}`}
+    const label = {
+      scenario: scenario.scenario,
+      step: step.snap ?? `${step.req.method} ${step.req.path}`,
+      request: `${step.req.method} ${step.req.path} @${step.req.accept ?? '-'}${step.auth ? ` (auth ${step.auth})` : ''}`,
+    }
     const v1 = step.req.path.startsWith('/api/atlas/v1.0/')
     // A v1.0 step is not compared; its v2 equivalent, where there is one, is sent so that later steps see its effect.
     if (v1) results.push({...label, match: false, problems: [], outOfScope: OUT_OF_SCOPE})
@@ -93,9 +111,14 @@ export async function replayScenario(baseUrl: string, keys: {publicKey: string; 
       body: req.body !== undefined ? JSON.stringify(fill(req.body, vars)) : undefined,
     }
     const send = async (): Promise<{status: number; body: unknown}> => {
-      const res = step.auth === 'none'
-        ? await fetch(url, init)
-        : ((await new DigestClient(step.auth === 'badPublicKey' ? 'bad' : keys.publicKey, step.auth === 'badPrivateKey' ? 'bad' : keys.privateKey, {algorithm: 'MD5'}).fetch(url, init)) as Response)
+      const res =
+        step.auth === 'none'
+          ? await fetch(url, init)
+          : ((await new DigestClient(
+              step.auth === 'badPublicKey' ? 'bad' : keys.publicKey,
+              step.auth === 'badPrivateKey' ? 'bad' : keys.privateKey,
+              {algorithm: 'MD5'},
+            ).fetch(url, init)) as Response)
       const text = await res.text()
       let body: unknown
       try {
@@ -115,7 +138,8 @@ export async function replayScenario(baseUrl: string, keys: {publicKey: string; 
         got = await send()
       }
     }
-    if (step.capture && isObject(got.body)) for (const [name, key] of Object.entries(step.capture)) vars[name] = String(got.body[key])
+    if (step.capture && isObject(got.body))
+      for (const [name, key] of Object.entries(step.capture)) vars[name] = String(got.body[key])
     if (v1 || step.setup || !step.real) continue
     const problems = compareAnswer(step.real, got.status, got.body)
     results.push({...label, match: problems.length === 0, problems})

@@ -18,7 +18,15 @@ export interface CliResult {
 /** A fresh, isolated home for one test: config and data dirs that nothing else shares. */
 export function tempHome(): {dir: string; env: Record<string, string>} {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-test-'))
-  return {dir, env: {XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data'), XDG_CACHE_HOME: path.join(dir, 'cache'), HOME: dir}}
+  return {
+    dir,
+    env: {
+      XDG_CONFIG_HOME: path.join(dir, 'config'),
+      XDG_DATA_HOME: path.join(dir, 'data'),
+      XDG_CACHE_HOME: path.join(dir, 'cache'),
+      HOME: dir,
+    },
+  }
 }
 
 const CLEAN_ENV = Object.fromEntries(
@@ -36,10 +44,28 @@ export interface Interrupt {
  * `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. `user` runs it as
  * another user (needs root): root writes through a read-only folder, anyone else does not.
  */
-export function runCli(args: string[], options: {env?: Record<string, string>; input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string; user?: {uid: number; gid: number}; interrupt?: Interrupt} = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: {
+    env?: Record<string, string>
+    input?: string
+    timeoutMs?: number
+    signal?: AbortSignal
+    cwd?: string
+    user?: {uid: number; gid: number}
+    interrupt?: Interrupt
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {...CLEAN_ENV, CI: '1', NO_COLOR: '1', ATLASCTL_POLL_INTERVAL_MS: '50', ATLASCTL_RETRY_BASE_MS: '20', ...options.env},
+      env: {
+        ...CLEAN_ENV,
+        CI: '1',
+        NO_COLOR: '1',
+        ATLASCTL_POLL_INTERVAL_MS: '50',
+        ATLASCTL_RETRY_BASE_MS: '20',
+        ...options.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: options.cwd,
       signal: options.signal,

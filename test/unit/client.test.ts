@@ -38,29 +38,49 @@ describe('Atlas client against a scripted digest server', () => {
       } catch (error) {
         const p = error as ApiProblem
         if (p.detail.includes('Replayed')) replays++
-        res.writeHead(p.status, {'content-type': 'application/json', ...p.headers}).end(JSON.stringify({error: p.status, errorCode: p.errorCode, detail: p.detail}))
+        res
+          .writeHead(p.status, {'content-type': 'application/json', ...p.headers})
+          .end(JSON.stringify({error: p.status, errorCode: p.errorCode, detail: p.detail}))
         return
       }
       const n = (hits.get(url.pathname) ?? 0) + 1
       hits.set(url.pathname, n)
       seen.push({method: req.method!, accept: req.headers.accept, contentType: req.headers['content-type'], body})
       const json = (status: number, value: unknown, headers: Record<string, string> = {}) =>
-        res.writeHead(status, {'content-type': status < 300 ? 'application/vnd.atlas.2023-01-01+json' : 'application/json', ...headers}).end(JSON.stringify(value))
+        res
+          .writeHead(status, {
+            'content-type': status < 300 ? 'application/vnd.atlas.2023-01-01+json' : 'application/json',
+            ...headers,
+          })
+          .end(JSON.stringify(value))
       const groupId = url.pathname.split('/')[5]
       switch (groupId) {
         case 'aaaaaaaaaaaaaaaaaaaadrop':
           return void req.socket.destroy()
         case 'aaaaaaaaaaaaaaaaaaaaa429':
-          return n < 3 ? json(429, {error: 429, errorCode: 'RATE_LIMITED_TOKEN_BUCKET', detail: 'slow down'}, {'retry-after': '0'}) : json(200, {id: groupId, name: 'ok'})
+          return n < 3
+            ? json(429, {error: 429, errorCode: 'RATE_LIMITED_TOKEN_BUCKET', detail: 'slow down'}, {'retry-after': '0'})
+            : json(200, {id: groupId, name: 'ok'})
         case 'aaaaaaaaaaaaaaaaaaaaa503':
           return json(503, {error: 503, errorCode: 'SERVICE_UNAVAILABLE', detail: 'busy'})
         case 'aaaaaaaaaaaaaaaaaaaslow':
           return void setTimeout(() => json(200, {id: groupId}), 1500)
         case 'aaaaaaaaaaaaaaaaaaaa404':
-          return json(404, {detail: 'No group with ID x exists.', error: 404, errorCode: 'GROUP_NOT_FOUND', parameters: [groupId], reason: 'Not Found'})
+          return json(404, {
+            detail: 'No group with ID x exists.',
+            error: 404,
+            errorCode: 'GROUP_NOT_FOUND',
+            parameters: [groupId],
+            reason: 'Not Found',
+          })
         default:
           if (req.method === 'POST') return json(200, {...JSON.parse(body), id: 'bbbbbbbbbbbbbbbbbbbbbbbb'})
-          return json(200, {results: Array.from({length: url.searchParams.get('pageNum') === '3' ? 1 : 2}, (_, i) => ({id: `${url.searchParams.get('pageNum')}-${i}`})), totalCount: 5})
+          return json(200, {
+            results: Array.from({length: url.searchParams.get('pageNum') === '3' ? 1 : 2}, (_, i) => ({
+              id: `${url.searchParams.get('pageNum')}-${i}`,
+            })),
+            totalCount: 5,
+          })
       }
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -69,7 +89,12 @@ describe('Atlas client against a scripted digest server', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())))
 
   const client = (over: Partial<ConstructorParameters<typeof AtlasClient>[0]> = {}) =>
-    new AtlasClient({baseUrl: base, credentials: {type: 'apiKey', publicKey: KEY.publicKey, privateKey: KEY.privateKey}, retry: {baseDelayMs: 5, maxDelayMs: 50, maxRetries: 4}, ...over})
+    new AtlasClient({
+      baseUrl: base,
+      credentials: {type: 'apiKey', publicKey: KEY.publicKey, privateKey: KEY.privateKey},
+      retry: {baseDelayMs: 5, maxDelayMs: 50, maxRetries: 4},
+      ...over,
+    })
 
   it('signs GET and POST with digest auth and sends the versioned Accept and Content-Type', async () => {
     const c = client()
@@ -79,7 +104,9 @@ describe('Atlas client against a scripted digest server', () => {
     expect(post.accept).toBe('application/vnd.atlas.2023-01-01+json')
     expect(post.contentType).toBe('application/vnd.atlas.2023-01-01+json')
     expect(JSON.parse(post.body)).toEqual({name: 'p', orgId: ORG})
-    const clusters = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: 'cccccccccccccccccccccccc'}}}))
+    const clusters = await c.ok(
+      c.api.GET('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: 'cccccccccccccccccccccccc'}}}),
+    )
     expect(clusters.results).toHaveLength(2)
     expect(seen.at(-1)!.accept).toBe('application/vnd.atlas.2024-08-05+json')
   })
@@ -89,12 +116,19 @@ describe('Atlas client against a scripted digest server', () => {
     const before = replays
     await c.api.GET('/api/atlas/v2/groups', {params: {query: {pageNum: 3}}})
     // The server saw (and recorded) this request's nonce count, but the client never got an answer.
-    await expect(c.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaadrop'}}, body: {name: 'x'} as never})).rejects.toThrow()
+    await expect(
+      c.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {
+        params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaadrop'}},
+        body: {name: 'x'} as never,
+      }),
+    ).rejects.toThrow()
     // Staggered starts: new requests sign while others are answering their re-challenges.
-    const all = await Promise.all(Array.from({length: 60}, async (_, i) => {
-      await new Promise((r) => setTimeout(r, i % 7))
-      return (await c.api.GET('/api/atlas/v2/groups', {params: {query: {pageNum: 3}}})).response.status
-    }))
+    const all = await Promise.all(
+      Array.from({length: 60}, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i % 7))
+        return (await c.api.GET('/api/atlas/v2/groups', {params: {query: {pageNum: 3}}})).response.status
+      }),
+    )
     expect(all).toEqual(Array(60).fill(200))
     // Digest clients recover from a replay with a new challenge, but under load the re-challenge can collide
     // too (seen in the fault benchmark): the server must never see a replayed count at all.
@@ -103,7 +137,9 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('rejects wrong keys with a typed 401 and exit code 3', async () => {
     const c = client({credentials: {type: 'apiKey', publicKey: KEY.publicKey, privateKey: 'wrong-private-key'}})
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'dddddddddddddddddddddddd'}}})).catch((x: unknown) => x)
+    const e = await c
+      .ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'dddddddddddddddddddddddd'}}}))
+      .catch((x: unknown) => x)
     expect(e).toBeInstanceOf(AtlasApiError)
     expect((e as AtlasApiError).status).toBe(401)
     expect((e as AtlasApiError).exitCode).toBe(3)
@@ -113,7 +149,9 @@ describe('Atlas client against a scripted digest server', () => {
   it('retries 429 honouring Retry-After, and says so under --debug', async () => {
     const lines: string[] = []
     const c = client({debug: (l) => lines.push(l)})
-    const g = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa429'}}}))
+    const g = await c.ok(
+      c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa429'}}}),
+    )
     expect(g.name).toBe('ok')
     expect(c.stats.rateLimited).toBe(2)
     expect(lines.filter((l) => l.startsWith('↻')).length).toBe(2)
@@ -123,7 +161,9 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('retries 503 within bounds, then reports the Atlas error', async () => {
     const c = client()
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa503'}}})).catch((x: unknown) => x)
+    const e = await c
+      .ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa503'}}}))
+      .catch((x: unknown) => x)
     expect((e as AtlasApiError).status).toBe(503)
     expect(hits.get('/api/atlas/v2/groups/aaaaaaaaaaaaaaaaaaaaa503')).toBe(5)
     expect((e as AtlasApiError).exitCode).toBe(1)
@@ -131,7 +171,9 @@ describe('Atlas client against a scripted digest server', () => {
 
   it('times out a slow response (exit 5) after retrying a safe request', async () => {
     const c = client({timeoutMs: 200, retry: {maxRetries: 1, baseDelayMs: 5, maxDelayMs: 10}})
-    const e = await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaslow'}}})).catch((x: unknown) => x)
+    const e = await c
+      .ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaslow'}}}))
+      .catch((x: unknown) => x)
     expect(e).toBeInstanceOf(TimeoutError)
     expect((e as TimeoutError).exitCode).toBe(5)
     expect(hits.get('/api/atlas/v2/groups/aaaaaaaaaaaaaaaaaaaslow')).toBe(2)
@@ -140,7 +182,9 @@ describe('Atlas client against a scripted digest server', () => {
   it('turns an Atlas error body into a typed error with status, errorCode, detail and exit 4, named as the trace names it', async () => {
     const lines: string[] = []
     const c = client({debug: (l) => lines.push(l)})
-    const e = (await c.ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaa404'}}})).catch((x: unknown) => x)) as AtlasApiError
+    const e = (await c
+      .ok(c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaa404'}}}))
+      .catch((x: unknown) => x)) as AtlasApiError
     // One name, the spec's operationId, in the error and in --debug (the audit log takes the transport's too).
     expect(e.operation).toBe('getGroup')
     expect(lines.join('\n')).toContain('← 404 getGroup')

@@ -59,14 +59,34 @@ describe('config store', () => {
 
   it('resolves flag > environment > profile', async () => {
     const store = await ConfigStore.open(dir)
-    store.saveProfile('default', {publicApiKey: 'profilepub', privateApiKey: 'profilepriv', projectId: PROJECT, orgId: ORG, baseUrl: 'http://profile.example'})
+    store.saveProfile('default', {
+      publicApiKey: 'profilepub',
+      privateApiKey: 'profilepriv',
+      projectId: PROJECT,
+      orgId: ORG,
+      baseUrl: 'http://profile.example',
+    })
     const fromProfile = resolveSettings({store, env: {}})
-    expect(fromProfile).toMatchObject({profile: 'default', projectId: PROJECT, baseUrl: 'http://profile.example', credentials: {type: 'apiKey', publicKey: 'profilepub'}})
+    expect(fromProfile).toMatchObject({
+      profile: 'default',
+      projectId: PROJECT,
+      baseUrl: 'http://profile.example',
+      credentials: {type: 'apiKey', publicKey: 'profilepub'},
+    })
     expect(fromProfile.sources).toMatchObject({projectId: 'profile', credentials: 'profile'})
 
-    const env = {ATLAS_PROJECT_ID: 'envproject', ATLAS_PUBLIC_KEY: 'envpub', ATLAS_PRIVATE_KEY: 'envpriv', MONGODB_ATLAS_OPS_MANAGER_URL: 'http://env.example/'}
+    const env = {
+      ATLAS_PROJECT_ID: 'envproject',
+      ATLAS_PUBLIC_KEY: 'envpub',
+      ATLAS_PRIVATE_KEY: 'envpriv',
+      MONGODB_ATLAS_OPS_MANAGER_URL: 'http://env.example/',
+    }
     const fromEnv = resolveSettings({store, env})
-    expect(fromEnv).toMatchObject({projectId: 'envproject', baseUrl: 'http://env.example', credentials: {publicKey: 'envpub', privateKey: 'envpriv'}})
+    expect(fromEnv).toMatchObject({
+      projectId: 'envproject',
+      baseUrl: 'http://env.example',
+      credentials: {publicKey: 'envpub', privateKey: 'envpriv'},
+    })
     // The official CLI's names win over the short ones.
     expect(resolveSettings({store, env: {...env, MONGODB_ATLAS_PROJECT_ID: 'official'}}).projectId).toBe('official')
 
@@ -77,7 +97,10 @@ describe('config store', () => {
 
   it('prefers a service account from the environment and rejects half a key pair', async () => {
     const store = await ConfigStore.open(dir)
-    expect(resolveSettings({store, env: {MONGODB_ATLAS_CLIENT_ID: 'id', MONGODB_ATLAS_CLIENT_SECRET: 'secret-value'}}).credentials).toEqual({type: 'serviceAccount', clientId: 'id', clientSecret: 'secret-value'})
+    expect(
+      resolveSettings({store, env: {MONGODB_ATLAS_CLIENT_ID: 'id', MONGODB_ATLAS_CLIENT_SECRET: 'secret-value'}})
+        .credentials,
+    ).toEqual({type: 'serviceAccount', clientId: 'id', clientSecret: 'secret-value'})
     expect(() => resolveSettings({store, env: {MONGODB_ATLAS_PUBLIC_API_KEY: 'only-public'}})).toThrow(AuthError)
   })
 
@@ -101,7 +124,9 @@ describe('redactor', () => {
   it('removes registered secrets and auth headers', () => {
     const r = new Redactor()
     r.add('super-secret-private-key')
-    const out = r.redact('key=super-secret-private-key Authorization: Digest username="x", response="abc" {"password":"hunter2hunter2"}')
+    const out = r.redact(
+      'key=super-secret-private-key Authorization: Digest username="x", response="abc" {"password":"hunter2hunter2"}',
+    )
     expect(out).not.toContain('super-secret-private-key')
     expect(out).not.toContain('response="abc"')
     expect(out).not.toContain('hunter2hunter2')

@@ -2,7 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {checkCredentialsDestination, mergeCredentialsFile, pickCredentials, readCredentialsEntries} from '../../src/lib/credentials-file.js'
+import {
+  checkCredentialsDestination,
+  mergeCredentialsFile,
+  pickCredentials,
+  readCredentialsEntries,
+} from '../../src/lib/credentials-file.js'
 import {mergeEnvFile, readEnvFile} from '../../src/lib/secret-file.js'
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-credfile-'))
@@ -15,13 +20,19 @@ describe('credentials files', () => {
     expect(pickCredentials(f)).toMatchObject({username: 'team1', password: 'pw-team1'})
     mergeCredentialsFile(f, {username: 'team2', password: 'pw-team2', project: 'p'})
     const data = JSON.parse(fs.readFileSync(f, 'utf8'))
-    expect(data.users).toEqual([{event: 'hack', team: 't1', username: 'team1', password: 'pw-team1'}, {username: 'team2', password: 'pw-team2', project: 'p'}])
+    expect(data.users).toEqual([
+      {event: 'hack', team: 't1', username: 'team1', password: 'pw-team1'},
+      {username: 'team2', password: 'pw-team2', project: 'p'},
+    ])
     expect(pickCredentials(f, 'team2').password).toBe('pw-team2')
     expect(() => pickCredentials(f)).toThrow('holds several users (team1, team2): pass --db-user NAME')
     expect(() => pickCredentials(f, 'x')).toThrow('no user "x"; it holds: team1, team2')
     // The same name in the same project is replaced where it stands.
     mergeCredentialsFile(f, {username: 'team1', password: 'new', project: undefined})
-    expect(readCredentialsEntries(f).map((e) => [e.username, e.password])).toEqual([['team1', 'new'], ['team2', 'pw-team2']])
+    expect(readCredentialsEntries(f).map((e) => [e.username, e.password])).toEqual([
+      ['team1', 'new'],
+      ['team2', 'pw-team2'],
+    ])
     // The same name in two projects: the target's project decides.
     mergeCredentialsFile(f, {username: 'team2', password: 'pw-other', project: 'q'})
     expect(pickCredentials(f, 'team2', 'q').password).toBe('pw-other')

@@ -4,14 +4,21 @@ import {FAST_DELAYS} from '../../src/emulator/delays.js'
 import {AtlasModel, handlers, type Handlers} from '../../src/emulator/model.js'
 import {freshState} from '../../src/emulator/state.js'
 
-describe('the emulator\'s handler table', () => {
+describe("the emulator's handler table", () => {
   const state = freshState()
   const table = handlers(new AtlasModel(state, FAST_DELAYS, 'mongodb://127.0.0.1:27017'))
 
   it('has one handler for each operation of the spec, bound to the model', () => {
     expect(Object.keys(table).sort()).toEqual(OPERATIONS.map((o) => o.operationId).sort())
     const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
-    const reply = table.listOrgs({principal, params: {}, query: new URLSearchParams(), body: undefined, baseUrl: 'http://emulator', version: '2023-01-01'})
+    const reply = table.listOrgs({
+      principal,
+      params: {},
+      query: new URLSearchParams(),
+      body: undefined,
+      baseUrl: 'http://emulator',
+      version: '2023-01-01',
+    })
     expect(reply).toMatchObject({status: 200, body: {totalCount: 1}})
   })
 

@@ -13,8 +13,17 @@ function world(delays: Delays) {
   let t = Date.parse('2026-08-01T00:00:00Z')
   const model = new AtlasModel(state, delays, 'mongodb://127.0.0.1:27017', () => t)
   const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
-  const call = (params: Record<string, string>, body?: unknown, version = '2024-08-05'): Call => ({principal, params, query: new URLSearchParams(), body, baseUrl: 'http://emulator', version})
-  const groupId = (model.createGroup(call({}, {name: 'timing', orgId: principal.orgId, tags: []}, '2023-01-01')).body as Json).id as string
+  const call = (params: Record<string, string>, body?: unknown, version = '2024-08-05'): Call => ({
+    principal,
+    params,
+    query: new URLSearchParams(),
+    body,
+    baseUrl: 'http://emulator',
+    version,
+  })
+  const groupId = (
+    model.createGroup(call({}, {name: 'timing', orgId: principal.orgId, tags: []}, '2023-01-01')).body as Json
+  ).id as string
   const get = (clusterName: string) => {
     try {
       return model.getGroupCluster(call({groupId, clusterName})).body as Json
@@ -22,19 +31,33 @@ function world(delays: Delays) {
       return undefined
     }
   }
-  const region = (instanceSize: string) => (instanceSize === 'M0'
-    ? {providerName: 'TENANT', backingProviderName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize}}
-    : {providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize, nodeCount: 3}})
-  const create = (name: string, tier: string) => model.createGroupCluster(call({groupId}, {name, clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [region(tier)]}]}))
+  const region = (instanceSize: string) =>
+    instanceSize === 'M0'
+      ? {
+          providerName: 'TENANT',
+          backingProviderName: 'AWS',
+          regionName: 'US_EAST_1',
+          priority: 7,
+          electableSpecs: {instanceSize},
+        }
+      : {providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize, nodeCount: 3}}
+  const create = (name: string, tier: string) =>
+    model.createGroupCluster(
+      call({groupId}, {name, clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [region(tier)]}]}),
+    )
   return {
-    model, call, groupId, get, create,
+    model,
+    call,
+    groupId,
+    get,
+    create,
     at: (ms: number) => (t += ms),
     tier: (name: string) => get(name)?.replicationSpecs[0].regionConfigs[0].electableSpecs.instanceSize,
   }
 }
 
 describe('emulator timing profiles', () => {
-  it('--realistic takes Atlas\'s recorded durations: an M0 in seconds, an M10 in about 13 minutes, deletes, pause, a user change on an M0', () => {
+  it("--realistic takes Atlas's recorded durations: an M0 in seconds, an M10 in about 13 minutes, deletes, pause, a user change on an M0", () => {
     const w = world(RECORDED_DELAYS)
     w.create('free', 'M0')
     w.create('dedicated', 'M10')
@@ -48,7 +71,18 @@ describe('emulator timing profiles', () => {
     expect(w.get('dedicated')!.stateName).toBe('IDLE')
 
     // A user sends the M0 UPDATING for about 20 s.
-    w.model.createGroupDatabaseUser(w.call({groupId: w.groupId}, {groupId: w.groupId, databaseName: 'admin', username: 'u', password: 'password-1', roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}]}))
+    w.model.createGroupDatabaseUser(
+      w.call(
+        {groupId: w.groupId},
+        {
+          groupId: w.groupId,
+          databaseName: 'admin',
+          username: 'u',
+          password: 'password-1',
+          roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}],
+        },
+      ),
+    )
     expect(w.get('free')!.stateName).toBe('UPDATING')
     w.at(19_000)
     expect(w.get('free')!.stateName).toBe('UPDATING')
@@ -80,7 +114,13 @@ describe('emulator timing profiles', () => {
     w.create('free', 'M0')
     w.at(10_000)
     const id = w.get('free')!.id
-    w.model.upgradeGroupClusterTenantUpgrade(w.call({groupId: w.groupId}, {name: 'free', providerSettings: {providerName: 'AWS', instanceSizeName: 'M10', regionName: 'US_EAST_1'}}, '2023-01-01'))
+    w.model.upgradeGroupClusterTenantUpgrade(
+      w.call(
+        {groupId: w.groupId},
+        {name: 'free', providerSettings: {providerName: 'AWS', instanceSizeName: 'M10', regionName: 'US_EAST_1'}},
+        '2023-01-01',
+      ),
+    )
     w.at(2 * MIN - 1000)
     expect([w.get('free')!.id, w.tier('free'), w.get('free')!.stateName]).toEqual([id, 'M0', 'UPDATING'])
     w.at(2000)

@@ -3,7 +3,14 @@ import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {UsageError} from '../../src/lib/errors.js'
-import {clusterNameFor, endsAtTag, parseEndsAtTag, projectNameFor, readEventFile, readRoster} from '../../src/services/events/event-file.js'
+import {
+  clusterNameFor,
+  endsAtTag,
+  parseEndsAtTag,
+  projectNameFor,
+  readEventFile,
+  readRoster,
+} from '../../src/services/events/event-file.js'
 import {AdaptiveLimit, pool} from '../../src/lib/pool.js'
 
 const tmp = (name: string, text: string) => {
@@ -15,36 +22,59 @@ const tmp = (name: string, text: string) => {
 describe('event files', () => {
   it('reads the shipped example', async () => {
     const e = await readEventFile(path.join(import.meta.dirname, '..', '..', 'docs', 'examples', 'event.yaml'))
-    expect(e).toMatchObject({id: 'mh26', defaults: {tier: 'M0', maxDbUsers: 5, maxAccessEntries: 20}, cleanup: {auto: true, grace: '7d'}})
+    expect(e).toMatchObject({
+      id: 'mh26',
+      defaults: {tier: 'M0', maxDbUsers: 5, maxAccessEntries: 20},
+      cleanup: {auto: true, grace: '7d'},
+    })
     expect(e.teams.map((t) => t.id)).toEqual(['team-1', 'team-2'])
   })
 
   it('reports bad values with the line, and duplicate team ids', async () => {
-    const f = tmp('event.yaml', 'id: e1\nname: E\nendsAt: tomorrow\ndefaults:\n  tier: M10\nteams:\n  - id: a\n    name: A\n')
+    const f = tmp(
+      'event.yaml',
+      'id: e1\nname: E\nendsAt: tomorrow\ndefaults:\n  tier: M10\nteams:\n  - id: a\n    name: A\n',
+    )
     const e = (await readEventFile(f).catch((x: unknown) => x)) as UsageError
     expect(e).toBeInstanceOf(UsageError)
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain(`${f}:3:9: endsAt`)
     expect(e.message).toContain(`${f}:5:9: defaults.tier`)
-    const g = tmp('event.yaml', 'id: e1\nname: E\nendsAt: 2026-12-01T00:00Z\nteams:\n  - id: a\n    name: A\n  - id: A\n    name: Again\n')
-    expect(((await readEventFile(g).catch((x: unknown) => x)) as Error).message).toContain(`${g}:7:9: teams.1.id: duplicate team id "A"`)
+    const g = tmp(
+      'event.yaml',
+      'id: e1\nname: E\nendsAt: 2026-12-01T00:00Z\nteams:\n  - id: a\n    name: A\n  - id: A\n    name: Again\n',
+    )
+    expect(((await readEventFile(g).catch((x: unknown) => x)) as Error).message).toContain(
+      `${g}:7:9: teams.1.id: duplicate team id "A"`,
+    )
   })
 
   it('refuses 0.0.0.0/0 in accessList (openNetworkAccess says it) and unknown keys', async () => {
-    const f = tmp('event.yaml', 'id: e1\nname: E\nendsAt: 2026-12-01T00:00Z\ndefaults:\n  accessList: [0.0.0.0/0]\nteams:\n  - {id: a, name: A, colour: red}\n')
+    const f = tmp(
+      'event.yaml',
+      'id: e1\nname: E\nendsAt: 2026-12-01T00:00Z\ndefaults:\n  accessList: [0.0.0.0/0]\nteams:\n  - {id: a, name: A, colour: red}\n',
+    )
     const e = (await readEventFile(f).catch((x: unknown) => x)) as UsageError
     expect(e.message).toContain('defaults.accessList.0')
     expect(e.message).toContain('colour')
   })
 
   it('reads a CSV roster, naming the line of a bad row', () => {
-    const ok = readRoster(tmp('teams.csv', 'id,name,leader,members\nt1,One,a@x.org,b@x.org;c@x.org\nt2,Two,,\n'), {id: 'ev', endsAt: '2026-12-01T00:00Z'})
-    expect(ok.teams).toEqual([{id: 't1', name: 'One', leader: 'a@x.org', members: ['b@x.org', 'c@x.org']}, {id: 't2', name: 'Two', members: []}])
+    const ok = readRoster(tmp('teams.csv', 'id,name,leader,members\nt1,One,a@x.org,b@x.org;c@x.org\nt2,Two,,\n'), {
+      id: 'ev',
+      endsAt: '2026-12-01T00:00Z',
+    })
+    expect(ok.teams).toEqual([
+      {id: 't1', name: 'One', leader: 'a@x.org', members: ['b@x.org', 'c@x.org']},
+      {id: 't2', name: 'Two', members: []},
+    ])
     const f = tmp('bad.csv', 'id,name\nt1,One\n-bad,Two\nt3,Three,extra\n')
     expect(() => readRoster(f, {id: 'ev', endsAt: '2026-12-01T00:00Z'})).toThrow(`${f}:4: 3 columns`)
     // The roster's event settings come from flags, so a bad one names its flag.
     const roster = tmp('r.csv', 'id,name\nt1,One\n')
-    expect(() => readRoster(roster, {id: 'ev', endsAt: '2026-12-01T00:00Z', defaults: {region: 'us-east-1'}})).toThrow(/--region: "us-east-1" is not a AWS region; did you mean US_EAST_1/)
+    expect(() => readRoster(roster, {id: 'ev', endsAt: '2026-12-01T00:00Z', defaults: {region: 'us-east-1'}})).toThrow(
+      /--region: "us-east-1" is not a AWS region; did you mean US_EAST_1/,
+    )
     expect(() => readRoster(roster, {id: 'ev', endsAt: 'soon'})).toThrow(/--ends-at: must be an ISO date-time/)
     const g = tmp('bad2.csv', 'id,name\nt1,One\n-bad,Two\n')
     expect(() => readRoster(g, {id: 'ev', endsAt: '2026-12-01T00:00Z'})).toThrow(`${g}:3: id:`)

@@ -16,7 +16,15 @@ async function writeArchive(): Promise<{bytes: Buffer; docs: Buffer[]}> {
   const w = new ArchiveWriter(BSON, async (b) => void parts.push(b))
   // Types FerretDB cannot store travel byte-exact: Decimal128, nested arrays, MinKey.
   const docs = [
-    {_id: 1, price: BSON.Decimal128.fromString('9.99'), grid: [[1, 2], [3, 4]], min: new BSON.MinKey()},
+    {
+      _id: 1,
+      price: BSON.Decimal128.fromString('9.99'),
+      grid: [
+        [1, 2],
+        [3, 4],
+      ],
+      min: new BSON.MinKey(),
+    },
     {_id: 2, n: new BSON.Int32(7), l: BSON.Long.fromNumber(2 ** 40), d: new BSON.Double(1), s: 'é'},
     {_id: 3},
   ].map((d) => Buffer.from(BSON.serialize(d)))
@@ -40,7 +48,9 @@ describe('the mongodump archive', () => {
       const events = []
       for await (const e of readArchive(BSON, chunked(bytes, size), 'a.archive')) events.push(e)
       expect(events.map((e) => e.kind)).toEqual(['prelude', 'docs', 'docs', 'docs', 'eof', 'eof'])
-      const x = events.filter((e) => e.kind === 'docs' && e.db === 'a').flatMap((e) => (e.kind === 'docs' ? e.docs : []))
+      const x = events
+        .filter((e) => e.kind === 'docs' && e.db === 'a')
+        .flatMap((e) => (e.kind === 'docs' ? e.docs : []))
       expect(x).toEqual([docs[0], docs[1]])
     }
     const decoded = BSON.deserialize(docs[0], {promoteValues: false})
@@ -57,7 +67,15 @@ describe('the mongodump archive', () => {
     }
     await expect(read(flipped)).rejects.toThrow('CRC mismatch for namespace a.x')
     await expect(read(bytes.subarray(0, bytes.length - 10))).rejects.toThrow(/x\.archive is not a valid archive/)
-    const noEof = bytes.subarray(0, bytes.lastIndexOf(Buffer.from(BSON.serialize({db: 'a', collection: 'x', EOF: true, CRC: BSON.Long.fromBigInt(0n)})).subarray(0, 8)))
+    const noEof = bytes.subarray(
+      0,
+      bytes.lastIndexOf(
+        Buffer.from(BSON.serialize({db: 'a', collection: 'x', EOF: true, CRC: BSON.Long.fromBigInt(0n)})).subarray(
+          0,
+          8,
+        ),
+      ),
+    )
     await expect(read(noEof)).rejects.toThrow()
     await expect(read(Buffer.from('not an archive at all'))).rejects.toThrow('no archive magic number')
   })
@@ -65,7 +83,12 @@ describe('the mongodump archive', () => {
 
 describe('namespaces and hashes', () => {
   it('maps namespaces like mongorestore: include, exclude, and $var$ renames', () => {
-    const m = nsMapping({'ns-include': ['shop.*', 'blog.posts'], 'ns-exclude': ['shop.tmp*'], 'ns-from': ['shop.$c$'], 'ns-to': ['shop_v2.$c$']})
+    const m = nsMapping({
+      'ns-include': ['shop.*', 'blog.posts'],
+      'ns-exclude': ['shop.tmp*'],
+      'ns-from': ['shop.$c$'],
+      'ns-to': ['shop_v2.$c$'],
+    })
     expect(mapNamespace('shop.orders', m)).toBe('shop_v2.orders')
     expect(mapNamespace('shop.tmp1', m)).toBeUndefined()
     expect(mapNamespace('blog.posts', m)).toBe('blog.posts')
@@ -75,7 +98,9 @@ describe('namespaces and hashes', () => {
   })
 
   it('keeps the password of a connection string out of audit lines and checkpoints', () => {
-    expect(redactUri('mongodb+srv://app:p%40ss:w@cluster0.abcd.mongodb.net/?retryWrites=true')).toBe('mongodb+srv://app:****@cluster0.abcd.mongodb.net/?retryWrites=true')
+    expect(redactUri('mongodb+srv://app:p%40ss:w@cluster0.abcd.mongodb.net/?retryWrites=true')).toBe(
+      'mongodb+srv://app:****@cluster0.abcd.mongodb.net/?retryWrites=true',
+    )
     expect(redactUri('mongodb://app:secret@h1:27017,h2/db')).toBe('mongodb://app:****@h1:27017,h2/db')
     expect(redactUri('mongodb://h1:27017/')).toBe('mongodb://h1:27017/')
     expect(redactUri('mongodb://user@h1/')).toBe('mongodb://user@h1/')
@@ -98,7 +123,10 @@ describe('namespaces and hashes', () => {
   it('tolerates unknown metadata fields and takes the real name from collectionName', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-dump-'))
     fs.mkdirSync(path.join(dir, 'db'))
-    fs.writeFileSync(path.join(dir, 'db', 'x%24y.metadata.json'), '{"indexes":[],"collectionName":"x$y","type":"collection","futureField":{"a":1}}')
+    fs.writeFileSync(
+      path.join(dir, 'db', 'x%24y.metadata.json'),
+      '{"indexes":[],"collectionName":"x$y","type":"collection","futureField":{"a":1}}',
+    )
     fs.writeFileSync(path.join(dir, 'db', 'x%24y.bson'), Buffer.alloc(0))
     const nss = await readDumpDir(dir)
     expect(nss).toMatchObject([{db: 'db', collection: 'x$y', type: 'collection'}])
@@ -113,7 +141,9 @@ describe('credentials for --cluster targets', () => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-creds-')), 'app.json')
     fs.writeFileSync(f, JSON.stringify({username: 'app', password: 'p@ss:w/rd'}))
     const c = readCredentialsFile(f)
-    expect(withCredentials('mongodb+srv://cluster0.abcd.mongodb.net/?retryWrites=true', c.username, c.password)).toBe('mongodb+srv://app:p%40ss%3Aw%2Frd@cluster0.abcd.mongodb.net/?retryWrites=true')
+    expect(withCredentials('mongodb+srv://cluster0.abcd.mongodb.net/?retryWrites=true', c.username, c.password)).toBe(
+      'mongodb+srv://app:p%40ss%3Aw%2Frd@cluster0.abcd.mongodb.net/?retryWrites=true',
+    )
     expect(withCredentials('mongodb://old:x@h1,h2/', 'app', 'y')).toBe('mongodb://app:y@h1,h2/')
     fs.writeFileSync(f, '{"username": 1}')
     expect(() => readCredentialsFile(f)).toThrow('has no username and password')

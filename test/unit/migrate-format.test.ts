@@ -1,9 +1,16 @@
 import {BSON} from 'mongodb'
 import {describe, expect, it} from 'vitest'
-import {bsonProblem, BsonSplitter, Crc64, dumpFileStem, escapeCollection, unescapeCollection} from '../../src/services/migrate/format.js'
+import {
+  bsonProblem,
+  BsonSplitter,
+  Crc64,
+  dumpFileStem,
+  escapeCollection,
+  unescapeCollection,
+} from '../../src/services/migrate/format.js'
 
 describe('dump formats', () => {
-  it('escapes collection names as Go\'s url.QueryEscape does', () => {
+  it("escapes collection names as Go's url.QueryEscape does", () => {
     expect(escapeCollection('my coll/x$y')).toBe('my+coll%2Fx%24y')
     expect(escapeCollection('a.b-c_d~e')).toBe('a.b-c_d~e')
     expect(escapeCollection('é')).toBe('%C3%A9')
@@ -24,8 +31,12 @@ describe('dump formats', () => {
 
   it('computes CRC-64/ECMA like Go\'s hash/crc64 (check value of "123456789")', () => {
     // crc64.Checksum([]byte("123456789"), crc64.MakeTable(crc64.ECMA)) == 0x995dc9bbdf1939fa
-    expect(BigInt.asUintN(64, new Crc64().update(Buffer.from('123456789')).digest()).toString(16)).toBe('995dc9bbdf1939fa')
-    expect(new Crc64().update(Buffer.from('1234')).update(Buffer.from('56789')).digest()).toBe(new Crc64().update(Buffer.from('123456789')).digest())
+    expect(BigInt.asUintN(64, new Crc64().update(Buffer.from('123456789')).digest()).toString(16)).toBe(
+      '995dc9bbdf1939fa',
+    )
+    expect(new Crc64().update(Buffer.from('1234')).update(Buffer.from('56789')).digest()).toBe(
+      new Crc64().update(Buffer.from('123456789')).digest(),
+    )
   })
 
   it('splits concatenated BSON across chunk boundaries and names the offset of a corrupt document', () => {
@@ -38,7 +49,11 @@ describe('dump formats', () => {
     const s = new BsonSplitter('x.bson')
     const got = [...s.push(all.subarray(0, 8)), ...s.push(all.subarray(8, 20)), ...s.push(all.subarray(20))]
     s.end()
-    expect(got.map((g) => [g.doc.length, g.end])).toEqual([[5, 5], [12, 17], [7, 24]])
+    expect(got.map((g) => [g.doc.length, g.end])).toEqual([
+      [5, 5],
+      [12, 17],
+      [7, 24],
+    ])
     const truncated = new BsonSplitter('t.bson')
     expect(() => {
       for (const _ of truncated.push(Buffer.concat([doc(5), doc(12).subarray(0, 6)])));
@@ -46,16 +61,41 @@ describe('dump formats', () => {
     }).toThrow('t.bson is corrupt: a truncated document (6 bytes left over) at byte offset 5')
     const bad = Buffer.concat([doc(5), doc(9)])
     bad[13] = 1
-    expect(() => [...new BsonSplitter('b.bson').push(bad)]).toThrow('b.bson is corrupt: a document that does not end in 0x00 at byte offset 5')
-    expect(() => [...new BsonSplitter('z.bson').push(Buffer.from([1, 0, 0, 0, 0]))]).toThrow('a document length of 1 at byte offset 0')
+    expect(() => [...new BsonSplitter('b.bson').push(bad)]).toThrow(
+      'b.bson is corrupt: a document that does not end in 0x00 at byte offset 5',
+    )
+    expect(() => [...new BsonSplitter('z.bson').push(Buffer.from([1, 0, 0, 0, 0]))]).toThrow(
+      'a document length of 1 at byte offset 0',
+    )
   })
 
   it('checks each document element by element: the full type matrix passes, each kind of damage is named with its offset', () => {
-    const full = Buffer.from(BSON.serialize({
-      d: 1.5, s: 'é', o: {a: [1, {b: null}]}, bin: new BSON.Binary(Buffer.from([1, 2, 3]), 4), u: undefined, oid: new BSON.ObjectId(), t: true, date: new Date(0),
-      nil: null, re: new BSON.BSONRegExp('a.*', 'i'), js: new BSON.Code('x'), jss: new BSON.Code('x', {y: 1}), sym: new BSON.BSONSymbol('s'), i: new BSON.Int32(1),
-      ts: new BSON.Timestamp({t: 1, i: 2}), l: BSON.Long.fromNumber(5), dec: BSON.Decimal128.fromString('1.1'), min: new BSON.MinKey(), max: new BSON.MaxKey(),
-    }, {ignoreUndefined: false}))
+    const full = Buffer.from(
+      BSON.serialize(
+        {
+          d: 1.5,
+          s: 'é',
+          o: {a: [1, {b: null}]},
+          bin: new BSON.Binary(Buffer.from([1, 2, 3]), 4),
+          u: undefined,
+          oid: new BSON.ObjectId(),
+          t: true,
+          date: new Date(0),
+          nil: null,
+          re: new BSON.BSONRegExp('a.*', 'i'),
+          js: new BSON.Code('x'),
+          jss: new BSON.Code('x', {y: 1}),
+          sym: new BSON.BSONSymbol('s'),
+          i: new BSON.Int32(1),
+          ts: new BSON.Timestamp({t: 1, i: 2}),
+          l: BSON.Long.fromNumber(5),
+          dec: BSON.Decimal128.fromString('1.1'),
+          min: new BSON.MinKey(),
+          max: new BSON.MaxKey(),
+        },
+        {ignoreUndefined: false},
+      ),
+    )
     expect(bsonProblem(full)).toBeUndefined()
     expect(bsonProblem(Buffer.from(BSON.serialize({})))).toBeUndefined()
 

@@ -15,7 +15,15 @@ describe('tables', () => {
 
   it('colours states on a terminal: IDLE green, CREATING yellow, DELETING red; other cells stay plain', async () => {
     asTerminal(true)
-    const out = await table(['name', 'state'], [['a', 'IDLE'], ['b', 'CREATING (M10)'], ['c', 'DELETING'], ['d', 'paused']])
+    const out = await table(
+      ['name', 'state'],
+      [
+        ['a', 'IDLE'],
+        ['b', 'CREATING (M10)'],
+        ['c', 'DELETING'],
+        ['d', 'paused'],
+      ],
+    )
     expect(out).toContain(`${ESC}32mIDLE${ESC}39m`)
     expect(out).toContain(`${ESC}33mCREATING (M10)${ESC}39m`)
     expect(out).toContain(`${ESC}31mDELETING${ESC}39m`)

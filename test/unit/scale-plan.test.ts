@@ -6,15 +6,42 @@ import {type ClusterSummary, createRequest, sameSpec, validateSpec} from '../../
 import {costDelta, planScale, type ScalePlan} from '../../src/services/clusters/scale.js'
 
 const summary = (tier: string, extra: Partial<ClusterSummary> = {}): ClusterSummary => ({
-  name: 'c', projectId: 'p', state: 'IDLE', tier, kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated', provider: 'AWS', region: 'US_EAST_1',
-  paused: false, terminationProtection: false, tags: [], connectionStrings: {}, ...extra,
+  name: 'c',
+  projectId: 'p',
+  state: 'IDLE',
+  tier,
+  kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated',
+  provider: 'AWS',
+  region: 'US_EAST_1',
+  paused: false,
+  terminationProtection: false,
+  tags: [],
+  connectionStrings: {},
+  ...extra,
 })
 const raw = (tier: string, autoScaling?: object) => ({
   replicationSpecs: [
-    {id: 'rs1', zoneName: 'Zone 1', regionConfigs: [
-      {providerName: 'AWS', regionName: 'US_EAST_1', priority: 7, electableSpecs: {instanceSize: tier, nodeCount: 3}, effectiveElectableSpecs: {instanceSize: tier}, ...(autoScaling ? {autoScaling} : {})},
-      {providerName: 'AWS', regionName: 'US_WEST_2', priority: 6, electableSpecs: {instanceSize: tier, nodeCount: 2}, readOnlySpecs: {instanceSize: tier, nodeCount: 1}},
-    ]},
+    {
+      id: 'rs1',
+      zoneName: 'Zone 1',
+      regionConfigs: [
+        {
+          providerName: 'AWS',
+          regionName: 'US_EAST_1',
+          priority: 7,
+          electableSpecs: {instanceSize: tier, nodeCount: 3},
+          effectiveElectableSpecs: {instanceSize: tier},
+          ...(autoScaling ? {autoScaling} : {}),
+        },
+        {
+          providerName: 'AWS',
+          regionName: 'US_WEST_2',
+          priority: 6,
+          electableSpecs: {instanceSize: tier, nodeCount: 2},
+          readOnlySpecs: {instanceSize: tier, nodeCount: 1},
+        },
+      ],
+    },
   ],
 })
 const opts = {adjustAutoscaling: false}
@@ -38,13 +65,28 @@ describe('the scale transition table', () => {
   })
 
   it('M0 → FLEX and M0 → dedicated through the tenant upgrade; FLEX → dedicated through the flex upgrade', () => {
-    expect(planScale(summary('M0'), undefined, 'FLEX', opts)).toMatchObject({kind: 'tenantUpgrade', body: {name: 'c', providerSettings: {providerName: 'FLEX', backingProviderName: 'AWS', instanceSizeName: 'FLEX'}}})
-    expect(planScale(summary('M0'), undefined, 'M10', opts)).toMatchObject({kind: 'tenantUpgrade', body: {providerSettings: {providerName: 'AWS', instanceSizeName: 'M10', regionName: 'US_EAST_1'}}})
-    expect(planScale(summary('FLEX'), undefined, 'M10', opts)).toMatchObject({kind: 'flexUpgrade', operation: 'tenantGroupFlexClusterUpgrade'})
+    expect(planScale(summary('M0'), undefined, 'FLEX', opts)).toMatchObject({
+      kind: 'tenantUpgrade',
+      body: {name: 'c', providerSettings: {providerName: 'FLEX', backingProviderName: 'AWS', instanceSizeName: 'FLEX'}},
+    })
+    expect(planScale(summary('M0'), undefined, 'M10', opts)).toMatchObject({
+      kind: 'tenantUpgrade',
+      body: {providerSettings: {providerName: 'AWS', instanceSizeName: 'M10', regionName: 'US_EAST_1'}},
+    })
+    expect(planScale(summary('FLEX'), undefined, 'M10', opts)).toMatchObject({
+      kind: 'flexUpgrade',
+      operation: 'tenantGroupFlexClusterUpgrade',
+    })
   })
 
   it('refuses dedicated → M0/FLEX, FLEX → M0, and tiers the provider lacks', () => {
-    for (const [from, to] of [['M10', 'M0'], ['M30', 'FLEX'], ['FLEX', 'M0'], ['M10', 'M90'], ['M10', 'M7']]) {
+    for (const [from, to] of [
+      ['M10', 'M0'],
+      ['M30', 'FLEX'],
+      ['FLEX', 'M0'],
+      ['M10', 'M90'],
+      ['M10', 'M7'],
+    ]) {
       expect(() => planScale(summary(from), raw(from), to, opts), `${from}→${to}`).toThrow(UsageError)
     }
     expect(() => planScale(summary('M10', {provider: 'AZURE'}), raw('M10'), 'M140', opts)).toThrow(/AZURE/)
@@ -53,7 +95,9 @@ describe('the scale transition table', () => {
   it('respects compute auto-scaling bounds unless told to move them', () => {
     const bounds = {compute: {enabled: true, minInstanceSize: 'M10', maxInstanceSize: 'M40'}}
     expect(planScale(summary('M10'), raw('M10', bounds), 'M30', opts).kind).toBe('patch')
-    expect(() => planScale(summary('M10'), raw('M10', bounds), 'M50', opts)).toThrow(/--adjust-autoscaling|auto-scaling/)
+    expect(() => planScale(summary('M10'), raw('M10', bounds), 'M50', opts)).toThrow(
+      /--adjust-autoscaling|auto-scaling/,
+    )
     const moved = patch(planScale(summary('M10'), raw('M10', bounds), 'M50', {adjustAutoscaling: true}))
     expect(moved.autoscalingChanged).toBe(true)
     expect(moved.body.replicationSpecs?.[0].regionConfigs?.[0].autoScaling?.compute?.maxInstanceSize).toBe('M50')
@@ -67,16 +111,38 @@ describe('the scale transition table', () => {
 
 describe('cluster specs', () => {
   it('builds TENANT, flex and dedicated requests', () => {
-    expect(createRequest({name: 'a', provider: 'GCP', region: 'CENTRAL_US', tier: 'M0'})).toMatchObject({api: 'cluster', body: {replicationSpecs: [{regionConfigs: [{providerName: 'TENANT', backingProviderName: 'GCP', electableSpecs: {instanceSize: 'M0'}}]}]}})
-    expect(createRequest({name: 'a', provider: 'AWS', region: 'US_EAST_1', tier: 'FLEX'})).toMatchObject({api: 'flex', body: {providerSettings: {backingProviderName: 'AWS', regionName: 'US_EAST_1'}}})
-    expect(createRequest({name: 'a', provider: 'AZURE', region: 'US_EAST_2', tier: 'M30', mongoDBMajorVersion: '8.0'})).toMatchObject({api: 'cluster', body: {mongoDBMajorVersion: '8.0', replicationSpecs: [{regionConfigs: [{providerName: 'AZURE', electableSpecs: {instanceSize: 'M30', nodeCount: 3}}]}]}})
+    expect(createRequest({name: 'a', provider: 'GCP', region: 'CENTRAL_US', tier: 'M0'})).toMatchObject({
+      api: 'cluster',
+      body: {
+        replicationSpecs: [
+          {regionConfigs: [{providerName: 'TENANT', backingProviderName: 'GCP', electableSpecs: {instanceSize: 'M0'}}]},
+        ],
+      },
+    })
+    expect(createRequest({name: 'a', provider: 'AWS', region: 'US_EAST_1', tier: 'FLEX'})).toMatchObject({
+      api: 'flex',
+      body: {providerSettings: {backingProviderName: 'AWS', regionName: 'US_EAST_1'}},
+    })
+    expect(
+      createRequest({name: 'a', provider: 'AZURE', region: 'US_EAST_2', tier: 'M30', mongoDBMajorVersion: '8.0'}),
+    ).toMatchObject({
+      api: 'cluster',
+      body: {
+        mongoDBMajorVersion: '8.0',
+        replicationSpecs: [
+          {regionConfigs: [{providerName: 'AZURE', electableSpecs: {instanceSize: 'M30', nodeCount: 3}}]},
+        ],
+      },
+    })
   })
 
   it('validates provider, region and tier together', () => {
     expect(() => validateSpec({name: 'a', provider: 'GCP', region: 'US_EAST_1', tier: 'M10'})).toThrow(/US_EAST_1.*GCP/)
     expect(() => validateSpec({name: '-a', provider: 'AWS', region: 'US_EAST_1', tier: 'M10'})).toThrow(/-a/)
     expect(() => validateSpec({name: 'a', provider: 'AWS', region: 'US_EAST_1', tier: 'M90'})).toThrow(/M90/)
-    expect(sameSpec({...summary('M10')}, {name: 'c', provider: 'AWS', region: 'US_EAST_1', tier: 'M20'}).differences).toEqual(['tier M10 (wanted M20)'])
+    expect(
+      sameSpec({...summary('M10')}, {name: 'c', provider: 'AWS', region: 'US_EAST_1', tier: 'M20'}).differences,
+    ).toEqual(['tier M10 (wanted M20)'])
   })
 })
 
@@ -85,7 +151,8 @@ describe('durations, expiries and close matches', () => {
     expect(parseDuration('90s', 't')).toBe(90_000)
     expect(parseDuration('1h30m', 't')).toBe(5_400_000)
     expect(parseDuration('7d', 't')).toBe(604_800_000)
-    for (const bad of ['', '10', '5 parsecs', 'h', '-1h', '0s', '1h 30m']) expect(() => parseDuration(bad, 'timeout'), bad).toThrow(/--timeout/)
+    for (const bad of ['', '10', '5 parsecs', 'h', '-1h', '0s', '1h 30m'])
+      expect(() => parseDuration(bad, 'timeout'), bad).toThrow(/--timeout/)
   })
 
   it('parses expiries as durations or zoned dates in the future', () => {

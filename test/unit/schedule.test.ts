@@ -26,12 +26,15 @@ describe('cron', () => {
   })
 
   it('rejects malformed expressions', () => {
-    for (const bad of ['* * * *', '61 * * * *', '* 24 * * *', '*/0 * * * *', 'a * * * *', '5-1 * * * *']) expect(() => parseCron(bad), bad).toThrow()
+    for (const bad of ['* * * *', '61 * * * *', '* 24 * * *', '*/0 * * * *', 'a * * * *', '5-1 * * * *'])
+      expect(() => parseCron(bad), bad).toThrow()
   })
 
   it('finds the last firing within a window', () => {
     const c = parseCron('0 2 1 * *')
-    expect(lastFire(c, new Date('2026-12-02T10:00:00Z'), 3 * 86_400_000)?.toISOString()).toBe('2026-12-01T02:00:00.000Z')
+    expect(lastFire(c, new Date('2026-12-02T10:00:00Z'), 3 * 86_400_000)?.toISOString()).toBe(
+      '2026-12-01T02:00:00.000Z',
+    )
     expect(lastFire(c, new Date('2026-12-02T10:00:00Z'), 3_600_000)).toBeUndefined()
   })
 })
@@ -65,7 +68,13 @@ describe('schedule evaluation', () => {
   })
 
   it('ranks tiers by size', () => {
-    expect(['M50', 'M0', 'FLEX', 'M10', 'R40'].sort((a, b) => tierRank(a) - tierRank(b))).toEqual(['M0', 'FLEX', 'M10', 'R40', 'M50'])
+    expect(['M50', 'M0', 'FLEX', 'M10', 'R40'].sort((a, b) => tierRank(a) - tierRank(b))).toEqual([
+      'M0',
+      'FLEX',
+      'M10',
+      'R40',
+      'M50',
+    ])
   })
 })
 
@@ -77,7 +86,9 @@ describe('spec files', () => {
   }
 
   it('reports bad values with file, line and path', async () => {
-    const f = write('base: M10\nwindows:\n  - name: a\n    cron: "0 2 1 * *"\n    duration: 2 days\n    tier: M50\n  - tier: X1\n    start: 2026-12-01T00:00Z\n    end: 2026-12-02T00:00Z\n')
+    const f = write(
+      'base: M10\nwindows:\n  - name: a\n    cron: "0 2 1 * *"\n    duration: 2 days\n    tier: M50\n  - tier: X1\n    start: 2026-12-01T00:00Z\n    end: 2026-12-02T00:00Z\n',
+    )
     const e = (await readSpecFile(f, scheduleSchema, 'schedule file').catch((x: unknown) => x)) as UsageError
     expect(e).toBeInstanceOf(UsageError)
     expect(e.exitCode).toBe(2)
@@ -86,11 +97,17 @@ describe('spec files', () => {
   })
 
   it('reports YAML syntax errors and unknown keys by line', async () => {
-    const syntax = (await readSpecFile(write('base: M10\nwindows: [\n'), scheduleSchema, 'schedule file').catch((x: unknown) => x)) as Error
+    const syntax = (await readSpecFile(write('base: M10\nwindows: [\n'), scheduleSchema, 'schedule file').catch(
+      (x: unknown) => x,
+    )) as Error
     expect(syntax.message).toMatch(/schedule\.yaml:\d+:\d+/)
-    const unknown = (await readSpecFile(write('base: M10\nbsae: M20\n'), scheduleSchema, 'schedule file').catch((x: unknown) => x)) as Error
+    const unknown = (await readSpecFile(write('base: M10\nbsae: M20\n'), scheduleSchema, 'schedule file').catch(
+      (x: unknown) => x,
+    )) as Error
     expect(unknown.message).toMatch(/schedule\.yaml:1:1: \(top level\): Unrecognized key.*bsae/)
-    const missing = (await readSpecFile('/nonexistent/s.yaml', scheduleSchema, 'schedule file').catch((x: unknown) => x)) as UsageError
+    const missing = (await readSpecFile('/nonexistent/s.yaml', scheduleSchema, 'schedule file').catch(
+      (x: unknown) => x,
+    )) as UsageError
     expect(missing.message).toContain('/nonexistent/s.yaml: no such file')
   })
 })

@@ -18,14 +18,24 @@ export default class AuditList extends AtlasCommand<Result> {
     const {flags} = await this.parse(AuditList)
     let since: Date | undefined
     if (flags.since) {
-      since = /^\d{4}-/.test(flags.since) ? new Date(flags.since) : new Date(Date.now() - parseDuration(flags.since, 'since'))
-      if (Number.isNaN(since.getTime())) throw new UsageError(`Invalid --since "${flags.since}": use a duration (24h) or an ISO date-time.`, {details: {flag: 'since'}})
+      since = /^\d{4}-/.test(flags.since)
+        ? new Date(flags.since)
+        : new Date(Date.now() - parseDuration(flags.since, 'since'))
+      if (Number.isNaN(since.getTime()))
+        throw new UsageError(`Invalid --since "${flags.since}": use a duration (24h) or an ISO date-time.`, {
+          details: {flag: 'since'},
+        })
     }
     return new AuditLog(this.config.configDir).read(since)
   }
 
   protected override async render(r: AuditEntry[]): Promise<void> {
     if (r.length === 0) return this.out.info('No audit entries.')
-    this.out.data(await table(['time', 'profile', 'command', 'action', 'target', 'result', 'request id'], r.map((e) => [e.time, e.profile, e.command, e.action, e.target, e.result, e.requestId])))
+    this.out.data(
+      await table(
+        ['time', 'profile', 'command', 'action', 'target', 'result', 'request id'],
+        r.map((e) => [e.time, e.profile, e.command, e.action, e.target, e.result, e.requestId]),
+      ),
+    )
   }
 }

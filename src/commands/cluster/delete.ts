@@ -26,21 +26,31 @@ export default class ClusterDelete extends AtlasCommand<Result> {
         hint: 'Turn it off in the Atlas UI or API, then delete again.',
       })
     }
-    await this.confirm(`This deletes cluster "${cluster.name}" (${cluster.tier}, ${cluster.state}) in project "${project.name}" and all its data.`)
+    await this.confirm(
+      `This deletes cluster "${cluster.name}" (${cluster.tier}, ${cluster.state}) in project "${project.name}" and all its data.`,
+    )
     if (cluster.state !== 'DELETING') await deleteCluster(client, cluster)
     if (!this.shouldWait(flags.wait)) return {cluster: {...cluster, state: 'DELETING'}, deleted: true, waited: false}
     const progress = await startProgress(`Deleting cluster ${cluster.name}`, {json: this.jsonEnabled()})
-    await waitForCluster(client, project.id, cluster.name, {state: 'GONE'}, {
-      timeoutMs,
-      onProgress: reportWait(progress, `Cluster ${cluster.name}`),
-      // Deleting again skips the DELETE of a DELETING cluster and waits.
-      resume: this.followUp(['cluster', 'delete', cluster.name, '--project', project.name, '--yes', '--wait']),
-    })
+    await waitForCluster(
+      client,
+      project.id,
+      cluster.name,
+      {state: 'GONE'},
+      {
+        timeoutMs,
+        onProgress: reportWait(progress, `Cluster ${cluster.name}`),
+        // Deleting again skips the DELETE of a DELETING cluster and waits.
+        resume: this.followUp(['cluster', 'delete', cluster.name, '--project', project.name, '--yes', '--wait']),
+      },
+    )
     progress.succeed(`Cluster ${cluster.name} is deleted.`)
     return {cluster: {...cluster, state: 'DELETED'}, deleted: true, waited: true}
   }
 
   protected override render(r: Result): void {
-    this.out.info(r.waited ? `Deleted cluster ${r.cluster.name}.` : `Deletion of ${r.cluster.name} requested; it is DELETING.`)
+    this.out.info(
+      r.waited ? `Deleted cluster ${r.cluster.name}.` : `Deletion of ${r.cluster.name} requested; it is DELETING.`,
+    )
   }
 }

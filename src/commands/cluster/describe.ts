@@ -28,7 +28,9 @@ export default class ClusterDescribe extends AtlasCommand<Result> {
       `version:    ${c.mongoDBVersion ?? ''}`,
       `protection: ${c.terminationProtection ? 'termination protection on' : 'off'}`,
       `tags:       ${c.tags.map((t) => `${t.key}=${t.value}`).join(' ')}`,
-      ...Object.entries(c.connectionStrings).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`),
+      ...Object.entries(c.connectionStrings)
+        .filter(([, v]) => typeof v === 'string')
+        .map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`),
     ]
     this.out.data(lines.join('\n'))
   }

@@ -12,7 +12,8 @@ export type Result = ScaleResult & {schedule?: Evaluation}
 
 export default class ClusterScale extends AtlasCommand<Result> {
   static override aliases = ['scale']
-  static override summary = 'Scale a cluster to a tier, safely from cron; or to the tier a schedule file says should hold now.'
+  static override summary =
+    'Scale a cluster to a tier, safely from cron; or to the tier a schedule file says should hold now.'
   static override description = [
     'Idempotent: a cluster already at the tier exits 0 without writing. Checks first that the cluster is IDLE (else exit 6,',
     'or --wait-idle), not paused, and that the transition exists: dedicated ↔ dedicated by PATCH, M0 → FLEX or dedicated and',
@@ -26,15 +27,27 @@ export default class ClusterScale extends AtlasCommand<Result> {
     '*/15 * * * * <%= config.bin %> scale --schedule /etc/atlasctl/billing.yaml --json >> /var/log/atlas-scale.log 2>&1',
   ]
 
-  static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME, or the schedule\'s cluster).'})}
+  static override args = {
+    name: Args.string({description: "Cluster name (default: ATLAS_CLUSTER_NAME, or the schedule's cluster)."}),
+  }
   static override flags = {
     project: projectFlag,
     tier: Flags.string({description: 'Target tier, e.g. M50, FLEX.', exclusive: ['schedule']}),
-    schedule: Flags.string({description: 'YAML schedule: a base tier and windows (cron + duration, or dates) mapped to tiers.'}),
-    at: Flags.string({description: 'Evaluate the schedule at this ISO time instead of now (for checking a schedule).', dependsOn: ['schedule']}),
-    'dry-run': Flags.boolean({default: false, description: 'Print the planned request, the tier change and the cost delta; change nothing.'}),
+    schedule: Flags.string({
+      description: 'YAML schedule: a base tier and windows (cron + duration, or dates) mapped to tiers.',
+    }),
+    at: Flags.string({
+      description: 'Evaluate the schedule at this ISO time instead of now (for checking a schedule).',
+      dependsOn: ['schedule'],
+    }),
+    'dry-run': Flags.boolean({
+      default: false,
+      description: 'Print the planned request, the tier change and the cost delta; change nothing.',
+    }),
     'wait-idle': Flags.boolean({description: 'If the cluster is busy, wait until it is IDLE instead of exiting 6.'}),
-    'adjust-autoscaling': Flags.boolean({description: 'Move compute auto-scaling bounds to include the new tier (otherwise refused).'}),
+    'adjust-autoscaling': Flags.boolean({
+      description: 'Move compute auto-scaling bounds to include the new tier (otherwise refused).',
+    }),
     wait: waitFlag,
     timeout: timeoutFlag,
   }
@@ -46,18 +59,28 @@ export default class ClusterScale extends AtlasCommand<Result> {
     let evaluation: Evaluation | undefined
     if (schedule) {
       const at = flags.at ? new Date(flags.at) : new Date()
-      if (Number.isNaN(at.getTime())) throw new UsageError(`Invalid --at "${flags.at}": use an ISO date-time such as 2026-12-01T02:00Z.`, {details: {flag: 'at'}})
+      if (Number.isNaN(at.getTime()))
+        throw new UsageError(`Invalid --at "${flags.at}": use an ISO date-time such as 2026-12-01T02:00Z.`, {
+          details: {flag: 'at'},
+        })
       evaluation = evaluateSchedule(schedule, at)
       this.out.info(`Schedule: ${evaluation.tier} (${evaluation.reason}).`)
     }
     const tier = (flags.tier ?? evaluation?.tier)?.toUpperCase()
     if (!tier) throw new MissingValueError('tier', 'target tier (or --schedule FILE)')
-    const settings = await this.settings({projectId: flags.project ?? schedule?.project, clusterName: args.name ?? schedule?.cluster})
+    const settings = await this.settings({
+      projectId: flags.project ?? schedule?.project,
+      clusterName: args.name ?? schedule?.cluster,
+    })
     const project = await this.project(settings.projectId)
     if (!settings.clusterName) throw new MissingValueError('NAME', 'cluster name (or ATLAS_CLUSTER_NAME)')
     const wait = this.shouldWait(flags.wait)
     const progress = await startProgress(`Scaling ${settings.clusterName} to ${tier}`, {json: this.jsonEnabled()})
-    const waitOptions = {timeoutMs, onProgress: reportWait(progress, `Cluster ${settings.clusterName}`), resume: this.followUp(['cluster', 'describe', settings.clusterName, '--project', project.name])}
+    const waitOptions = {
+      timeoutMs,
+      onProgress: reportWait(progress, `Cluster ${settings.clusterName}`),
+      resume: this.followUp(['cluster', 'describe', settings.clusterName, '--project', project.name]),
+    }
     try {
       const result = await scaleCluster(await this.atlas(), {
         project,
@@ -79,10 +102,15 @@ export default class ClusterScale extends AtlasCommand<Result> {
   }
 
   protected override render(r: Result): void {
-    const cost = r.cost.deltaMonthlyUsd !== undefined ? ` (${r.cost.deltaMonthlyUsd >= 0 ? '+' : '-'}$${Math.abs(r.cost.deltaMonthlyUsd).toFixed(0)}/month)` : ''
+    const cost =
+      r.cost.deltaMonthlyUsd !== undefined
+        ? ` (${r.cost.deltaMonthlyUsd >= 0 ? '+' : '-'}$${Math.abs(r.cost.deltaMonthlyUsd).toFixed(0)}/month)`
+        : ''
     if (r.action === 'noop') return this.out.data(`${r.cluster} is already ${r.to}; nothing to do.`)
     if (r.dryRun) {
-      this.out.data(`Would scale ${r.cluster}: ${r.from} → ${r.to}${cost} with ${r.request!.operation}:\n${JSON.stringify(r.request!.body, null, 2)}`)
+      this.out.data(
+        `Would scale ${r.cluster}: ${r.from} → ${r.to}${cost} with ${r.request!.operation}:\n${JSON.stringify(r.request!.body, null, 2)}`,
+      )
       return
     }
     this.out.data(`${r.cluster}: ${r.from} → ${r.to}${cost}, ${r.waited ? `now ${r.state}` : 'requested (UPDATING)'}.`)

@@ -8,7 +8,10 @@ export type Result = ReturnType<typeof getValue>
 export default class ConfigGet extends AtlasCommand<Result> {
   static override summary = 'Print one value of a profile (secrets masked).'
   static override args = {key: Args.string({required: true, description: `One of: ${PROFILE_KEYS.join(', ')}.`})}
-  static override examples = ['<%= config.bin %> config get orgId', '<%= config.bin %> config get privateApiKey --profile prod']
+  static override examples = [
+    '<%= config.bin %> config get orgId',
+    '<%= config.bin %> config get privateApiKey --profile prod',
+  ]
 
   protected async execute(): Promise<Result> {
     const {args} = await this.parse(ConfigGet)

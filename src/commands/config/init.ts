@@ -8,7 +8,8 @@ export type Result = MaskedProfile
 export default class ConfigInit extends AtlasCommand<Result> {
   static override createsProfile = true
   static override summary = 'Create or update a profile: credentials, org, default project, base URL.'
-  static override description = 'Runs a wizard for the values not given as flags. With --non-interactive (or without a TTY) every required value must be a flag. The profile becomes the active one.'
+  static override description =
+    'Runs a wizard for the values not given as flags. With --non-interactive (or without a TTY) every required value must be a flag. The profile becomes the active one.'
   static override examples = [
     '<%= config.bin %> config init',
     '<%= config.bin %> config init --profile prod --non-interactive --public-key abcdefgh --private-key $KEY --org-id 5f1d7c6e0f3c2a1b4d5e6f70',
@@ -35,22 +36,41 @@ export default class ConfigInit extends AtlasCommand<Result> {
     const authType =
       flags['auth-type'] ??
       (flags['client-id'] ? 'serviceAccount' : flags['public-key'] ? 'apiKey' : existing.authType) ??
-      (await p.select({flag: 'auth-type', message: 'Authenticate with', choices: [
-        {name: 'API key pair (HTTP digest)', value: 'apiKey' as const},
-        {name: 'Service account (OAuth2 client credentials)', value: 'serviceAccount' as const},
-      ]}))
+      (await p.select({
+        flag: 'auth-type',
+        message: 'Authenticate with',
+        choices: [
+          {name: 'API key pair (HTTP digest)', value: 'apiKey' as const},
+          {name: 'Service account (OAuth2 client credentials)', value: 'serviceAccount' as const},
+        ],
+      }))
     const profile: Profile = {...existing, authType}
     if (authType === 'apiKey') {
-      profile.publicApiKey = flags['public-key'] ?? existing.publicApiKey ?? (await p.input({flag: 'public-key', message: 'Public API key:'}))
-      profile.privateApiKey = flags['private-key'] ?? existing.privateApiKey ?? (await p.password({flag: 'private-key', message: 'Private API key:'}))
+      profile.publicApiKey =
+        flags['public-key'] ??
+        existing.publicApiKey ??
+        (await p.input({flag: 'public-key', message: 'Public API key:'}))
+      profile.privateApiKey =
+        flags['private-key'] ??
+        existing.privateApiKey ??
+        (await p.password({flag: 'private-key', message: 'Private API key:'}))
     } else {
-      profile.clientId = flags['client-id'] ?? existing.clientId ?? (await p.input({flag: 'client-id', message: 'Client id:'}))
-      profile.clientSecret = flags['client-secret'] ?? existing.clientSecret ?? (await p.password({flag: 'client-secret', message: 'Client secret:'}))
+      profile.clientId =
+        flags['client-id'] ?? existing.clientId ?? (await p.input({flag: 'client-id', message: 'Client id:'}))
+      profile.clientSecret =
+        flags['client-secret'] ??
+        existing.clientSecret ??
+        (await p.password({flag: 'client-secret', message: 'Client secret:'}))
     }
     const optional = async (flag: string, value: string | undefined, current: string | undefined, message: string) =>
       value ?? (current !== undefined || !this.interactive ? current : (await p.input({flag, message})) || undefined)
     profile.orgId = await optional('org-id', flags['org-id'], existing.orgId, 'Organization id (optional):')
-    profile.projectId = await optional('project-id', flags['project-id'], existing.projectId, 'Default project id (optional):')
+    profile.projectId = await optional(
+      'project-id',
+      flags['project-id'],
+      existing.projectId,
+      'Default project id (optional):',
+    )
     profile.baseUrl = flags['base-url'] ?? existing.baseUrl
     profile.output = flags.output ?? existing.output
     const saved = initProfile(store, {name, ...profile})
@@ -60,6 +80,11 @@ export default class ConfigInit extends AtlasCommand<Result> {
   }
 
   protected override render(r: MaskedProfile): void {
-    this.out.data(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join('\n'))
+    this.out.data(
+      Object.entries(r)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n'),
+    )
   }
 }

@@ -15,8 +15,20 @@ export default class ConfigList extends AtlasCommand<Result> {
 
   protected override async render(r: Result): Promise<void> {
     if (r.profiles.length === 0) return this.out.info('No profiles yet: run "atlasctl config init".')
-    this.out.data(await table(['', 'profile', 'auth', 'key / client', 'secret', 'org', 'project', 'base URL'], r.profiles.map((p) => [
-      p.active ? '*' : '', p.name, p.authType ?? (p.publicApiKey ? 'apiKey' : ''), p.publicApiKey ?? p.clientId, p.privateApiKey ?? p.clientSecret, p.orgId, p.projectId, p.baseUrl,
-    ])))
+    this.out.data(
+      await table(
+        ['', 'profile', 'auth', 'key / client', 'secret', 'org', 'project', 'base URL'],
+        r.profiles.map((p) => [
+          p.active ? '*' : '',
+          p.name,
+          p.authType ?? (p.publicApiKey ? 'apiKey' : ''),
+          p.publicApiKey ?? p.clientId,
+          p.privateApiKey ?? p.clientSecret,
+          p.orgId,
+          p.projectId,
+          p.baseUrl,
+        ]),
+      ),
+    )
   }
 }

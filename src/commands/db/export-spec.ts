@@ -10,8 +10,11 @@ export type Result = {file?: string; spec: DbSpec}
 
 export default class DbExportSpec extends AtlasCommand<Result> {
   static override summary = 'Write the spec (collections, validators, indexes) of an existing database.'
-  static override description = 'Feed the file to "db init-indexes" to recreate a local database\'s indexes and validators on Atlas.'
-  static override examples = ['<%= config.bin %> db export-spec --uri mongodb://localhost:27017 --db studymaster --out db.yaml']
+  static override description =
+    'Feed the file to "db init-indexes" to recreate a local database\'s indexes and validators on Atlas.'
+  static override examples = [
+    '<%= config.bin %> db export-spec --uri mongodb://localhost:27017 --db studymaster --out db.yaml',
+  ]
 
   static override flags = {
     ...targetFlags,
@@ -28,7 +31,9 @@ export default class DbExportSpec extends AtlasCommand<Result> {
     try {
       const spec = exportSpec(flags.db, await readServerState(client.db(flags.db)))
       if (flags.out) {
-        const text = flags.out.endsWith('.json') ? `${JSON.stringify(spec, null, 2)}\n` : (await import('yaml')).stringify(spec)
+        const text = flags.out.endsWith('.json')
+          ? `${JSON.stringify(spec, null, 2)}\n`
+          : (await import('yaml')).stringify(spec)
         fs.writeFileSync(flags.out, text)
       }
       return {file: flags.out, spec}
@@ -38,7 +43,8 @@ export default class DbExportSpec extends AtlasCommand<Result> {
   }
 
   protected override async render(r: Result): Promise<void> {
-    if (r.file) this.out.info(`Wrote the spec of ${r.spec.database} (${r.spec.collections.length} collections) to ${r.file}.`)
+    if (r.file)
+      this.out.info(`Wrote the spec of ${r.spec.database} (${r.spec.collections.length} collections) to ${r.file}.`)
     else this.out.data((await import('yaml')).stringify(r.spec))
   }
 }

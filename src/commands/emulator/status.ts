@@ -13,6 +13,12 @@ export default class EmulatorStatus extends AtlasCommand<Result> {
   }
 
   protected override render(r: Result): void {
-    this.out.data(r.running ? `running at ${r.url} (pid ${r.pid}${r.dataDir ? `, data in ${r.dataDir}` : ''}), profile "${r.profile}"` : r.url ? `not answering (was ${r.url}, pid ${r.pid})` : 'not running')
+    this.out.data(
+      r.running
+        ? `running at ${r.url} (pid ${r.pid}${r.dataDir ? `, data in ${r.dataDir}` : ''}), profile "${r.profile}"`
+        : r.url
+          ? `not answering (was ${r.url}, pid ${r.pid})`
+          : 'not running',
+    )
   }
 }

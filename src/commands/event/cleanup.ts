@@ -15,7 +15,7 @@ export type Result = CleanupReport
 export default class EventCleanup extends AtlasCommand<Result> {
   static override summary = 'Tear an event down: shows the plan (a dry run) unless --yes.'
   static override description =
-    'Finds the event\'s projects by their tags, then per team: turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Teams still inside their event (endsAt plus --grace) are removed only with --force. Continues past failures, reports per team, exits 7 (PARTIAL_FAILURE) if any team could not be read or removed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed.'
+    "Finds the event's projects by their tags, then per team: turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Teams still inside their event (endsAt plus --grace) are removed only with --force. Continues past failures, reports per team, exits 7 (PARTIAL_FAILURE) if any team could not be read or removed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed."
   static override examples = [
     '<%= config.bin %> event cleanup mh26',
     '<%= config.bin %> event cleanup mh26 --yes --grace 7d',
@@ -26,7 +26,7 @@ export default class EventCleanup extends AtlasCommand<Result> {
   static override flags = {
     team: Flags.string({description: 'Only this team.'}),
     'older-than': durationFlag({description: 'Only projects created longer ago than this (e.g. 48h).'}),
-    grace: Flags.string({description: 'Remove nothing until this long after the event\'s end (e.g. 7d).'}),
+    grace: Flags.string({description: "Remove nothing until this long after the event's end (e.g. 7d)."}),
     auto: Flags.boolean({description: 'With an event file: execute if its cleanup.auto is true (for cron).'}),
     force: Flags.boolean({description: 'Also remove teams whose event (plus --grace) has not ended yet.'}),
     timeout: timeoutFlag,
@@ -35,29 +35,55 @@ export default class EventCleanup extends AtlasCommand<Result> {
   protected async execute(): Promise<CleanupReport> {
     const {args, flags} = await this.parse(EventCleanup)
     const timeoutMs = flags.timeout
-    const file = fs.existsSync(args.event) && fs.statSync(args.event).isFile() ? await readEventFile(args.event) : undefined
+    const file =
+      fs.existsSync(args.event) && fs.statSync(args.event).isFile() ? await readEventFile(args.event) : undefined
     const eventId = file?.id ?? args.event
     const grace = flags.grace ?? file?.cleanup.grace
-    const filter = {team: flags.team, olderThanMs: flags['older-than'], graceMs: grace ? parseDuration(grace, 'grace') : undefined}
+    const filter = {
+      team: flags.team,
+      olderThanMs: flags['older-than'],
+      graceMs: grace ? parseDuration(grace, 'grace') : undefined,
+    }
     const client = await this.atlas()
     const plan = await planCleanup(client, eventId, filter)
     const execute = this.globals.yes || (flags.auto && Boolean(file?.cleanup.auto))
-    if (flags.auto && !file?.cleanup.auto) this.out.info(file ? 'cleanup.auto is off in the event file: showing the plan only.' : '--auto needs the event file: showing the plan only.')
+    if (flags.auto && !file?.cleanup.auto)
+      this.out.info(
+        file
+          ? 'cleanup.auto is off in the event file: showing the plan only.'
+          : '--auto needs the event file: showing the plan only.',
+      )
     // The same command, filters and --force included; the JSON switch is the caller's business.
     const finish = commandLine(['atlasctl', 'event', 'cleanup', ...this.argv.filter((w) => w !== '--json')])
     if (execute && plan.live.length > 0 && !flags.force) {
-      throw new ConflictError(`${plan.live.length} of ${plan.teams.length} teams are still inside their event: ${plan.live.map((l) => `${l.team} (${l.until ? `until ${l.until}` : 'no end time tagged'})`).join(', ')}. Nothing was removed.`, {
-        code: 'EVENT_NOT_ENDED',
-        hint: `Wait until it has ended, or pass --force to remove them now: ${finish} --force`,
-        details: {live: plan.live},
-      })
+      throw new ConflictError(
+        `${plan.live.length} of ${plan.teams.length} teams are still inside their event: ${plan.live.map((l) => `${l.team} (${l.until ? `until ${l.until}` : 'no end time tagged'})`).join(', ')}. Nothing was removed.`,
+        {
+          code: 'EVENT_NOT_ENDED',
+          hint: `Wait until it has ended, or pass --force to remove them now: ${finish} --force`,
+          details: {live: plan.live},
+        },
+      )
     }
-    const report: CleanupReport = execute && plan.teams.length > 0
-      ? await executeCleanup(client, plan, {timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (line) => this.out.info(line)})
-      : {...plan, executed: false, results: [], failed: 0}
+    const report: CleanupReport =
+      execute && plan.teams.length > 0
+        ? await executeCleanup(client, plan, {
+            timeoutMs,
+            pollMs: pollIntervalFromEnv(),
+            onProgress: (line) => this.out.info(line),
+          })
+        : {...plan, executed: false, results: [], failed: 0}
     if (report.failed > 0 || report.unreadable.length > 0) {
-      const parts = [report.failed > 0 ? `${report.failed} of ${plan.teams.length} teams could not be removed` : '', report.unreadable.length > 0 ? `${report.unreadable.length} could not be read and were not touched (${report.unreadable.map((u) => u.team).join(', ')})` : ''].filter(Boolean)
-      return this.failPartly(report, `${parts.join('; ')}.`, {hint: `Re-run to finish the job: ${finish}`, details: {report}})
+      const parts = [
+        report.failed > 0 ? `${report.failed} of ${plan.teams.length} teams could not be removed` : '',
+        report.unreadable.length > 0
+          ? `${report.unreadable.length} could not be read and were not touched (${report.unreadable.map((u) => u.team).join(', ')})`
+          : '',
+      ].filter(Boolean)
+      return this.failPartly(report, `${parts.join('; ')}.`, {
+        hint: `Re-run to finish the job: ${finish}`,
+        details: {report},
+      })
     }
     return report
   }
@@ -65,12 +91,39 @@ export default class EventCleanup extends AtlasCommand<Result> {
   protected override async render(r: CleanupReport): Promise<void> {
     if (!r.executed) {
       if (r.teams.length === 0) this.out.data(`Nothing to remove for event ${r.event}.`)
-      else this.out.data(`Would remove (dry run; --yes executes):\n${await table(['team', 'project', 'clusters', 'users', 'access entries'], r.teams.map((t) => [t.team, t.project, t.clusters.map((c) => `${c.name}${c.terminationProtection ? ' (protected)' : ''}`).join(' '), t.users, t.accessEntries]))}`)
+      else
+        this.out.data(
+          `Would remove (dry run; --yes executes):\n${await table(
+            ['team', 'project', 'clusters', 'users', 'access entries'],
+            r.teams.map((t) => [
+              t.team,
+              t.project,
+              t.clusters.map((c) => `${c.name}${c.terminationProtection ? ' (protected)' : ''}`).join(' '),
+              t.users,
+              t.accessEntries,
+            ]),
+          )}`,
+        )
     } else {
-      this.out.data(await table(['team', 'project', 'result'], r.results.map((x) => [x.team, x.project, x.status === 'removed' ? `removed ${x.removed!.clusters} clusters, ${x.removed!.users} users, ${x.removed!.entries} entries` : `failed: ${x.error}`])))
+      this.out.data(
+        await table(
+          ['team', 'project', 'result'],
+          r.results.map((x) => [
+            x.team,
+            x.project,
+            x.status === 'removed'
+              ? `removed ${x.removed!.clusters} clusters, ${x.removed!.users} users, ${x.removed!.entries} entries`
+              : `failed: ${x.error}`,
+          ]),
+        ),
+      )
     }
     for (const s of r.skipped) this.out.info(`kept ${s.team}: ${s.reason}`)
-    if (!r.executed) for (const l of r.live) this.out.info(`${l.team} is still inside its event (${l.until ? `until ${l.until}` : 'no end time tagged'}): removing it needs --force`)
+    if (!r.executed)
+      for (const l of r.live)
+        this.out.info(
+          `${l.team} is still inside its event (${l.until ? `until ${l.until}` : 'no end time tagged'}): removing it needs --force`,
+        )
     for (const u of r.unreadable) this.out.info(`could not read ${u.team} (${u.project}): ${u.error}`)
   }
 }

@@ -5,7 +5,13 @@ import {orgIdFlag, timeoutFlag} from '../../base/flags.js'
 import {PROVIDERS} from '../../atlas/catalog.js'
 import {MissingValueError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
-import {clusterNameFor, type EventFile, projectNameFor, readEventFile, readRoster} from '../../services/events/event-file.js'
+import {
+  clusterNameFor,
+  type EventFile,
+  projectNameFor,
+  readEventFile,
+  readRoster,
+} from '../../services/events/event-file.js'
 import {Ledger} from '../../services/events/ledger.js'
 import {provisionEvent, type ProvisionReport} from '../../services/events/provision.js'
 import {pollIntervalFromEnv} from '../../lib/wait.js'
@@ -18,9 +24,10 @@ import {BatchProgress} from '../../ui/progress-bar.js'
 export type Result = ProvisionReport
 
 export default class EventProvision extends AtlasCommand<Result> {
-  static override summary = 'Give every team of a hackathon its own project, free cluster, database user and access list.'
+  static override summary =
+    'Give every team of a hackathon its own project, free cluster, database user and access list.'
   static override description =
-    'Reads an event file (YAML; docs/examples/event.yaml) or a CSV roster, shows the plan and asks first (--yes skips; required without a TTY). Teams run in a bounded pool that slows down on Atlas rate limits; a failing team is rolled back alone. A local ledger makes it resumable: re-run after a crash or Ctrl-C and it continues without duplicates. Each team\'s credentials go to DIR/<team>.json (mode 0600), the only place passwords are written.'
+    "Reads an event file (YAML; docs/examples/event.yaml) or a CSV roster, shows the plan and asks first (--yes skips; required without a TTY). Teams run in a bounded pool that slows down on Atlas rate limits; a failing team is rolled back alone. A local ledger makes it resumable: re-run after a crash or Ctrl-C and it continues without duplicates. Each team's credentials go to DIR/<team>.json (mode 0600), the only place passwords are written."
   static override examples = [
     '<%= config.bin %> event provision event.yaml --out ./credentials',
     '<%= config.bin %> event provision --roster teams.csv --event-id mh26 --ends-at 2026-12-01T18:00Z --out ./credentials --yes --json',
@@ -28,15 +35,26 @@ export default class EventProvision extends AtlasCommand<Result> {
 
   static override args = {file: Args.string({description: 'Event file (YAML or JSON).'})}
   static override flags = {
-    roster: Flags.string({description: 'CSV roster (id,name,leader,members) instead of an event file.', exclusive: ['file']}),
+    roster: Flags.string({
+      description: 'CSV roster (id,name,leader,members) instead of an event file.',
+      exclusive: ['file'],
+    }),
     'event-id': Flags.string({description: 'With --roster: the event id.'}),
     'event-name': Flags.string({description: 'With --roster: the event name.'}),
     'ends-at': Flags.string({description: 'With --roster: when the event ends (ISO, with zone).'}),
     provider: Flags.option({options: PROVIDERS, description: 'With --roster: cloud provider (default AWS).'})(),
     region: Flags.string({description: 'With --roster: region (default US_EAST_1).'}),
-    'open-network-access': Flags.boolean({description: 'With --roster: add 0.0.0.0/0 to every team\'s access list.'}),
-    out: Flags.string({description: 'Folder for the credential bundles (default: the folder the event\'s last run used, else $XDG_DATA_HOME/atlasctl/events/<event>/credentials).'}),
-    concurrency: Flags.integer({min: 1, max: 32, default: 4, description: 'Teams provisioned at once to start with; halves on 429s, grows back.'}),
+    'open-network-access': Flags.boolean({description: "With --roster: add 0.0.0.0/0 to every team's access list."}),
+    out: Flags.string({
+      description:
+        "Folder for the credential bundles (default: the folder the event's last run used, else $XDG_DATA_HOME/atlasctl/events/<event>/credentials).",
+    }),
+    concurrency: Flags.integer({
+      min: 1,
+      max: 32,
+      default: 4,
+      description: 'Teams provisioned at once to start with; halves on 429s, grows back.',
+    }),
     'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
     'org-id': orgIdFlag,
     timeout: timeoutFlag,
@@ -49,7 +67,12 @@ export default class EventProvision extends AtlasCommand<Result> {
     if (flags.roster) {
       if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')
       if (!flags['ends-at']) throw new MissingValueError('ends-at', 'event end time for the roster')
-      event = readRoster(flags.roster, {id: flags['event-id'], name: flags['event-name'], endsAt: flags['ends-at'], defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']}})
+      event = readRoster(flags.roster, {
+        id: flags['event-id'],
+        name: flags['event-name'],
+        endsAt: flags['ends-at'],
+        defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']},
+      })
     } else {
       if (!args.file) throw new MissingValueError('FILE', 'event file (or --roster CSV)')
       event = await readEventFile(args.file)
@@ -72,30 +95,74 @@ export default class EventProvision extends AtlasCommand<Result> {
     this.rateLimitListeners.push(() => limit.rateLimited())
     const orgId = await resolveOrgId(client, settings.orgId)
     // One run per event at a time: two would race on the ledger and hand out mismatched passwords.
-    const report = await withLock(path.join(this.config.dataDir, 'locks'), `event-${event.id}`, async () => {
-      const ledger = new Ledger(ledgerDir, event.id)
-      ledger.useOutDir(outDir)
-      const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
-      try {
-        return await provisionEvent(client, {event, outDir, ledger, limit, orgId, waitTimeoutMs: timeoutMs, pollMs: pollIntervalFromEnv(), onProgress: (p) => bar.update(p), report: (...a) => this.audit(...a), resume: commandLine(['atlasctl', 'event', 'provision', ...this.argv])})
-      } finally {
-        bar.end()
-      }
-    }, `event ${event.id}`)
+    const report = await withLock(
+      path.join(this.config.dataDir, 'locks'),
+      `event-${event.id}`,
+      async () => {
+        const ledger = new Ledger(ledgerDir, event.id)
+        ledger.useOutDir(outDir)
+        const bar = new BatchProgress(event.teams.length, this.jsonEnabled())
+        try {
+          return await provisionEvent(client, {
+            event,
+            outDir,
+            ledger,
+            limit,
+            orgId,
+            waitTimeoutMs: timeoutMs,
+            pollMs: pollIntervalFromEnv(),
+            onProgress: (p) => bar.update(p),
+            report: (...a) => this.audit(...a),
+            resume: commandLine(['atlasctl', 'event', 'provision', ...this.argv]),
+          })
+        } finally {
+          bar.end()
+        }
+      },
+      `event ${event.id}`,
+    )
     const rotated = report.teams.filter((t) => t.passwordRotated).map((t) => t.team)
-    if (rotated.length > 0) this.out.warn(`No bundle held the password of ${rotated.join(', ')}, and Atlas never shows one: ${rotated.length === 1 ? 'that user was' : 'those users were'} given a new password, now in ${outDir}. Anyone on the old one must use the new bundle.`)
+    if (rotated.length > 0)
+      this.out.warn(
+        `No bundle held the password of ${rotated.join(', ')}, and Atlas never shows one: ${rotated.length === 1 ? 'that user was' : 'those users were'} given a new password, now in ${outDir}. Anyone on the old one must use the new bundle.`,
+      )
     if (report.failed > 0) {
-      const ready = report.done === 0 ? 'none is ready' : `the other ${report.done} ${report.done === 1 ? 'is' : 'are'} ready`
-      return this.failPartly(report, `${report.failed} of ${event.teams.length} teams failed; ${ready}. What existed before this run was left alone.`, {
-        hint: `Fix the cause shown per team, then re-run: atlasctl event provision ${args.file ?? `--roster ${flags.roster} --event-id ${event.id} --ends-at ${event.endsAt}`} --out ${outDir}`,
-        details: {report},
-      })
+      const ready =
+        report.done === 0 ? 'none is ready' : `the other ${report.done} ${report.done === 1 ? 'is' : 'are'} ready`
+      return this.failPartly(
+        report,
+        `${report.failed} of ${event.teams.length} teams failed; ${ready}. What existed before this run was left alone.`,
+        {
+          hint: `Fix the cause shown per team, then re-run: atlasctl event provision ${args.file ?? `--roster ${flags.roster} --event-id ${event.id} --ends-at ${event.endsAt}`} --out ${outDir}`,
+          details: {report},
+        },
+      )
     }
     return report
   }
 
   protected override async render(r: ProvisionReport): Promise<void> {
-    this.out.data(await table(['team', 'project', 'cluster', 'user', 'status', 'credentials'], r.teams.map((t) => [t.team, t.project, t.cluster, t.username, t.status === 'done' && t.passwordRotated ? 'done (new password)' : t.status === 'done' && t.reused ? 'done (existed)' : t.error ? `${t.status}: ${t.error}` : t.status, t.bundle ? path.basename(t.bundle) : ''])))
-    this.out.info(`${r.done} ready, ${r.failed} failed; ${r.rateLimited} rate-limited requests were retried; up to ${r.maxConcurrency} teams at once.`)
+    this.out.data(
+      await table(
+        ['team', 'project', 'cluster', 'user', 'status', 'credentials'],
+        r.teams.map((t) => [
+          t.team,
+          t.project,
+          t.cluster,
+          t.username,
+          t.status === 'done' && t.passwordRotated
+            ? 'done (new password)'
+            : t.status === 'done' && t.reused
+              ? 'done (existed)'
+              : t.error
+                ? `${t.status}: ${t.error}`
+                : t.status,
+          t.bundle ? path.basename(t.bundle) : '',
+        ]),
+      ),
+    )
+    this.out.info(
+      `${r.done} ready, ${r.failed} failed; ${r.rateLimited} rate-limited requests were retried; up to ${r.maxConcurrency} teams at once.`,
+    )
   }
 }

@@ -6,9 +6,11 @@ import {deleteEntries, parseEntry} from '../../services/access-list.js'
 export type Result = {project: string; deleted: string[]}
 
 export default class IpDelete extends AtlasCommand<Result> {
-  static override summary = 'Remove entries from a project\'s access list (asks first unless --yes).'
+  static override summary = "Remove entries from a project's access list (asks first unless --yes)."
   static override strict = false
-  static override args = {entry: Args.string({required: true, description: 'Address or CIDR block; several may follow.'})}
+  static override args = {
+    entry: Args.string({required: true, description: 'Address or CIDR block; several may follow.'}),
+  }
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> ip delete 203.0.113.7 198.51.100.0/24 --yes']
 

@@ -6,7 +6,7 @@ import {table} from '../../ui/output.js'
 export type Result = EntrySummary[]
 
 export default class IpList extends AtlasCommand<Result> {
-  static override summary = 'List a project\'s IP access list.'
+  static override summary = "List a project's IP access list."
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> ip list --project my-project']
 
@@ -18,6 +18,11 @@ export default class IpList extends AtlasCommand<Result> {
 
   protected override async render(r: EntrySummary[]): Promise<void> {
     if (r.length === 0) return this.out.info('The access list is empty: no address can connect.')
-    this.out.data(await table(['entry', 'comment', 'expires'], r.map((e) => [e.entry, e.comment, e.expires])))
+    this.out.data(
+      await table(
+        ['entry', 'comment', 'expires'],
+        r.map((e) => [e.entry, e.comment, e.expires]),
+      ),
+    )
   }
 }

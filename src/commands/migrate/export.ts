@@ -23,7 +23,9 @@ export default class MigrateExport extends AtlasCommand<Result> {
     archive: Flags.string({description: 'Write one archive file instead of a directory.'}),
     db: Flags.string({description: 'Only this database.'}),
     collection: Flags.string({description: 'Only this collection (needs --db).', dependsOn: ['db']}),
-    query: Flags.string({description: 'Only documents matching this filter (Extended JSON), e.g. \'{"status":"active"}\'.'}),
+    query: Flags.string({
+      description: 'Only documents matching this filter (Extended JSON), e.g. \'{"status":"active"}\'.',
+    }),
     gzip: Flags.boolean({description: 'Compress (each file, or the whole archive).'}),
     parallel: Flags.integer({default: 4, min: 1, max: 32, description: 'Collections exported at once.'}),
   }
@@ -46,18 +48,29 @@ export default class MigrateExport extends AtlasCommand<Result> {
     const what = `${flags.archive ? 'archive ' : ''}${out} from ${redactUri(flags.uri)}${flags.db ? ` --db ${flags.db}` : ''}${flags.collection ? ` --collection ${flags.collection}` : ''}`
     try {
       const r = await exportDump({
-        client, out: flags.archive ? undefined : out, archive: flags.archive, gzip: flags.gzip, db: flags.db, collection: flags.collection, query,
-        parallel: flags.parallel, toolVersion: `atlasctl-${this.config.version}`,
+        client,
+        out: flags.archive ? undefined : out,
+        archive: flags.archive,
+        gzip: flags.gzip,
+        db: flags.db,
+        collection: flags.collection,
+        query,
+        parallel: flags.parallel,
+        toolVersion: `atlasctl-${this.config.version}`,
         onProgress: (p) => progress.update(p),
       }).catch((error: unknown) => {
         // A bad filter or --out (exit 2, 4) wrote nothing; a failure after that may have left part of a dump.
-        const nothingWritten = error instanceof AtlasCtlError && (error.exitCode === ExitCode.usage || error.exitCode === ExitCode.notFound)
-        if (!nothingWritten) this.audit('migrate export', what, `failed: ${error instanceof Error ? error.message : String(error)}`)
+        const nothingWritten =
+          error instanceof AtlasCtlError && (error.exitCode === ExitCode.usage || error.exitCode === ExitCode.notFound)
+        if (!nothingWritten)
+          this.audit('migrate export', what, `failed: ${error instanceof Error ? error.message : String(error)}`)
         throw error
       })
       progress.end()
       this.audit('migrate export', what, `ok: ${r.docs} documents from ${r.collections.length} collections`)
-      this.out.info(`Exported ${r.docs} documents (${(r.bytes / 1048576).toFixed(1)} MB) from ${r.collections.length} collections in ${r.seconds.toFixed(1)} s.`)
+      this.out.info(
+        `Exported ${r.docs} documents (${(r.bytes / 1048576).toFixed(1)} MB) from ${r.collections.length} collections in ${r.seconds.toFixed(1)} s.`,
+      )
       return r
     } finally {
       await client.close()
@@ -65,6 +78,11 @@ export default class MigrateExport extends AtlasCommand<Result> {
   }
 
   protected override async render(r: ExportReport): Promise<void> {
-    this.out.data(await table(['namespace', 'type', 'documents', 'MB'], r.collections.map((c) => [c.ns, c.type, c.docs, (c.bytes / 1048576).toFixed(2)])))
+    this.out.data(
+      await table(
+        ['namespace', 'type', 'documents', 'MB'],
+        r.collections.map((c) => [c.ns, c.type, c.docs, (c.bytes / 1048576).toFixed(2)]),
+      ),
+    )
   }
 }

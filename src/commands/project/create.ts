@@ -1,7 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 import {orgIdFlag} from '../../base/flags.js'
 import {AtlasCommand} from '../../base/atlas-command.js'
-import {createProject, parseTags, type ProjectSummary, resolveOrgId, validateProjectName} from '../../services/projects.js'
+import {
+  createProject,
+  parseTags,
+  type ProjectSummary,
+  resolveOrgId,
+  validateProjectName,
+} from '../../services/projects.js'
 
 export type Result = ProjectSummary
 

@@ -15,6 +15,17 @@ export default class ProjectList extends AtlasCommand<Result> {
 
   protected override async render(r: ProjectSummary[]): Promise<void> {
     if (r.length === 0) return this.out.info('No projects.')
-    this.out.data(await table(['name', 'id', 'clusters', 'created', 'tags'], r.map((p) => [p.name, p.id, p.clusterCount, p.created.slice(0, 10), p.tags.map((t) => `${t.key}=${t.value}`).join(' ')])))
+    this.out.data(
+      await table(
+        ['name', 'id', 'clusters', 'created', 'tags'],
+        r.map((p) => [
+          p.name,
+          p.id,
+          p.clusterCount,
+          p.created.slice(0, 10),
+          p.tags.map((t) => `${t.key}=${t.value}`).join(' '),
+        ]),
+      ),
+    )
   }
 }

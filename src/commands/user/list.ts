@@ -18,6 +18,11 @@ export default class UserList extends AtlasCommand<Result> {
 
   protected override async render(r: UserSummary[]): Promise<void> {
     if (r.length === 0) return this.out.info('No database users.')
-    this.out.data(await table(['user', 'roles', 'clusters', 'expires'], r.map((u) => [u.username, u.roles.join(' '), u.clusters.join(' ') || '(all)', u.expires ?? ''])))
+    this.out.data(
+      await table(
+        ['user', 'roles', 'clusters', 'expires'],
+        r.map((u) => [u.username, u.roles.join(' '), u.clusters.join(' ') || '(all)', u.expires ?? '']),
+      ),
+    )
   }
 }

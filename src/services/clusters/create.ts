@@ -1,6 +1,15 @@
 import type {AtlasClient} from '../../atlas/client.js'
 import {ConflictError} from '../../lib/errors.js'
-import {type ClusterSpec, type ClusterSummary, type ClusterWaitOptions, createCluster, getCluster, sameSpec, validateSpec, waitForCluster} from './clusters.js'
+import {
+  type ClusterSpec,
+  type ClusterSummary,
+  type ClusterWaitOptions,
+  createCluster,
+  getCluster,
+  sameSpec,
+  validateSpec,
+  waitForCluster,
+} from './clusters.js'
 import {createProject, deleteProject, type ProjectSummary} from '../projects.js'
 
 export type ProjectTarget = {existing: ProjectSummary} | {create: {name: string; orgId: string}}
@@ -42,10 +51,16 @@ export async function createClusterFlow(client: AtlasClient, input: CreateInput)
     if (existing) {
       const cmp = sameSpec(existing, spec)
       if (!input.ifNotExists) {
-        throw new ConflictError(`Cluster "${spec.name}" already exists in project "${project.name}".`, {code: 'DUPLICATE_CLUSTER_NAME', hint: 'Pass --if-not-exists to accept an existing cluster with the same spec.'})
+        throw new ConflictError(`Cluster "${spec.name}" already exists in project "${project.name}".`, {
+          code: 'DUPLICATE_CLUSTER_NAME',
+          hint: 'Pass --if-not-exists to accept an existing cluster with the same spec.',
+        })
       }
       if (!cmp.same) {
-        throw new ConflictError(`Cluster "${spec.name}" exists with a different spec: ${cmp.differences.join(', ')}.`, {code: 'CLUSTER_SPEC_MISMATCH', details: {differences: cmp.differences}})
+        throw new ConflictError(`Cluster "${spec.name}" exists with a different spec: ${cmp.differences.join(', ')}.`, {
+          code: 'CLUSTER_SPEC_MISMATCH',
+          details: {differences: cmp.differences},
+        })
       }
       cluster = existing
       input.log(`Cluster ${spec.name} already exists with this spec (${existing.state}).`)
@@ -59,7 +74,9 @@ export async function createClusterFlow(client: AtlasClient, input: CreateInput)
         await deleteProject(client, project.id)
         input.log(`Rolled back: deleted project ${project.name}, which this command had created.`)
       } catch (rollbackError) {
-        input.log(`Rollback failed: project ${project.name} (${project.id}) is left behind: ${(rollbackError as Error).message}`)
+        input.log(
+          `Rollback failed: project ${project.name} (${project.id}) is left behind: ${(rollbackError as Error).message}`,
+        )
       }
     }
     throw error

@@ -3,15 +3,34 @@ import {FLEX_IN_CLUSTER_API} from '../../atlas/errors.js'
 import {INSTANCE_SIZES, type Provider} from '../../atlas/catalog.js'
 import {ConflictError, UsageError} from '../../lib/errors.js'
 import {priceOf} from '../../lib/prices.js'
-import {type ClusterSummary, type ClusterWaitOptions, resolveCluster, summarizeCluster, waitForCluster} from './clusters.js'
+import {
+  type ClusterSummary,
+  type ClusterWaitOptions,
+  resolveCluster,
+  summarizeCluster,
+  waitForCluster,
+} from './clusters.js'
 import {withLock} from '../../lib/lock.js'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export type ScalePlan =
   | {kind: 'noop'; from: string; to: string}
-  | {kind: 'patch'; from: string; to: string; operation: 'updateGroupCluster'; body: Pick<ClusterBody, 'replicationSpecs'>; autoscalingChanged: boolean}
-  | {kind: 'tenantUpgrade'; from: string; to: string; operation: 'upgradeGroupClusterTenantUpgrade'; body: {name: string; providerSettings: ProviderSettingsBody}}
+  | {
+      kind: 'patch'
+      from: string
+      to: string
+      operation: 'updateGroupCluster'
+      body: Pick<ClusterBody, 'replicationSpecs'>
+      autoscalingChanged: boolean
+    }
+  | {
+      kind: 'tenantUpgrade'
+      from: string
+      to: string
+      operation: 'upgradeGroupClusterTenantUpgrade'
+      body: {name: string; providerSettings: ProviderSettingsBody}
+    }
   | {kind: 'flexUpgrade'; from: string; to: string; operation: 'tenantGroupFlexClusterUpgrade'; body: FlexUpgradeBody}
 
 export interface ScaleOptions {
@@ -27,22 +46,57 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
   if (from === to) return {kind: 'noop', from, to}
   const provider = cluster.provider as Provider
   if (dedicated(to) && !INSTANCE_SIZES[provider]?.includes(to)) {
-    throw new UsageError(`Invalid --tier "${to}" for ${provider}: use one of ${(INSTANCE_SIZES[provider] ?? []).slice(0, 10).join(', ')}, ….`, {details: {flag: 'tier', value: to}})
+    throw new UsageError(
+      `Invalid --tier "${to}" for ${provider}: use one of ${(INSTANCE_SIZES[provider] ?? []).slice(0, 10).join(', ')}, ….`,
+      {details: {flag: 'tier', value: to}},
+    )
   }
   if (dedicated(from) && !dedicated(to)) {
-    throw new UsageError(`Cannot scale ${cluster.name} from ${from} down to ${to}: Atlas cannot move a dedicated cluster to a shared tier. Migrate the data to a new ${to} cluster instead.`, {code: 'IMPOSSIBLE_TRANSITION', details: {from, to}})
+    throw new UsageError(
+      `Cannot scale ${cluster.name} from ${from} down to ${to}: Atlas cannot move a dedicated cluster to a shared tier. Migrate the data to a new ${to} cluster instead.`,
+      {code: 'IMPOSSIBLE_TRANSITION', details: {from, to}},
+    )
   }
-  if (from === 'FLEX' && to === 'M0') throw new UsageError(`Cannot scale ${cluster.name} from FLEX down to M0.`, {code: 'IMPOSSIBLE_TRANSITION', details: {from, to}})
+  if (from === 'FLEX' && to === 'M0')
+    throw new UsageError(`Cannot scale ${cluster.name} from FLEX down to M0.`, {
+      code: 'IMPOSSIBLE_TRANSITION',
+      details: {from, to},
+    })
   if (from === 'M0') {
-    const providerSettings: ProviderSettingsBody = to === 'FLEX'
-      ? {providerName: 'FLEX', backingProviderName: provider, instanceSizeName: 'FLEX', regionName: cluster.region}
-      : {providerName: provider, instanceSizeName: to, regionName: cluster.region}
-    return {kind: 'tenantUpgrade', from, to, operation: 'upgradeGroupClusterTenantUpgrade', body: {name: cluster.name, providerSettings}}
+    const providerSettings: ProviderSettingsBody =
+      to === 'FLEX'
+        ? {providerName: 'FLEX', backingProviderName: provider, instanceSizeName: 'FLEX', regionName: cluster.region}
+        : {providerName: provider, instanceSizeName: to, regionName: cluster.region}
+    return {
+      kind: 'tenantUpgrade',
+      from,
+      to,
+      operation: 'upgradeGroupClusterTenantUpgrade',
+      body: {name: cluster.name, providerSettings},
+    }
   }
   if (from === 'FLEX') {
     return {
-      kind: 'flexUpgrade', from, to, operation: 'tenantGroupFlexClusterUpgrade',
-      body: {name: cluster.name, clusterType: 'REPLICASET', replicationSpecs: [{regionConfigs: [{providerName: provider, regionName: cluster.region, priority: 7, electableSpecs: {instanceSize: to, nodeCount: 3}}]}]},
+      kind: 'flexUpgrade',
+      from,
+      to,
+      operation: 'tenantGroupFlexClusterUpgrade',
+      body: {
+        name: cluster.name,
+        clusterType: 'REPLICASET',
+        replicationSpecs: [
+          {
+            regionConfigs: [
+              {
+                providerName: provider,
+                regionName: cluster.region,
+                priority: 7,
+                electableSpecs: {instanceSize: to, nodeCount: 3},
+              },
+            ],
+          },
+        ],
+      },
     }
   }
   // Dedicated ↔ dedicated: every region config's instanceSize, auto-scaling bounds respected.
@@ -66,10 +120,17 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
           if (!o.adjustAutoscaling) {
             throw new UsageError(
               `${to} is outside ${cluster.name}'s compute auto-scaling bounds (${compute.minInstanceSize ?? '…'} to ${compute.maxInstanceSize ?? '…'}); nothing was changed.`,
-              {code: 'AUTOSCALING_BOUNDS', hint: 'Pass --adjust-autoscaling to move the bounds to include the new tier.', details: {flag: 'adjust-autoscaling'}},
+              {
+                code: 'AUTOSCALING_BOUNDS',
+                hint: 'Pass --adjust-autoscaling to move the bounds to include the new tier.',
+                details: {flag: 'adjust-autoscaling'},
+              },
             )
           }
-          next.autoScaling = {...rc.autoScaling, compute: {...compute, ...(below ? {minInstanceSize: to} : {}), ...(above ? {maxInstanceSize: to} : {})}}
+          next.autoScaling = {
+            ...rc.autoScaling,
+            compute: {...compute, ...(below ? {minInstanceSize: to} : {}), ...(above ? {maxInstanceSize: to} : {})},
+          }
           autoscalingChanged = true
         }
       }
@@ -79,10 +140,17 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
   return {kind: 'patch', from, to, operation: 'updateGroupCluster', body: {replicationSpecs}, autoscalingChanged}
 }
 
-export function costDelta(from: string, to: string): {fromMonthlyUsd?: number; toMonthlyUsd?: number; deltaMonthlyUsd?: number} {
+export function costDelta(
+  from: string,
+  to: string,
+): {fromMonthlyUsd?: number; toMonthlyUsd?: number; deltaMonthlyUsd?: number} {
   const a = priceOf(from).monthly
   const b = priceOf(to).monthly
-  return {fromMonthlyUsd: a, toMonthlyUsd: b, deltaMonthlyUsd: a !== undefined && b !== undefined ? Math.round((b - a) * 100) / 100 : undefined}
+  return {
+    fromMonthlyUsd: a,
+    toMonthlyUsd: b,
+    deltaMonthlyUsd: a !== undefined && b !== undefined ? Math.round((b - a) * 100) / 100 : undefined,
+  }
 }
 
 export interface ScaleInput {
@@ -113,7 +181,12 @@ export interface ScaleResult {
 }
 
 async function rawCluster(client: AtlasClient, projectId: string, name: string): Promise<Cluster | undefined> {
-  return client.found(client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: projectId, clusterName: name}}}), [FLEX_IN_CLUSTER_API])
+  return client.found(
+    client.api.GET('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {
+      params: {path: {groupId: projectId, clusterName: name}},
+    }),
+    [FLEX_IN_CLUSTER_API],
+  )
 }
 
 /** Cron-safe scaling: idempotent, pre-flight checked, locked against a second run on this host. */
@@ -125,7 +198,15 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
   }
   let {raw, summary} = await read()
   const result = (plan: ScalePlan, changed: boolean, state: string, waited = false): ScaleResult => ({
-    cluster: summary.name, project: project.name, from: plan.from, to: plan.to, action: plan.kind, changed, dryRun: input.dryRun, state, waited,
+    cluster: summary.name,
+    project: project.name,
+    from: plan.from,
+    to: plan.to,
+    action: plan.kind,
+    changed,
+    dryRun: input.dryRun,
+    state,
+    waited,
     request: plan.kind === 'noop' ? undefined : {operation: plan.operation, body: plan.body},
     cost: costDelta(plan.from, plan.to),
     autoscalingChanged: plan.kind === 'patch' ? plan.autoscalingChanged : undefined,
@@ -139,10 +220,16 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
     ;({raw, summary} = await read())
     plan = planScale(summary, raw, input.tier, input.options)
     if (plan.kind === 'noop') return result(plan, false, summary.state)
-    if (summary.paused) throw new ConflictError(`Cluster ${summary.name} is paused; resume it before scaling. Nothing was changed.`, {code: 'CLUSTER_PAUSED'})
+    if (summary.paused)
+      throw new ConflictError(`Cluster ${summary.name} is paused; resume it before scaling. Nothing was changed.`, {
+        code: 'CLUSTER_PAUSED',
+      })
     if (summary.state !== 'IDLE') {
       if (!input.waitIdle) {
-        throw new ConflictError(`Cluster ${summary.name} is ${summary.state}, not IDLE; nothing was changed.`, {code: 'CLUSTER_BUSY', hint: 'Pass --wait-idle to wait until it is IDLE, or run again later.'})
+        throw new ConflictError(`Cluster ${summary.name} is ${summary.state}, not IDLE; nothing was changed.`, {
+          code: 'CLUSTER_BUSY',
+          hint: 'Pass --wait-idle to wait until it is IDLE, or run again later.',
+        })
       }
       input.log(`Cluster ${summary.name} is ${summary.state}; waiting until it is IDLE.`)
       await waitForCluster(client, project.id, summary.name, {state: 'IDLE'}, input.waitIdle)
@@ -152,13 +239,25 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
     }
     const path = {groupId: project.id}
     if (plan.kind === 'patch') {
-      await client.ok(client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {params: {path: {groupId: project.id, clusterName: summary.name}}, body: plan.body}))
+      await client.ok(
+        client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {
+          params: {path: {groupId: project.id, clusterName: summary.name}},
+          body: plan.body,
+        }),
+      )
     } else if (plan.kind === 'tenantUpgrade') {
       // The one cast left: openapi-fetch's Writable<> of this legacy request (its providerSettings is an allOf with a
       // oneOf) collapses to an index signature of never, so no body type-checks; the body is typed in planScale.
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: plan.body as never}))
+      await client.ok(
+        client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {
+          params: {path},
+          body: plan.body as never,
+        }),
+      )
     } else {
-      await client.ok(client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body}))
+      await client.ok(
+        client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body}),
+      )
     }
     input.log(`Requested ${summary.name}: ${plan.from} → ${plan.to}.`)
     if (!input.wait) return result(plan, true, 'UPDATING')

@@ -11,7 +11,12 @@ const duration = z.string().refine((v) => {
     return false
   }
 }, 'must be a duration such as 90m, 48h or 2d')
-const when = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T00:00Z')
+const when = z
+  .string()
+  .refine(
+    (v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v),
+    'must be an ISO date-time with a zone, e.g. 2026-12-01T00:00Z',
+  )
 const cron = z.string().refine((v) => {
   try {
     parseCron(v)
@@ -31,9 +36,13 @@ const windowSchema = z
     duration: duration.optional(),
   })
   .strict()
-  .refine((w) => (w.cron ? !w.start && !w.end && Boolean(w.duration) : Boolean(w.start) && Boolean(w.end) !== Boolean(w.duration)), {
-    message: 'a window is either {cron, duration} or {start, end} or {start, duration}',
-  })
+  .refine(
+    (w) =>
+      w.cron ? !w.start && !w.end && Boolean(w.duration) : Boolean(w.start) && Boolean(w.end) !== Boolean(w.duration),
+    {
+      message: 'a window is either {cron, duration} or {start, end} or {start, duration}',
+    },
+  )
 
 export const scheduleSchema = z
   .object({
@@ -68,14 +77,27 @@ export function evaluateSchedule(schedule: Schedule, now: Date): Evaluation {
     if (w.cron) {
       const span = parseDuration(w.duration!, 'duration')
       const fired = lastFire(parseCron(w.cron), now, span)
-      if (fired && now.getTime() < fired.getTime() + span) active.push({name, tier: w.tier, from: fired.toISOString(), until: new Date(fired.getTime() + span).toISOString()})
+      if (fired && now.getTime() < fired.getTime() + span)
+        active.push({
+          name,
+          tier: w.tier,
+          from: fired.toISOString(),
+          until: new Date(fired.getTime() + span).toISOString(),
+        })
       return
     }
     const from = Date.parse(w.start!)
     const until = w.end ? Date.parse(w.end) : from + parseDuration(w.duration!, 'duration')
-    if (now.getTime() >= from && now.getTime() < until) active.push({name, tier: w.tier, from: new Date(from).toISOString(), until: new Date(until).toISOString()})
+    if (now.getTime() >= from && now.getTime() < until)
+      active.push({name, tier: w.tier, from: new Date(from).toISOString(), until: new Date(until).toISOString()})
   })
-  if (active.length === 0) return {at: now.toISOString(), tier: schedule.base, reason: 'no window is active: base tier', activeWindows: []}
+  if (active.length === 0)
+    return {at: now.toISOString(), tier: schedule.base, reason: 'no window is active: base tier', activeWindows: []}
   const top = active.reduce((a, b) => (tierRank(b.tier) > tierRank(a.tier) ? b : a))
-  return {at: now.toISOString(), tier: top.tier, reason: `window "${top.name}" is active until ${top.until}`, activeWindows: active}
+  return {
+    at: now.toISOString(),
+    tier: top.tier,
+    reason: `window "${top.name}" is active until ${top.until}`,
+    activeWindows: active,
+  }
 }

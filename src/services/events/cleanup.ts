@@ -23,7 +23,13 @@ export interface CleanupPlan {
 
 export interface CleanupReport extends CleanupPlan {
   executed: boolean
-  results: Array<{team: string; project: string; status: 'removed' | 'failed'; removed?: {clusters: number; users: number; entries: number}; error?: string}>
+  results: Array<{
+    team: string
+    project: string
+    status: 'removed' | 'failed'
+    removed?: {clusters: number; users: number; entries: number}
+    error?: string
+  }>
   failed: number
 }
 
@@ -37,29 +43,54 @@ export async function planCleanup(client: AtlasClient, eventId: string, f: Clean
     if (f.olderThanMs !== undefined && now - Date.parse(t.created) < f.olderThanMs) {
       skipped.push({team: t.team, reason: `created ${t.created}, not older than the --older-than limit`})
     } else if (f.graceMs !== undefined && (!t.endsAt || now < Date.parse(t.endsAt) + f.graceMs)) {
-      skipped.push({team: t.team, reason: t.endsAt ? `grace period runs until ${new Date(Date.parse(t.endsAt) + f.graceMs).toISOString()}` : 'no end time tagged; --grace cannot apply'})
+      skipped.push({
+        team: t.team,
+        reason: t.endsAt
+          ? `grace period runs until ${new Date(Date.parse(t.endsAt) + f.graceMs).toISOString()}`
+          : 'no end time tagged; --grace cannot apply',
+      })
     } else {
       teams.push(t)
       const until = t.endsAt ? Date.parse(t.endsAt) + (f.graceMs ?? 0) : undefined
-      if (until === undefined || now < until) live.push({team: t.team, until: until === undefined ? undefined : new Date(until).toISOString()})
+      if (until === undefined || now < until)
+        live.push({team: t.team, until: until === undefined ? undefined : new Date(until).toISOString()})
     }
   }
   return {event: eventId, teams, skipped, unreadable, live}
 }
 
 /** Tears every planned team down; continues past failures and reports each team. */
-export async function executeCleanup(client: AtlasClient, plan: CleanupPlan, o: {timeoutMs?: number; pollMs: number; onProgress: (line: string) => void}): Promise<CleanupReport> {
+export async function executeCleanup(
+  client: AtlasClient,
+  plan: CleanupPlan,
+  o: {timeoutMs?: number; pollMs: number; onProgress: (line: string) => void},
+): Promise<CleanupReport> {
   const settled = await pool(plan.teams, 4, async (t) => {
     o.onProgress(`${t.team}: tearing down ${t.project}`)
-    const removed = await teardownProject(client, t.projectId, {timeoutMs: o.timeoutMs, pollMs: o.pollMs, deleteProject: true, log: o.onProgress})
+    const removed = await teardownProject(client, t.projectId, {
+      timeoutMs: o.timeoutMs,
+      pollMs: o.pollMs,
+      deleteProject: true,
+      log: o.onProgress,
+    })
     o.onProgress(`${t.team}: removed`)
     return removed
   })
   const results = plan.teams.map((t, i) => {
     const s = settled[i]
     return s.status === 'fulfilled'
-      ? {team: t.team, project: t.project, status: 'removed' as const, removed: {clusters: s.value.clusters, users: s.value.users, entries: s.value.entries}}
-      : {team: t.team, project: t.project, status: 'failed' as const, error: s.reason instanceof AtlasCtlError ? s.reason.message : String(s.reason)}
+      ? {
+          team: t.team,
+          project: t.project,
+          status: 'removed' as const,
+          removed: {clusters: s.value.clusters, users: s.value.users, entries: s.value.entries},
+        }
+      : {
+          team: t.team,
+          project: t.project,
+          status: 'failed' as const,
+          error: s.reason instanceof AtlasCtlError ? s.reason.message : String(s.reason),
+        }
   })
   return {...plan, executed: true, results, failed: results.filter((r) => r.status === 'failed').length}
 }

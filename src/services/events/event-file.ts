@@ -12,8 +12,18 @@ const MAX_TEAMS = 1000
 // 1,000 teams with leaders and ten members each fit in about 350 KB; parsing is what costs, so cap the bytes first.
 const MAX_EVENT_FILE_BYTES = 512 * 1024
 
-const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit')
-const zoned = z.string().refine((v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v), 'must be an ISO date-time with a zone, e.g. 2026-12-01T18:00Z')
+const slug = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/,
+    'use 1-40 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+const zoned = z
+  .string()
+  .refine(
+    (v) => !Number.isNaN(Date.parse(v)) && /T.*(Z|[+-]\d{2}:?\d{2})$/.test(v),
+    'must be an ISO date-time with a zone, e.g. 2026-12-01T18:00Z',
+  )
 const duration = z.string().refine((v) => {
   try {
     return parseDuration(v, 'grace') > 0
@@ -45,10 +55,30 @@ const eventSchema = z
         maxAccessEntries: z.number().int().min(1).max(200).default(20),
       })
       .strict()
-      .default({provider: 'AWS', region: 'US_EAST_1', tier: 'M0', openNetworkAccess: false, accessList: [], maxDbUsers: 5, maxAccessEntries: 20}),
-    cleanup: z.object({auto: z.boolean().default(false), grace: duration.optional()}).strict().default({auto: false}),
+      .default({
+        provider: 'AWS',
+        region: 'US_EAST_1',
+        tier: 'M0',
+        openNetworkAccess: false,
+        accessList: [],
+        maxDbUsers: 5,
+        maxAccessEntries: 20,
+      }),
+    cleanup: z
+      .object({auto: z.boolean().default(false), grace: duration.optional()})
+      .strict()
+      .default({auto: false}),
     teams: z
-      .array(z.object({id: slug, name: z.string().min(1).max(200), leader: z.string().min(1).optional(), members: z.array(z.string().min(1)).default([])}).strict())
+      .array(
+        z
+          .object({
+            id: slug,
+            name: z.string().min(1).max(200),
+            leader: z.string().min(1).optional(),
+            members: z.array(z.string().min(1)).default([]),
+          })
+          .strict(),
+      )
       .min(1, 'list at least one team')
       .max(MAX_TEAMS, `at most ${MAX_TEAMS} teams per event`),
   })
@@ -57,17 +87,27 @@ const eventSchema = z
     const {provider, region} = e.defaults
     if (!REGIONS[provider].includes(region)) {
       const close = closeMatches(region, [...REGIONS[provider]])
-      ctx.addIssue({code: 'custom', path: ['defaults', 'region'], message: `"${region}" is not a ${provider} region${close.length ? `; did you mean ${close.join(', ')}?` : ''}`})
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaults', 'region'],
+        message: `"${region}" is not a ${provider} region${close.length ? `; did you mean ${close.join(', ')}?` : ''}`,
+      })
     }
     const seen = new Set<string>()
     // Derived names are cut to Atlas's limits; two teams must never land on one project.
     const projects = new Map<string, string>()
     e.teams.forEach((t, i) => {
-      if (seen.has(t.id.toLowerCase())) ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
+      if (seen.has(t.id.toLowerCase()))
+        ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
       seen.add(t.id.toLowerCase())
       const name = projectNameFor(e.id, t.id).toLowerCase()
       const other = projects.get(name)
-      if (other !== undefined) ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `team "${t.id}" would share the project ${projectNameFor(e.id, t.id)} with team "${other}" (project names are cut to 64 characters); use shorter event or team ids`})
+      if (other !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['teams', i, 'id'],
+          message: `team "${t.id}" would share the project ${projectNameFor(e.id, t.id)} with team "${other}" (project names are cut to 64 characters); use shorter event or team ids`,
+        })
       else projects.set(name, t.id)
     })
   })
@@ -82,39 +122,81 @@ export async function readEventFile(file: string): Promise<EventFile> {
  * A CSV roster (`id,name,leader,members` with members separated by ";") plus the event's flags.
  * Errors name the line.
  */
-const ROSTER_FLAGS: Record<string, string> = {id: 'event-id', name: 'event-name', endsAt: 'ends-at', openNetworkAccess: 'open-network-access'}
+const ROSTER_FLAGS: Record<string, string> = {
+  id: 'event-id',
+  name: 'event-name',
+  endsAt: 'ends-at',
+  openNetworkAccess: 'open-network-access',
+}
 
-export function readRoster(file: string, event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>}): EventFile {
+export function readRoster(
+  file: string,
+  event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>},
+): EventFile {
   let text: string
   try {
-    if (fs.statSync(file).size > MAX_EVENT_FILE_BYTES) throw new UsageError(`The roster ${file} is larger than ${MAX_EVENT_FILE_BYTES / 1024} KB; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
+    if (fs.statSync(file).size > MAX_EVENT_FILE_BYTES)
+      throw new UsageError(
+        `The roster ${file} is larger than ${MAX_EVENT_FILE_BYTES / 1024} KB; an event has at most ${MAX_TEAMS} teams.`,
+        {code: 'BAD_INPUT_FILE', details: {file}},
+      )
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if (error instanceof UsageError) throw error
     throw new UsageError(`Cannot read roster ${file}: ${(error as Error).message}`, {code: 'BAD_INPUT_FILE'})
   }
   const lines = text.split(/\r?\n/)
-  if (lines.length > MAX_TEAMS + 1000) throw new UsageError(`The roster ${file} has ${lines.length} lines; an event has at most ${MAX_TEAMS} teams.`, {code: 'BAD_INPUT_FILE', details: {file}})
+  if (lines.length > MAX_TEAMS + 1000)
+    throw new UsageError(`The roster ${file} has ${lines.length} lines; an event has at most ${MAX_TEAMS} teams.`, {
+      code: 'BAD_INPUT_FILE',
+      details: {file},
+    })
   const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? []
-  if (!header.includes('id') || !header.includes('name')) throw new UsageError(`${file}:1: the header must name the columns id,name[,leader][,members].`, {code: 'BAD_INPUT_FILE'})
+  if (!header.includes('id') || !header.includes('name'))
+    throw new UsageError(`${file}:1: the header must name the columns id,name[,leader][,members].`, {
+      code: 'BAD_INPUT_FILE',
+    })
   const teams: unknown[] = []
   lines.slice(1).forEach((line, i) => {
     if (line.trim() === '' || line.startsWith('#')) return
     const cells = line.split(',').map((c) => c.trim())
-    if (cells.length > header.length) throw new UsageError(`${file}:${i + 2}: ${cells.length} columns, the header has ${header.length}.`, {code: 'BAD_INPUT_FILE'})
+    if (cells.length > header.length)
+      throw new UsageError(`${file}:${i + 2}: ${cells.length} columns, the header has ${header.length}.`, {
+        code: 'BAD_INPUT_FILE',
+      })
     const row = Object.fromEntries(header.map((h, j) => [h, cells[j] ?? '']))
-    teams.push({id: row.id, name: row.name, ...(row.leader ? {leader: row.leader} : {}), members: row.members ? row.members.split(';').map((m) => m.trim()).filter(Boolean) : []})
+    teams.push({
+      id: row.id,
+      name: row.name,
+      ...(row.leader ? {leader: row.leader} : {}),
+      members: row.members
+        ? row.members
+            .split(';')
+            .map((m) => m.trim())
+            .filter(Boolean)
+        : [],
+    })
   })
-  const parsed = eventSchema.safeParse({id: event.id, name: event.name ?? event.id, endsAt: event.endsAt, defaults: event.defaults, teams})
+  const parsed = eventSchema.safeParse({
+    id: event.id,
+    name: event.name ?? event.id,
+    endsAt: event.endsAt,
+    defaults: event.defaults,
+    teams,
+  })
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const [first, index, ...rest] = issue.path
-      if (first === 'teams' && typeof index === 'number') return `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}`
+      if (first === 'teams' && typeof index === 'number')
+        return `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}`
       // The roster's event settings come from flags: name the flag.
       const key = first === 'defaults' ? String(index) : String(first)
       return `--${ROSTER_FLAGS[key] ?? key}: ${issue.message}`
     })
-    throw new UsageError(`Invalid roster:\n  ${problems.join('\n  ')}`, {code: 'BAD_INPUT_FILE', details: {issues: problems}})
+    throw new UsageError(`Invalid roster:\n  ${problems.join('\n  ')}`, {
+      code: 'BAD_INPUT_FILE',
+      details: {issues: problems},
+    })
   }
   return parsed.data
 }
@@ -126,12 +208,20 @@ export function projectNameFor(eventId: string, teamId: string): string {
 
 /** Cluster names: letters, digits and hyphens; the team's own project keeps them unique. */
 export function clusterNameFor(teamId: string): string {
-  const s = teamId.replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 23)
+  const s = teamId
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 23)
   return /^[A-Za-z0-9]/.test(s) ? s : `team-${s}`.slice(0, 23)
 }
 
 export const userNameFor = (teamId: string) => `${teamId}-admin`.slice(0, 64)
 
 /** Tag values may hold letters, digits, spaces and ; @ _ - . + only: a compact UTC time. */
-export const endsAtTag = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
-export const parseEndsAtTag = (tag: string) => new Date(tag.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'))
+export const endsAtTag = (iso: string) =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
+export const parseEndsAtTag = (tag: string) =>
+  new Date(tag.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'))

@@ -17,7 +17,11 @@ const teamEntrySchema = z.object({
   updatedAt: z.string(),
 })
 /** `outDirs`: every bundle folder a run used, the latest last. */
-const ledgerSchema = z.object({eventId: z.string(), outDirs: z.array(z.string()).default([]), teams: z.record(z.string(), teamEntrySchema)})
+const ledgerSchema = z.object({
+  eventId: z.string(),
+  outDirs: z.array(z.string()).default([]),
+  teams: z.record(z.string(), teamEntrySchema),
+})
 
 export type TeamEntry = z.infer<typeof teamEntrySchema>
 export type LedgerData = z.infer<typeof ledgerSchema>
@@ -48,7 +52,14 @@ export class Ledger {
         throw badLedger(this.file, (error as Error).message)
       }
       const parsed = ledgerSchema.safeParse(json)
-      if (!parsed.success) throw badLedger(this.file, parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; '))
+      if (!parsed.success)
+        throw badLedger(
+          this.file,
+          parsed.error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+            .join('; '),
+        )
       if (parsed.data.eventId !== eventId) throw badLedger(this.file, `it belongs to event "${parsed.data.eventId}"`)
       data = parsed.data
     }

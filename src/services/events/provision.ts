@@ -79,16 +79,18 @@ interface Made {
 }
 
 /** Recognizes a password without keeping it: the ledger must never hold one. */
-const passwordFingerprint = (team: Team, password: string) => createHash('sha256').update(`atlasctl-bundle/${team.id}/${password}`).digest('hex').slice(0, 32)
+const passwordFingerprint = (team: Team, password: string) =>
+  createHash('sha256').update(`atlasctl-bundle/${team.id}/${password}`).digest('hex').slice(0, 32)
 
 const transient = (e: unknown) =>
-  e instanceof NetworkError || e instanceof TimeoutError || (e instanceof AtlasApiError && (e.status >= 500 || e.status === 429))
+  e instanceof NetworkError ||
+  e instanceof TimeoutError ||
+  (e instanceof AtlasApiError && (e.status >= 500 || e.status === 429))
 
 /** On top of the transport's own retries, a whole find-or-create step is tried again: each retry looks before it creates. */
 const STEP_RETRY = {maxRetries: 5, baseDelayMs: 200, maxDelayMs: 2000}
 
 const step = <T>(fn: () => Promise<T>): Promise<T> => retrying(fn, {policy: STEP_RETRY, retryable: transient})
-
 
 /** A team's bundle, if the file exists. A file that is not this team's bundle is never overwritten. */
 function readBundle(file: string, team: Team): Bundle | undefined {
@@ -97,7 +99,9 @@ function readBundle(file: string, team: Team): Bundle | undefined {
     text = fs.readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new AtlasCtlError(`Cannot read the bundle ${file}: ${(error as Error).message}`, ExitCode.failure, {code: 'BUNDLE_UNREADABLE'})
+    throw new AtlasCtlError(`Cannot read the bundle ${file}: ${(error as Error).message}`, ExitCode.failure, {
+      code: 'BUNDLE_UNREADABLE',
+    })
   }
   let json: unknown
   try {
@@ -107,7 +111,10 @@ function readBundle(file: string, team: Team): Bundle | undefined {
   }
   const parsed = bundleSchema.safeParse(json)
   if (!parsed.success || parsed.data.team !== team.id) {
-    throw new ConflictError(`${file} exists but is not the credential bundle of team ${team.id}; it was left alone.`, {code: 'BUNDLE_NOT_OURS', hint: 'Move it away, or pass another --out.'})
+    throw new ConflictError(`${file} exists but is not the credential bundle of team ${team.id}; it was left alone.`, {
+      code: 'BUNDLE_NOT_OURS',
+      hint: 'Move it away, or pass another --out.',
+    })
   }
   return parsed.data
 }
@@ -123,16 +130,31 @@ function readEarlierBundle(file: string, team: Team): Bundle | undefined {
 
 function checkOurs(g: Group, name: string, event: EventFile, team: Team): Group {
   if (tagOf(g, 'event') !== event.id || tagOf(g, 'team') !== team.id) {
-    throw new ConflictError(`Project ${name} exists but is not tagged event=${event.id}, team=${team.id}; it was left alone.`, {code: 'PROJECT_NOT_OURS'})
+    throw new ConflictError(
+      `Project ${name} exists but is not tagged event=${event.id}, team=${team.id}; it was left alone.`,
+      {code: 'PROJECT_NOT_OURS'},
+    )
   }
   return g
 }
 
 /** One team as a small transaction: project → cluster → user → access, each step find-or-create. */
-async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: Team, made: Made): Promise<{project: ProjectSummary; reused: boolean; passwordRotated: boolean}> {
+async function provisionTeam(
+  client: AtlasClient,
+  input: ProvisionInput,
+  team: Team,
+  made: Made,
+): Promise<{project: ProjectSummary; reused: boolean; passwordRotated: boolean}> {
   const {event, ledger} = input
-  const entry = ledger.team(team.id, {projectName: projectNameFor(event.id, team.id), clusterName: clusterNameFor(team.id), username: userNameFor(team.id)})
-  const tags = [{key: 'event', value: event.id}, {key: 'team', value: team.id}]
+  const entry = ledger.team(team.id, {
+    projectName: projectNameFor(event.id, team.id),
+    clusterName: clusterNameFor(team.id),
+    username: userNameFor(team.id),
+  })
+  const tags = [
+    {key: 'event', value: event.id},
+    {key: 'team', value: team.id},
+  ]
   let reused = true
 
   const group = await step(async () => {
@@ -140,7 +162,11 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     if (found) return checkOurs(found, entry.projectName, event, team)
     reused = false
     try {
-      const g = await createGroup(client, {name: entry.projectName, orgId: input.orgId, tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}]})
+      const g = await createGroup(client, {
+        name: entry.projectName,
+        orgId: input.orgId,
+        tags: [...tags, {key: 'event-ends', value: endsAtTag(event.endsAt)}],
+      })
       made.project = true
       ledger.update(team.id, {projectId: g.id})
       return g
@@ -158,7 +184,13 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     if (await getCluster(client, project.id, entry.clusterName)) return
     reused = false
     try {
-      await createCluster(client, project.id, {name: entry.clusterName, provider: event.defaults.provider, region: event.defaults.region, tier: event.defaults.tier, tags})
+      await createCluster(client, project.id, {
+        name: entry.clusterName,
+        provider: event.defaults.provider,
+        region: event.defaults.region,
+        tier: event.defaults.tier,
+        tags,
+      })
       made.cluster = true
     } catch (error) {
       if (!(error instanceof AtlasApiError && error.errorCode === 'DUPLICATE_CLUSTER_NAME')) throw error
@@ -169,28 +201,51 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
   // The bundle whose password Atlas holds (the ledger keeps its fingerprint), from this --out or any folder an
   // earlier run wrote to; failing that, one found in this --out, whose password is then set.
   const bundleFile = path.join(input.outDir, `${team.id}.json`)
-  const found = [readBundle(bundleFile, team), ...ledger.outDirs().filter((d) => d !== input.outDir).map((d) => readEarlierBundle(path.join(d, `${team.id}.json`), team))].filter((b) => b !== undefined)
+  const found = [
+    readBundle(bundleFile, team),
+    ...ledger
+      .outDirs()
+      .filter((d) => d !== input.outDir)
+      .map((d) => readEarlierBundle(path.join(d, `${team.id}.json`), team)),
+  ].filter((b) => b !== undefined)
   const held = entry.passwordFingerprint
   let bundle = found.find((b) => passwordFingerprint(team, b.password) === held) ?? found[0]
   let passwordRotated = false
   if (!bundle) {
     // Atlas never shows a password: an existing user whose bundle is gone gets a new one, and the report says so.
     passwordRotated = await step(userExists)
-    bundle = {event: event.id, team: team.id, project: project.name, cluster: entry.clusterName, username: entry.username, password: generatePassword()}
+    bundle = {
+      event: event.id,
+      team: team.id,
+      project: project.name,
+      cluster: entry.clusterName,
+      username: entry.username,
+      password: generatePassword(),
+    }
     made.bundle = passwordFingerprint(team, bundle.password)
   }
   bundle = {...bundle, project: project.name}
   redactor.add(bundle.password)
   // The password goes to the bundle before Atlas gets it, so a crash can never lose it.
   const content = `${JSON.stringify(bundle, null, 2)}\n`
-  reportedWrite(input.report, 'write credentials bundle', bundleFile, entry.username, () => writeSecretFile(bundleFile, content))
+  reportedWrite(input.report, 'write credentials bundle', bundleFile, entry.username, () =>
+    writeSecretFile(bundleFile, content),
+  )
   ledger.update(team.id, {bundle: bundleFile})
   const password = bundle.password
   await step(async () => {
-    const body: UserBody = {databaseName: 'admin', groupId: project.id, username: entry.username, password, roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}], scopes: [{name: entry.clusterName, type: 'CLUSTER'}]}
+    const body: UserBody = {
+      databaseName: 'admin',
+      groupId: project.id,
+      username: entry.username,
+      password,
+      roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}],
+      scopes: [{name: entry.clusterName, type: 'CLUSTER'}],
+    }
     if (await userExists()) {
       // The ledger's fingerprint says whether Atlas already holds this password; when unsure, set it, so the bundle works.
-      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password)) await updateDatabaseUser(client, project.id, 'admin', entry.username, body)
+      if (ledger.data.teams[team.id].passwordFingerprint !== passwordFingerprint(team, password))
+        await updateDatabaseUser(client, project.id, 'admin', entry.username, body)
     } else {
       reused = false
       try {
@@ -204,8 +259,13 @@ async function provisionTeam(client: AtlasClient, input: ProvisionInput, team: T
     ledger.update(team.id, {passwordFingerprint: passwordFingerprint(team, password)})
   })
 
-  const entries = [...(event.defaults.openNetworkAccess ? ['0.0.0.0/0'] : []), ...event.defaults.accessList].map(parseEntry)
-  if (entries.length > 0) await step(() => addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}))
+  const entries = [...(event.defaults.openNetworkAccess ? ['0.0.0.0/0'] : []), ...event.defaults.accessList].map(
+    parseEntry,
+  )
+  if (entries.length > 0)
+    await step(() =>
+      addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}),
+    )
   return {project, reused, passwordRotated}
 }
 
@@ -214,7 +274,12 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
   const entry = input.ledger.data.teams[team.id]
   const undone: string[] = []
   if (entry?.projectId && made.project) {
-    await teardownProject(client, entry.projectId, {timeoutMs: input.waitTimeoutMs, pollMs: input.pollMs, deleteProject: true, log: () => {}})
+    await teardownProject(client, entry.projectId, {
+      timeoutMs: input.waitTimeoutMs,
+      pollMs: input.pollMs,
+      deleteProject: true,
+      log: () => {},
+    })
     undone.push('project')
   } else if (entry?.projectId) {
     if (made.user) {
@@ -222,13 +287,20 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
       undone.push('user')
     }
     if (made.cluster) {
-      await deleteCluster(client, {projectId: entry.projectId, name: entry.clusterName, kind: input.event.defaults.tier === 'FLEX' ? 'FLEX' : input.event.defaults.tier === 'M0' ? 'M0' : 'dedicated'})
+      await deleteCluster(client, {
+        projectId: entry.projectId,
+        name: entry.clusterName,
+        kind: input.event.defaults.tier === 'FLEX' ? 'FLEX' : input.event.defaults.tier === 'M0' ? 'M0' : 'dedicated',
+      })
       undone.push('cluster')
     }
   }
   // A new bundle is removed only with the user it was made for, or if Atlas never got its password; a rotated user
   // keeps the bundle that now works.
-  const bundleGone = made.bundle !== undefined && entry?.bundle && (made.project || made.user || entry.passwordFingerprint !== made.bundle)
+  const bundleGone =
+    made.bundle !== undefined &&
+    entry?.bundle &&
+    (made.project || made.user || entry.passwordFingerprint !== made.bundle)
   if (bundleGone) {
     fs.rmSync(entry.bundle!, {force: true})
     undone.push('bundle')
@@ -259,7 +331,16 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   const made = new Map(event.teams.map((t): [string, Made] => [t.id, {}]))
   const report = (team: Team, r: Partial<TeamReport>) => {
     const entry = ledger.data.teams[team.id]
-    reports.set(team.id, {team: team.id, project: entry?.projectName ?? projectNameFor(event.id, team.id), cluster: entry?.clusterName ?? clusterNameFor(team.id), username: entry?.username ?? userNameFor(team.id), status: 'done', reused: false, ...reports.get(team.id), ...r})
+    reports.set(team.id, {
+      team: team.id,
+      project: entry?.projectName ?? projectNameFor(event.id, team.id),
+      cluster: entry?.clusterName ?? clusterNameFor(team.id),
+      username: entry?.username ?? userNameFor(team.id),
+      status: 'done',
+      reused: false,
+      ...reports.get(team.id),
+      ...r,
+    })
   }
   const fail = async (team: Team, error: unknown) => {
     failed++
@@ -267,7 +348,12 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     if (ledger.data.teams[team.id]) ledger.update(team.id, {status: 'failed', error: message})
     try {
       const undone = await rollback(client, input, team, made.get(team.id)!)
-      input.onProgress({done, failed, total, message: `${team.id}: failed (${message}); ${undone.length ? `rolled back the ${undone.join(', ')} this run made` : 'nothing this run made to undo; what existed was left alone'}`})
+      input.onProgress({
+        done,
+        failed,
+        total,
+        message: `${team.id}: failed (${message}); ${undone.length ? `rolled back the ${undone.join(', ')} this run made` : 'nothing this run made to undo; what existed was left alone'}`,
+      })
       report(team, {status: undone.length ? 'rolled-back' : 'failed', error: message, bundle: undefined})
     } catch (rollbackError) {
       report(team, {status: 'failed', error: `${message}; rollback failed: ${(rollbackError as Error).message}`})
@@ -275,18 +361,27 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   }
 
   const created: Array<{team: Team; project: ProjectSummary}> = []
-  await pool(event.teams, () => input.limit.current, async (team) => {
-    maxConcurrency = Math.max(maxConcurrency, input.limit.current)
-    try {
-      const r = await provisionTeam(client, input, team, made.get(team.id)!)
-      input.limit.succeeded()
-      created.push({team, project: r.project})
-      report(team, {reused: r.reused, passwordRotated: r.passwordRotated || undefined})
-      input.onProgress({done, failed, total, message: `${team.id}: resources ${r.reused ? 'already there' : 'created'}${r.passwordRotated ? '; its bundle was not found, so the user got a new password' : ''}`})
-    } catch (error) {
-      await fail(team, error)
-    }
-  })
+  await pool(
+    event.teams,
+    () => input.limit.current,
+    async (team) => {
+      maxConcurrency = Math.max(maxConcurrency, input.limit.current)
+      try {
+        const r = await provisionTeam(client, input, team, made.get(team.id)!)
+        input.limit.succeeded()
+        created.push({team, project: r.project})
+        report(team, {reused: r.reused, passwordRotated: r.passwordRotated || undefined})
+        input.onProgress({
+          done,
+          failed,
+          total,
+          message: `${team.id}: resources ${r.reused ? 'already there' : 'created'}${r.passwordRotated ? '; its bundle was not found, so the user got a new password' : ''}`,
+        })
+      } catch (error) {
+        await fail(team, error)
+      }
+    },
+  )
 
   // All clusters were requested; wait for them together, then finish each bundle.
   await pool(created, 8, async ({team, project}) => {
@@ -294,12 +389,26 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     try {
       let cluster: ClusterSummary | undefined = await step(() => getCluster(client, project.id, entry.clusterName))
       if (cluster?.state !== 'IDLE' || !cluster.connectionString) {
-        cluster = (await step(() => waitForCluster(client, project.id, entry.clusterName, {state: 'IDLE'}, {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume}))).state
+        cluster = (
+          await step(() =>
+            waitForCluster(
+              client,
+              project.id,
+              entry.clusterName,
+              {state: 'IDLE'},
+              {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume},
+            ),
+          )
+        ).state
       }
       const bundle = readBundle(entry.bundle!, team)!
-      bundle.connectionString = cluster?.connectionString ? withCredentials(cluster.connectionString, bundle.username, bundle.password) : undefined
+      bundle.connectionString = cluster?.connectionString
+        ? withCredentials(cluster.connectionString, bundle.username, bundle.password)
+        : undefined
       const content = `${JSON.stringify(bundle, null, 2)}\n`
-      reportedWrite(input.report, 'write credentials bundle', entry.bundle!, bundle.username, () => writeSecretFile(entry.bundle!, content))
+      reportedWrite(input.report, 'write credentials bundle', entry.bundle!, bundle.username, () =>
+        writeSecretFile(entry.bundle!, content),
+      )
       ledger.update(team.id, {status: 'done', error: undefined})
       done++
       report(team, {status: 'done', bundle: entry.bundle})
@@ -310,5 +419,13 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   })
 
   const teams = event.teams.map((t) => reports.get(t.id)!).filter(Boolean)
-  return {event: event.id, outDir: input.outDir, teams, done, failed, rateLimited: client.stats.rateLimited, maxConcurrency}
+  return {
+    event: event.id,
+    outDir: input.outDir,
+    teams,
+    done,
+    failed,
+    rateLimited: client.stats.rateLimited,
+    maxConcurrency,
+  }
 }

@@ -18,7 +18,8 @@ export interface TeamStatus {
 }
 
 /** A project's tag value; event projects are found and checked by their tags. */
-export const tagOf = (p: {tags?: Array<{key: string; value: string}>}, key: string) => p.tags?.find((t) => t.key === key)?.value
+export const tagOf = (p: {tags?: Array<{key: string; value: string}>}, key: string) =>
+  p.tags?.find((t) => t.key === key)?.value
 
 /** The event's projects, found by their `event` tag, so any machine can see them. */
 async function eventProjects(client: AtlasClient, eventId: string): Promise<ProjectSummary[]> {
@@ -34,10 +35,18 @@ export interface UnreadableTeam {
 }
 
 /** Every team's project, clusters, users and access entries, read from Atlas (not from the local ledger). */
-export async function eventStatus(client: AtlasClient, eventId: string, team?: string): Promise<{teams: TeamStatus[]; unreadable: UnreadableTeam[]}> {
+export async function eventStatus(
+  client: AtlasClient,
+  eventId: string,
+  team?: string,
+): Promise<{teams: TeamStatus[]; unreadable: UnreadableTeam[]}> {
   const projects = (await eventProjects(client, eventId)).filter((p) => !team || tagOf(p, 'team') === team)
   const settled = await pool(projects, 4, async (p) => {
-    const [clusters, users, entries] = await Promise.all([listClusters(client, p.id), listUsers(client, p.id), listEntries(client, p.id)])
+    const [clusters, users, entries] = await Promise.all([
+      listClusters(client, p.id),
+      listUsers(client, p.id),
+      listEntries(client, p.id),
+    ])
     const ends = tagOf(p, 'event-ends')
     return {
       team: tagOf(p, 'team') ?? '?',
@@ -45,7 +54,12 @@ export async function eventStatus(client: AtlasClient, eventId: string, team?: s
       projectId: p.id,
       created: p.created,
       endsAt: ends ? parseEndsAtTag(ends).toISOString() : undefined,
-      clusters: clusters.map((c) => ({name: c.name, state: c.state, tier: c.tier, terminationProtection: c.terminationProtection})),
+      clusters: clusters.map((c) => ({
+        name: c.name,
+        state: c.state,
+        tier: c.tier,
+        terminationProtection: c.terminationProtection,
+      })),
       users: users.length,
       accessEntries: entries.length,
     }
@@ -54,7 +68,13 @@ export async function eventStatus(client: AtlasClient, eventId: string, team?: s
   const unreadable: UnreadableTeam[] = []
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') teams.push(s.value)
-    else unreadable.push({team: tagOf(projects[i], 'team') ?? '?', project: projects[i].name, projectId: projects[i].id, error: (s.reason as Error)?.message ?? String(s.reason)})
+    else
+      unreadable.push({
+        team: tagOf(projects[i], 'team') ?? '?',
+        project: projects[i].name,
+        projectId: projects[i].id,
+        error: (s.reason as Error)?.message ?? String(s.reason),
+      })
   })
   const byTeam = (a: {team: string}, b: {team: string}) => a.team.localeCompare(b.team)
   return {teams: teams.sort(byTeam), unreadable: unreadable.sort(byTeam)}

@@ -3,7 +3,13 @@ import {AtlasApiError} from '../../atlas/errors.js'
 import {TimeoutError} from '../../lib/errors.js'
 import {retrying} from '../../lib/retry.js'
 import {deleteEntry, listEntries} from '../access-list.js'
-import {ATLAS_TAKES, deleteCluster, listClusters, setTerminationProtection, waitForCluster} from '../clusters/clusters.js'
+import {
+  ATLAS_TAKES,
+  deleteCluster,
+  listClusters,
+  setTerminationProtection,
+  waitForCluster,
+} from '../clusters/clusters.js'
 import {deleteProject} from '../projects.js'
 import {deleteDatabaseUser, listUsers} from '../users.js'
 import {defaultTimeoutMs} from '../../lib/wait.js'
@@ -20,11 +26,16 @@ export interface TeardownOptions {
  * Removes everything in a project, in the order Atlas needs: termination protection off, clusters
  * deleted and waited for, users and access entries, then the project, retried while clusters drain.
  */
-export async function teardownProject(client: AtlasClient, projectId: string, o: TeardownOptions): Promise<{clusters: number; users: number; entries: number; project: boolean}> {
+export async function teardownProject(
+  client: AtlasClient,
+  projectId: string,
+  o: TeardownOptions,
+): Promise<{clusters: number; users: number; entries: number; project: boolean}> {
   const clusters = await listClusters(client, projectId)
   for (const c of clusters) if (c.terminationProtection) await setTerminationProtection(client, c, false)
   for (const c of clusters) if (c.state !== 'DELETING') await deleteCluster(client, c)
-  for (const c of clusters) await waitForCluster(client, projectId, c.name, {state: 'GONE'}, {timeoutMs: o.timeoutMs, intervalMs: o.pollMs})
+  for (const c of clusters)
+    await waitForCluster(client, projectId, c.name, {state: 'GONE'}, {timeoutMs: o.timeoutMs, intervalMs: o.pollMs})
   const users = await listUsers(client, projectId)
   for (const u of users) await deleteDatabaseUser(client, projectId, u.databaseName, u.username)
   const entries = await listEntries(client, projectId)
@@ -32,7 +43,8 @@ export async function teardownProject(client: AtlasClient, projectId: string, o:
   if (!o.deleteProject) return {clusters: clusters.length, users: users.length, entries: entries.length, project: false}
   // Atlas refuses to close a project while its deleted clusters drain: ask again every poll until the deadline.
   const deadline = Date.now() + (o.timeoutMs ?? defaultTimeoutMs(ATLAS_TAKES.dedicatedDelete))
-  const draining = (e: unknown) => e instanceof AtlasApiError && e.errorCode === 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS'
+  const draining = (e: unknown) =>
+    e instanceof AtlasApiError && e.errorCode === 'CANNOT_CLOSE_GROUP_ACTIVE_ATLAS_CLUSTERS'
   try {
     await retrying(() => deleteProject(client, projectId), {
       policy: {maxRetries: Number.POSITIVE_INFINITY, baseDelayMs: o.pollMs, maxDelayMs: o.pollMs},

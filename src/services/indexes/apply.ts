@@ -9,7 +9,12 @@ export async function readServerState(db: Db): Promise<ServerState> {
   for (const c of await db.listCollections({}, {nameOnly: false}).toArray()) {
     if (c.type !== 'collection' || c.name.startsWith('system.')) continue
     const indexes = await db.collection(c.name).listIndexes().toArray()
-    collections[c.name] = {options: (c as {options?: Record<string, unknown>}).options ?? {}, indexes: indexes.map(({v: _v, ns: _ns, ...rest}) => rest as ServerState['collections'][string]['indexes'][number])}
+    collections[c.name] = {
+      options: (c as {options?: Record<string, unknown>}).options ?? {},
+      indexes: indexes.map(
+        ({v: _v, ns: _ns, ...rest}) => rest as ServerState['collections'][string]['indexes'][number],
+      ),
+    }
   }
   return {collections}
 }
@@ -19,8 +24,13 @@ export async function readServerState(db: Db): Promise<ServerState> {
  * collMod exists; a server without it (FerretDB v1) answers CommandNotFound (59).
  */
 export async function probeCapabilities(db: Db): Promise<Capabilities> {
-  const info = await db.admin().command({buildInfo: 1}).catch((): Record<string, unknown> => ({}))
-  const server = info.ferretdbVersion ? `FerretDB, compatible with MongoDB ${String(info.version ?? '?')}` : `MongoDB ${String(info.version ?? '?')}`
+  const info = await db
+    .admin()
+    .command({buildInfo: 1})
+    .catch((): Record<string, unknown> => ({}))
+  const server = info.ferretdbVersion
+    ? `FerretDB, compatible with MongoDB ${String(info.version ?? '?')}`
+    : `MongoDB ${String(info.version ?? '?')}`
   try {
     await db.command({collMod: '__atlasctl_probe_missing__'})
     return {validators: true, server}
@@ -40,7 +50,12 @@ function command(a: Action): Record<string, unknown> {
     case 'createCollection':
       return {create: a.collection, ...a.options}
     case 'collMod':
-      return {collMod: a.collection, ...(a.validator ? {validator: a.validator} : {}), ...(a.validationLevel ? {validationLevel: a.validationLevel} : {}), ...(a.validationAction ? {validationAction: a.validationAction} : {})}
+      return {
+        collMod: a.collection,
+        ...(a.validator ? {validator: a.validator} : {}),
+        ...(a.validationLevel ? {validationLevel: a.validationLevel} : {}),
+        ...(a.validationAction ? {validationAction: a.validationAction} : {}),
+      }
     case 'createIndex':
       return {createIndexes: a.collection, indexes: [{key: a.keys, name: a.name, ...a.options}]}
     case 'dropIndex':
@@ -49,7 +64,11 @@ function command(a: Action): Record<string, unknown> {
 }
 
 /** Applies the actions in order; a refusal names the index or collection and the server's reason, and stops the rest of that collection. */
-export async function applyActions(db: Db, actions: Action[], onAction: (a: Action, phase: 'start' | 'done' | 'failed') => void): Promise<ApplyResult> {
+export async function applyActions(
+  db: Db,
+  actions: Action[],
+  onAction: (a: Action, phase: 'start' | 'done' | 'failed') => void,
+): Promise<ApplyResult> {
   const applied: ApplyResult['applied'] = []
   const failed: ApplyResult['failed'] = []
   const blocked = new Set<string>()
@@ -87,30 +106,56 @@ export function describeAction(a: Action): string {
 }
 
 export function applyFailure(result: ApplyResult): AtlasCtlError {
-  return new AtlasCtlError(`The server refused ${result.failed.length} action(s): ${result.failed.map((f) => `${describeAction(f)}: ${f.error}`).join('; ')}`, ExitCode.failure, {code: 'SERVER_REFUSED', details: {failed: result.failed}})
+  return new AtlasCtlError(
+    `The server refused ${result.failed.length} action(s): ${result.failed.map((f) => `${describeAction(f)}: ${f.error}`).join('; ')}`,
+    ExitCode.failure,
+    {code: 'SERVER_REFUSED', details: {failed: result.failed}},
+  )
 }
 
 /** The spec of an existing database: collections, validators and indexes (without v, ns and _id_). */
 export function exportSpec(database: string, state: ServerState): DbSpec {
   return {
     database,
-    collections: Object.entries(state.collections).sort(([a], [b]) => a.localeCompare(b)).map(([name, c]) => {
-      const o = c.options
-      return {
-        name,
-        ...(o.validator ? {validator: o.validator as Record<string, unknown>} : {}),
-        ...(o.validationLevel ? {validationLevel: o.validationLevel as 'strict'} : {}),
-        ...(o.validationAction ? {validationAction: o.validationAction as 'error'} : {}),
-        ...(o.capped || o.timeseries || o.collation ? {options: {...(o.capped ? {capped: {size: Number(o.size), ...(o.max ? {max: Number(o.max)} : {})}} : {}), ...(o.timeseries ? {timeseries: o.timeseries as never} : {}), ...(o.collation ? {collation: o.collation as Record<string, unknown>} : {})}} : {}),
-        indexes: c.indexes.filter((i) => i.name !== '_id_').map((i) => {
-          const {name, key, ...rest} = i
-          const keys = Object.fromEntries(Object.entries(key).map(([k, v]) => [k, typeof v === 'string' ? v : Number(v)])) as never
-          const ix = {keys, name} as Record<string, unknown>
-          for (const opt of ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden']) if (rest[opt] !== undefined) ix[opt] = opt === 'expireAfterSeconds' ? Number(rest[opt]) : rest[opt]
-          if (ix.name === indexName({keys})) delete ix.name
-          return ix as DbSpec['collections'][number]['indexes'][number]
-        }),
-      }
-    }),
+    collections: Object.entries(state.collections)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, c]) => {
+        const o = c.options
+        return {
+          name,
+          ...(o.validator ? {validator: o.validator as Record<string, unknown>} : {}),
+          ...(o.validationLevel ? {validationLevel: o.validationLevel as 'strict'} : {}),
+          ...(o.validationAction ? {validationAction: o.validationAction as 'error'} : {}),
+          ...(o.capped || o.timeseries || o.collation
+            ? {
+                options: {
+                  ...(o.capped ? {capped: {size: Number(o.size), ...(o.max ? {max: Number(o.max)} : {})}} : {}),
+                  ...(o.timeseries ? {timeseries: o.timeseries as never} : {}),
+                  ...(o.collation ? {collation: o.collation as Record<string, unknown>} : {}),
+                },
+              }
+            : {}),
+          indexes: c.indexes
+            .filter((i) => i.name !== '_id_')
+            .map((i) => {
+              const {name, key, ...rest} = i
+              const keys = Object.fromEntries(
+                Object.entries(key).map(([k, v]) => [k, typeof v === 'string' ? v : Number(v)]),
+              ) as never
+              const ix = {keys, name} as Record<string, unknown>
+              for (const opt of [
+                'unique',
+                'sparse',
+                'partialFilterExpression',
+                'expireAfterSeconds',
+                'collation',
+                'hidden',
+              ])
+                if (rest[opt] !== undefined) ix[opt] = opt === 'expireAfterSeconds' ? Number(rest[opt]) : rest[opt]
+              if (ix.name === indexName({keys})) delete ix.name
+              return ix as DbSpec['collections'][number]['indexes'][number]
+            }),
+        }
+      }),
   }
 }

@@ -18,8 +18,20 @@ export interface Capabilities {
 
 export type Action =
   | {type: 'createCollection'; collection: string; options: Record<string, unknown>}
-  | {type: 'collMod'; collection: string; validator?: Record<string, unknown>; validationLevel?: string; validationAction?: string}
-  | {type: 'createIndex'; collection: string; name: string; keys: Record<string, unknown>; options: Record<string, unknown>}
+  | {
+      type: 'collMod'
+      collection: string
+      validator?: Record<string, unknown>
+      validationLevel?: string
+      validationAction?: string
+    }
+  | {
+      type: 'createIndex'
+      collection: string
+      name: string
+      keys: Record<string, unknown>
+      options: Record<string, unknown>
+    }
   | {type: 'dropIndex'; collection: string; name: string; reason: 'conflict' | 'prune'}
 
 interface Conflict {
@@ -43,11 +55,22 @@ export interface PlanOptions {
   skipValidators: boolean
 }
 
-const INDEX_OPTIONS = ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden'] as const
+const INDEX_OPTIONS = [
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'collation',
+  'hidden',
+] as const
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   return JSON.stringify(typeof v === 'bigint' ? Number(v) : v)
 }
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
@@ -62,7 +85,10 @@ function indexOptions(ix: IndexSpec): Record<string, unknown> {
 function sameKeys(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const x = Object.entries(a)
   const y = Object.entries(b)
-  return x.length === y.length && x.every(([k, v], i) => y[i][0] === k && String(Number(y[i][1]) || y[i][1]) === String(Number(v) || v))
+  return (
+    x.length === y.length &&
+    x.every(([k, v], i) => y[i][0] === k && String(Number(y[i][1]) || y[i][1]) === String(Number(v) || v))
+  )
 }
 
 /** Does the server's index match the spec's? Keys in order, options as given (a server may expand collation). */
@@ -72,7 +98,10 @@ function indexMatches(want: IndexSpec, have: ServerIndex): boolean {
     const w = want[k]
     const h = have[k]
     if (k === 'collation' && w && h) {
-      if (Object.entries(w as Record<string, unknown>).some(([ck, cv]) => !same(cv, (h as Record<string, unknown>)[ck]))) return false
+      if (
+        Object.entries(w as Record<string, unknown>).some(([ck, cv]) => !same(cv, (h as Record<string, unknown>)[ck]))
+      )
+        return false
       continue
     }
     if (!same(w === false ? undefined : w, h === false ? undefined : h)) return false
@@ -80,11 +109,16 @@ function indexMatches(want: IndexSpec, have: ServerIndex): boolean {
   return true
 }
 
-function validatorActions(c: CollectionSpec, options: Record<string, unknown> | undefined): Partial<Extract<Action, {type: 'collMod'}>> | undefined {
+function validatorActions(
+  c: CollectionSpec,
+  options: Record<string, unknown> | undefined,
+): Partial<Extract<Action, {type: 'collMod'}>> | undefined {
   const diff: Record<string, unknown> = {}
   if (c.validator !== undefined && !same(c.validator, options?.validator ?? {})) diff.validator = c.validator
-  if (c.validationLevel !== undefined && c.validationLevel !== (options?.validationLevel ?? 'strict')) diff.validationLevel = c.validationLevel
-  if (c.validationAction !== undefined && c.validationAction !== (options?.validationAction ?? 'error')) diff.validationAction = c.validationAction
+  if (c.validationLevel !== undefined && c.validationLevel !== (options?.validationLevel ?? 'strict'))
+    diff.validationLevel = c.validationLevel
+  if (c.validationAction !== undefined && c.validationAction !== (options?.validationAction ?? 'error'))
+    diff.validationAction = c.validationAction
   return Object.keys(diff).length > 0 ? diff : undefined
 }
 
@@ -95,14 +129,26 @@ export function planIndexes(spec: DbSpec, state: ServerState, caps: Capabilities
   const unsupported: Plan['unsupported'] = []
   for (const c of spec.collections) {
     const current = state.collections[c.name]
-    const wantsValidation = c.validator !== undefined || c.validationLevel !== undefined || c.validationAction !== undefined
+    const wantsValidation =
+      c.validator !== undefined || c.validationLevel !== undefined || c.validationAction !== undefined
     const validationOk = wantsValidation && !o.skipValidators && caps.validators
     if (wantsValidation && !validationOk) {
-      unsupported.push({collection: c.name, what: 'validator', reason: o.skipValidators ? 'skipped (--skip-validators)' : `not supported by this server (${caps.server}); --skip-validators applies the rest`})
+      unsupported.push({
+        collection: c.name,
+        what: 'validator',
+        reason: o.skipValidators
+          ? 'skipped (--skip-validators)'
+          : `not supported by this server (${caps.server}); --skip-validators applies the rest`,
+      })
     }
     if (!current) {
       const options: Record<string, unknown> = {}
-      if (c.options?.capped) Object.assign(options, {capped: true, size: c.options.capped.size, ...(c.options.capped.max ? {max: c.options.capped.max} : {})})
+      if (c.options?.capped)
+        Object.assign(options, {
+          capped: true,
+          size: c.options.capped.size,
+          ...(c.options.capped.max ? {max: c.options.capped.max} : {}),
+        })
       if (c.options?.timeseries) options.timeseries = c.options.timeseries
       if (c.options?.collation) options.collation = c.options.collation
       if (validationOk) {
@@ -128,12 +174,16 @@ export function planIndexes(spec: DbSpec, state: ServerState, caps: Capabilities
       const clash = byName ?? byKeys
       if (clash) {
         conflicts.push({collection: c.name, name, wanted: {keys: ix.keys, ...indexOptions(ix)}, existing: {...clash}})
-        if (o.replace) actions.push({type: 'dropIndex', collection: c.name, name: clash.name, reason: 'conflict'}, create)
+        if (o.replace)
+          actions.push({type: 'dropIndex', collection: c.name, name: clash.name, reason: 'conflict'}, create)
         continue
       }
       actions.push(create)
     }
-    if (o.prune) for (const h of have) if (h.name !== '_id_' && !wanted.has(h.name)) actions.push({type: 'dropIndex', collection: c.name, name: h.name, reason: 'prune'})
+    if (o.prune)
+      for (const h of have)
+        if (h.name !== '_id_' && !wanted.has(h.name))
+          actions.push({type: 'dropIndex', collection: c.name, name: h.name, reason: 'prune'})
   }
   return {database: spec.database, actions, conflicts, unsupported}
 }

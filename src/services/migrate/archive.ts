@@ -25,8 +25,19 @@ export class ArchiveWriter {
   async prelude(serverVersion: string, toolVersion: string, entries: PreludeEntry[]): Promise<void> {
     const magic = Buffer.alloc(4)
     magic.writeUInt32LE(ARCHIVE_MAGIC, 0)
-    const parts = [magic, this.doc({concurrent_collections: new this.bson.Int32(4), version: '0.1', server_version: serverVersion, tool_version: toolVersion})]
-    for (const e of entries) parts.push(this.doc({db: e.db, collection: e.collection, metadata: e.metadata, size: new this.bson.Long(0), type: e.type}))
+    const parts = [
+      magic,
+      this.doc({
+        concurrent_collections: new this.bson.Int32(4),
+        version: '0.1',
+        server_version: serverVersion,
+        tool_version: toolVersion,
+      }),
+    ]
+    for (const e of entries)
+      parts.push(
+        this.doc({db: e.db, collection: e.collection, metadata: e.metadata, size: new this.bson.Long(0), type: e.type}),
+      )
     parts.push(TERMINATOR)
     await this.write(Buffer.concat(parts))
   }
@@ -62,7 +73,11 @@ export type ArchiveEvent =
   | {kind: 'eof'; db: string; collection: string}
 
 /** Reads an archive as a stream of events, checking structure and each namespace's CRC. */
-export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<ArchiveEvent> {
+export async function* readArchive(
+  bson: BSON,
+  chunks: AsyncIterable<Buffer>,
+  file: string,
+): AsyncGenerator<ArchiveEvent> {
   let buf: Buffer = Buffer.alloc(0)
   let stage = 'magic' as 'magic' | 'header' | 'prelude' | 'blockHeader' | 'body'
   let serverVersion = ''
@@ -73,7 +88,11 @@ export async function* readArchive(bson: BSON, chunks: AsyncIterable<Buffer>, fi
   let docs: Buffer[] = []
   let docsAt = 0
   let offset = 0
-  const bad = (what: string) => new UsageError(`${file} is not a valid archive: ${what} at byte offset ${offset}.`, {code: 'CORRUPT_DUMP', details: {file, offset}})
+  const bad = (what: string) =>
+    new UsageError(`${file} is not a valid archive: ${what} at byte offset ${offset}.`, {
+      code: 'CORRUPT_DUMP',
+      details: {file, offset},
+    })
   for await (const chunk of chunks) {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
     for (;;) {

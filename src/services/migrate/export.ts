@@ -65,15 +65,24 @@ async function namespaces(input: ExportInput): Promise<Namespace[]> {
   const {BSON} = await import('mongodb')
   const all = (await input.client.db('admin').admin().listDatabases({nameOnly: true})).databases.map((d) => d.name)
   // A filter that matches nothing is a mistake to name, not an empty dump.
-  if (input.db && !all.includes(input.db)) throw new NotFoundError(`No database ${input.db} on the source (--db). It has: ${listing(all.filter((n) => !SYSTEM_DBS.has(n)))}. Nothing was written.`, {code: 'DB_NOT_FOUND', details: {flag: 'db', databases: all}})
+  if (input.db && !all.includes(input.db))
+    throw new NotFoundError(
+      `No database ${input.db} on the source (--db). It has: ${listing(all.filter((n) => !SYSTEM_DBS.has(n)))}. Nothing was written.`,
+      {code: 'DB_NOT_FOUND', details: {flag: 'db', databases: all}},
+    )
   const dbs = input.db ? [input.db] : all.filter((n) => !SYSTEM_DBS.has(n))
   const out: Namespace[] = []
   for (const dbName of dbs.sort()) {
     const db = input.client.db(dbName)
-    const infos = (await db.listCollections({}, {nameOnly: false}).toArray()).sort((a, b) => a.name.localeCompare(b.name))
+    const infos = (await db.listCollections({}, {nameOnly: false}).toArray()).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )
     if (input.collection && !infos.some((c) => c.name === input.collection)) {
       const names = infos.map((c) => c.name).filter((n) => !n.startsWith('system.'))
-      throw new NotFoundError(`No collection ${input.collection} in ${dbName} (--collection). It has: ${listing(names)}. Nothing was written.`, {code: 'COLLECTION_NOT_FOUND', details: {flag: 'collection', collections: names}})
+      throw new NotFoundError(
+        `No collection ${input.collection} in ${dbName} (--collection). It has: ${listing(names)}. Nothing was written.`,
+        {code: 'COLLECTION_NOT_FOUND', details: {flag: 'collection', collections: names}},
+      )
     }
     for (const c of infos) {
       if (c.name.startsWith('system.') || (input.collection && c.name !== input.collection)) continue
@@ -103,14 +112,19 @@ function prepareOutput(input: ExportInput): void {
   const target = input.archive ?? input.out!
   const flag = input.archive ? 'archive' : 'out'
   const stat = fs.statSync(target, {throwIfNoEntry: false})
-  if (input.archive && stat?.isDirectory()) throw new UsageError(`--archive ${target} is a directory; give a file name.`, {code: 'BAD_OUTPUT', details: {flag}})
-  if (!input.archive && stat && !stat.isDirectory()) throw new UsageError(`--out ${target} is a file, not a directory.`, {code: 'BAD_OUTPUT', details: {flag}})
+  if (input.archive && stat?.isDirectory())
+    throw new UsageError(`--archive ${target} is a directory; give a file name.`, {code: 'BAD_OUTPUT', details: {flag}})
+  if (!input.archive && stat && !stat.isDirectory())
+    throw new UsageError(`--out ${target} is a file, not a directory.`, {code: 'BAD_OUTPUT', details: {flag}})
   try {
     fs.mkdirSync(input.archive ? path.dirname(target) : target, {recursive: true})
     if (input.archive) fs.closeSync(fs.openSync(target, 'w'))
     else fs.accessSync(target, fs.constants.W_OK)
   } catch (error) {
-    throw new UsageError(`Cannot write to --${flag} ${target}: ${error instanceof Error ? error.message : String(error)}.`, {code: 'BAD_OUTPUT', details: {flag}})
+    throw new UsageError(
+      `Cannot write to --${flag} ${target}: ${error instanceof Error ? error.message : String(error)}.`,
+      {code: 'BAD_OUTPUT', details: {flag}},
+    )
   }
 }
 
@@ -120,7 +134,10 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
   const {BSON} = await import('mongodb')
   const nss = await namespaces(input)
   prepareOutput(input)
-  const info = await input.client.db('admin').command({buildInfo: 1}).catch(() => ({version: '0.0.0'}))
+  const info = await input.client
+    .db('admin')
+    .command({buildInfo: 1})
+    .catch(() => ({version: '0.0.0'}))
   const serverVersion = String(info.version ?? '0.0.0').replace(/^(\d+\.\d+\.\d+).*/, '$1')
   const stats = new Map<string, {docs: number; bytes: number}>()
   const heap = new HeapKeeper()
@@ -128,7 +145,12 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
   if (input.archive) {
     const sink = openSink(input.archive, input.gzip)
     archive = {sink, writer: new ArchiveWriter(BSON, (b) => sink.write(b))}
-    const entries: PreludeEntry[] = nss.map((n) => ({db: n.db, collection: n.collection, metadata: n.metadata, type: n.type}))
+    const entries: PreludeEntry[] = nss.map((n) => ({
+      db: n.db,
+      collection: n.collection,
+      metadata: n.metadata,
+      type: n.type,
+    }))
     await archive.writer.prelude(serverVersion, input.toolVersion, entries)
   } else {
     const gz = input.gzip ? '.gz' : ''
@@ -181,8 +203,12 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
   })
   if (archive) await archive.sink.close()
   const failed = settled.find((r) => r.status === 'rejected')
-  if (failed) throw (failed).reason
-  const collections = nss.map((n) => ({ns: `${n.db}.${n.collection}`, type: n.type, ...(stats.get(`${n.db}.${n.collection}`) ?? {docs: 0, bytes: 0})}))
+  if (failed) throw failed.reason
+  const collections = nss.map((n) => ({
+    ns: `${n.db}.${n.collection}`,
+    type: n.type,
+    ...(stats.get(`${n.db}.${n.collection}`) ?? {docs: 0, bytes: 0}),
+  }))
   return {
     target: input.archive ?? input.out!,
     collections,

@@ -80,11 +80,15 @@ export class BsonSplitter {
   }
 
   end(): void {
-    if (this.pending.length > 0) throw this.corrupt(`a truncated document (${this.pending.length} bytes left over)`, this.offset)
+    if (this.pending.length > 0)
+      throw this.corrupt(`a truncated document (${this.pending.length} bytes left over)`, this.offset)
   }
 
   private corrupt(what: string, at: number): UsageError {
-    return new UsageError(`${this.file} is corrupt: ${what} at byte offset ${at}.`, {code: 'CORRUPT_DUMP', details: {file: this.file, offset: at}})
+    return new UsageError(`${this.file} is corrupt: ${what} at byte offset ${at}.`, {
+      code: 'CORRUPT_DUMP',
+      details: {file: this.file, offset: at},
+    })
   }
 }
 
@@ -127,7 +131,7 @@ export class Crc64 {
 
   /** The CRC as Go's int64 bits (what the archive's namespace header stores). */
   digest(): bigint {
-    const u = (BigInt((~this.hi) >>> 0) << 32n) | BigInt((~this.lo) >>> 0)
+    const u = (BigInt(~this.hi >>> 0) << 32n) | BigInt(~this.lo >>> 0)
     return BigInt.asIntN(64, u)
   }
 }
@@ -135,7 +139,10 @@ export class Crc64 {
 /** A document that is framed right but not valid BSON: exit 2 naming the file, the element's offset and the document's. */
 export function corruptDocument(file: string, docOffset: number, problem: BsonProblem): UsageError {
   const offset = docOffset + problem.at
-  return new UsageError(`${file} is corrupt: ${problem.what} at byte offset ${offset} (in the document at byte offset ${docOffset}).`, {code: 'CORRUPT_DUMP', details: {file, offset, document: docOffset}})
+  return new UsageError(
+    `${file} is corrupt: ${problem.what} at byte offset ${offset} (in the document at byte offset ${docOffset}).`,
+    {code: 'CORRUPT_DUMP', details: {file, offset, document: docOffset}},
+  )
 }
 
 export interface BsonProblem {
@@ -146,7 +153,19 @@ export interface BsonProblem {
 
 // The server's nesting limit (BSONDepth::kDefaultMaxAllowableDepth); it also bounds this walker's recursion.
 const MAX_DEPTH = 200
-const FIXED: Record<number, number> = {0x01: 8, 0x06: 0, 0x07: 12, 0x09: 8, 0x0a: 0, 0x10: 4, 0x11: 8, 0x12: 8, 0x13: 16, 0x7f: 0, 0xff: 0}
+const FIXED: Record<number, number> = {
+  0x01: 8,
+  0x06: 0,
+  0x07: 12,
+  0x09: 8,
+  0x0a: 0,
+  0x10: 4,
+  0x11: 8,
+  0x12: 8,
+  0x13: 16,
+  0x7f: 0,
+  0xff: 0,
+}
 
 /** True when bytes [from, to) are valid UTF-8; ASCII, the common case, is checked without a native call. */
 function utf8(buf: Uint8Array, from: number, to: number): boolean {
@@ -154,7 +173,8 @@ function utf8(buf: Uint8Array, from: number, to: number): boolean {
   return true
 }
 
-const int32At = (b: Uint8Array, p: number) => (p + 4 <= b.length ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24) : -1)
+const int32At = (b: Uint8Array, p: number) =>
+  p + 4 <= b.length ? b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24) : -1
 
 /** The index of the 0x00 that ends a C string starting at p, or -1 when there is none before stop. */
 function cstringEnd(b: Uint8Array, p: number, stop: number): number {
@@ -190,7 +210,8 @@ function walkDocument(doc: Uint8Array, start: number, limit: number, depth: numb
     if (typeof next !== 'number' || next > stop) {
       // Only a bad element pays for decoding its name.
       const name = Buffer.from(doc.buffer, doc.byteOffset + at + 1, nameEnd - at - 1).toString('utf8')
-      if (typeof next !== 'number') return 'element' in next ? {at: next.at < 0 ? at : next.at, what: `element "${name}" ${next.what}`} : next
+      if (typeof next !== 'number')
+        return 'element' in next ? {at: next.at < 0 ? at : next.at, what: `element "${name}" ${next.what}`} : next
       return {at, what: `element "${name}" runs past the end of its document`}
     }
     p = next
@@ -202,7 +223,13 @@ function walkDocument(doc: Uint8Array, start: number, limit: number, depth: numb
 type ElementProblem = BsonProblem & {element: true}
 
 /** Where an element's value ends; a problem inside a nested document comes back as it is. */
-function elementEnd(doc: Uint8Array, type: number, p: number, stop: number, depth: number): number | BsonProblem | ElementProblem {
+function elementEnd(
+  doc: Uint8Array,
+  type: number,
+  p: number,
+  stop: number,
+  depth: number,
+): number | BsonProblem | ElementProblem {
   const fixed = FIXED[type]
   if (fixed !== undefined) return p + fixed
   switch (type) {
@@ -232,7 +259,9 @@ function elementEnd(doc: Uint8Array, type: number, p: number, stop: number, dept
       const total = int32At(doc, p)
       const s = stringEnd(doc, p + 4, stop)
       const scope = typeof s === 'number' ? walkDocument(doc, s, stop, depth + 1) : s
-      return typeof scope === 'number' && scope !== p + total ? {at: p, what: `has a code-with-scope length of ${total}`, element: true} : scope
+      return typeof scope === 'number' && scope !== p + total
+        ? {at: p, what: `has a code-with-scope length of ${total}`, element: true}
+        : scope
     }
     default:
       return {at: -1, what: `has an unknown type 0x${type.toString(16).padStart(2, '0')}`, element: true}

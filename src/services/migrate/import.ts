@@ -62,7 +62,15 @@ export interface ImportReport {
   bytes: number
 }
 
-const nsStateSchema = z.object({offset: z.number(), docs: z.number(), inserted: z.number(), alreadyThere: z.number(), failed: z.number(), dataDone: z.boolean(), indexesDone: z.boolean()})
+const nsStateSchema = z.object({
+  offset: z.number(),
+  docs: z.number(),
+  inserted: z.number(),
+  alreadyThere: z.number(),
+  failed: z.number(),
+  dataDone: z.boolean(),
+  indexesDone: z.boolean(),
+})
 const checkpointSchema = z.object({
   identity: z.record(z.string(), z.unknown()),
   fingerprint: z.string(),
@@ -77,7 +85,17 @@ type Checkpoint = z.infer<typeof checkpointSchema>
  */
 function checkpointIdentity(input: ImportInput): Record<string, unknown> {
   const {include, exclude, from, to} = input.mapping
-  return {source: path.resolve(input.archive ?? input.from!), archive: Boolean(input.archive), target: redactUri(input.target), include, exclude, from, to, drop: input.drop, gzip: input.gzip}
+  return {
+    source: path.resolve(input.archive ?? input.from!),
+    archive: Boolean(input.archive),
+    target: redactUri(input.target),
+    include,
+    exclude,
+    from,
+    to,
+    drop: input.drop,
+    gzip: input.gzip,
+  }
 }
 
 /**
@@ -114,7 +132,9 @@ function readCheckpoint(file: string, warn: (line: string) => void): Checkpoint 
   try {
     return checkpointSchema.parse(JSON.parse(text))
   } catch {
-    warn(`The checkpoint ${file} is unreadable; starting over (documents already in the target are counted as already there).`)
+    warn(
+      `The checkpoint ${file} is unreadable; starting over (documents already in the target are counted as already there).`,
+    )
     return undefined
   }
 }
@@ -126,31 +146,52 @@ const INSERT_RETRY = {maxRetries: 5, baseDelayMs: 400, maxDelayMs: 5000}
 const TRANSIENT = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 16500])
 const transient = (e: unknown) => {
   const err = e as {code?: number; errorLabels?: string[]; name?: string; hasErrorLabel?: (l: string) => boolean}
-  return Boolean(err?.hasErrorLabel?.('RetryableWriteError') || (err?.code !== undefined && TRANSIENT.has(err.code)) || /MongoNetwork|MongoServerSelection|PoolClearedError/.test(err?.name ?? ''))
+  return Boolean(
+    err?.hasErrorLabel?.('RetryableWriteError') ||
+    (err?.code !== undefined && TRANSIENT.has(err.code)) ||
+    /MongoNetwork|MongoServerSelection|PoolClearedError/.test(err?.name ?? ''),
+  )
 }
 
 /** Unordered insert of one batch; a duplicate _id (a replayed batch) counts as already there, never as loss. */
-async function insertBatch(coll: Collection, docs: Document[]): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
-  return retrying(async () => {
-    try {
-      const r = await coll.insertMany(docs, {ordered: false, bypassDocumentValidation: true})
-      return {inserted: r.insertedCount, alreadyThere: 0, failed: 0, errors: []}
-    } catch (error) {
-      const e = error as {writeErrors?: Array<{code: number; index: number; errmsg?: string}> | {code: number; index: number; errmsg?: string}}
-      if (e.writeErrors === undefined) throw error
-      const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
-      // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
-      // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
-      const {BSON} = await import('mongodb')
-      const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
-      const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
-      const found = dupIds.length > 0 ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray() : []
-      const present = new Set(found.map((d) => key(d._id)))
-      const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
-      const others = list.filter((w) => !already.includes(w))
-      return {inserted: docs.length - list.length, alreadyThere: already.length, failed: others.length, errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`)}
-    }
-  }, {policy: INSERT_RETRY, retryable: transient})
+async function insertBatch(
+  coll: Collection,
+  docs: Document[],
+): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
+  return retrying(
+    async () => {
+      try {
+        const r = await coll.insertMany(docs, {ordered: false, bypassDocumentValidation: true})
+        return {inserted: r.insertedCount, alreadyThere: 0, failed: 0, errors: []}
+      } catch (error) {
+        const e = error as {
+          writeErrors?:
+            Array<{code: number; index: number; errmsg?: string}> | {code: number; index: number; errmsg?: string}
+        }
+        if (e.writeErrors === undefined) throw error
+        const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
+        // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
+        // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
+        const {BSON} = await import('mongodb')
+        const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
+        const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
+        const found =
+          dupIds.length > 0
+            ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray()
+            : []
+        const present = new Set(found.map((d) => key(d._id)))
+        const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
+        const others = list.filter((w) => !already.includes(w))
+        return {
+          inserted: docs.length - list.length,
+          alreadyThere: already.length,
+          failed: others.length,
+          errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`),
+        }
+      }
+    },
+    {policy: INSERT_RETRY, retryable: transient},
+  )
 }
 
 function indexSpecs(metadata: Document): Document[] {
@@ -167,7 +208,8 @@ function indexSpecs(metadata: Document): Document[] {
 export async function importDump(input: ImportInput): Promise<ImportReport> {
   const started = Date.now()
   const {BSON} = await import('mongodb')
-  const selected = (ns: {db: string; collection: string; type: string}) => ns.type !== 'view' && mapNamespace(`${ns.db}.${ns.collection}`, input.mapping) !== undefined
+  const selected = (ns: {db: string; collection: string; type: string}) =>
+    ns.type !== 'view' && mapNamespace(`${ns.db}.${ns.collection}`, input.mapping) !== undefined
 
   // 1. Check everything before the first write.
   const checked = new Map<string, {docs: number; bytes: number}>()
@@ -190,7 +232,8 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
           }
         }
       }
-      for (const e of entries.filter(selected)) if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
+      for (const e of entries.filter(selected))
+        if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
     } else {
       nss = (await readDumpDir(input.from!)).filter(selected)
       const settled = await pool(nss, input.parallel, async (ns) => {
@@ -207,29 +250,47 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       if (failed) throw failed.reason
     }
   } catch (error) {
-    if (error instanceof UsageError) throw new UsageError(`${error.message} This run wrote nothing.`, {code: error.code, hint: error.hint, details: error.details})
+    if (error instanceof UsageError)
+      throw new UsageError(`${error.message} This run wrote nothing.`, {
+        code: error.code,
+        hint: error.hint,
+        details: error.details,
+      })
     throw error
   }
   const namespaceList = input.archive ? entries.filter(selected) : nss
-  preflight(input, namespaceList.map((n) => ({db: n.db, size: checked.get(`${n.db}.${n.collection}`)?.bytes ?? 0})))
+  preflight(
+    input,
+    namespaceList.map((n) => ({db: n.db, size: checked.get(`${n.db}.${n.collection}`)?.bytes ?? 0})),
+  )
 
   // 2. The checkpoint of this same import of this same dump, if any.
   const identity = checkpointIdentity(input)
   const key = createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)
   const checkpointFile = path.join(input.checkpointDir, `${key}.json`)
-  const fingerprint = dumpFingerprint(input.archive ? [input.archive] : nss.flatMap((n) => [n.metadataFile, n.file].filter((f): f is string => f !== undefined)))
+  const fingerprint = dumpFingerprint(
+    input.archive
+      ? [input.archive]
+      : nss.flatMap((n) => [n.metadataFile, n.file].filter((f): f is string => f !== undefined)),
+  )
   const previous = readCheckpoint(checkpointFile, input.warn)
   let checkpoint: Checkpoint = {identity, fingerprint, savedAt: new Date().toISOString(), namespaces: {}}
   let resumedFrom: ImportReport['resumedFrom']
   if (previous && input.restart) {
     if (!input.dryRun) fs.rmSync(checkpointFile, {force: true})
-    input.warn(`--restart: ${input.dryRun ? 'would discard' : 'discarded'} the checkpoint of the import interrupted at ${previous.savedAt} (${doneDocs(previous)} documents done); starting over (documents already in the target are counted as already there).`)
+    input.warn(
+      `--restart: ${input.dryRun ? 'would discard' : 'discarded'} the checkpoint of the import interrupted at ${previous.savedAt} (${doneDocs(previous)} documents done); starting over (documents already in the target are counted as already there).`,
+    )
   } else if (previous && previous.fingerprint !== fingerprint) {
-    input.warn(`The dump at ${identity.source} changed since the import interrupted at ${previous.savedAt}; its checkpoint does not apply. Starting over (documents already in the target are counted as already there).`)
+    input.warn(
+      `The dump at ${identity.source} changed since the import interrupted at ${previous.savedAt}; its checkpoint does not apply. Starting over (documents already in the target are counted as already there).`,
+    )
   } else if (previous) {
     checkpoint = previous
     resumedFrom = {docs: doneDocs(previous), savedAt: previous.savedAt}
-    input.warn(`Resuming the import interrupted at ${previous.savedAt}: ${resumedFrom.docs} documents were done (--restart starts over).`)
+    input.warn(
+      `Resuming the import interrupted at ${previous.savedAt}: ${resumedFrom.docs} documents were done (--restart starts over).`,
+    )
   }
   const save = () => {
     checkpoint.savedAt = new Date().toISOString()
@@ -239,10 +300,31 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const reports = new Map<string, NsReport>()
   const report = (src: string, target: string) => {
     let r = reports.get(src)
-    if (!r) reports.set(src, (r = {source: src, target, docs: 0, inserted: 0, alreadyThere: 0, failed: 0, indexes: {created: [], refused: []}}))
+    if (!r)
+      reports.set(
+        src,
+        (r = {
+          source: src,
+          target,
+          docs: 0,
+          inserted: 0,
+          alreadyThere: 0,
+          failed: 0,
+          indexes: {created: [], refused: []},
+        }),
+      )
     return r
   }
-  const state = (src: string) => (checkpoint.namespaces[src] ??= {offset: 0, docs: 0, inserted: 0, alreadyThere: 0, failed: 0, dataDone: false, indexesDone: false})
+  const state = (src: string) =>
+    (checkpoint.namespaces[src] ??= {
+      offset: 0,
+      docs: 0,
+      inserted: 0,
+      alreadyThere: 0,
+      failed: 0,
+      dataDone: false,
+      indexesDone: false,
+    })
   let bytes = 0
   const heap = new HeapKeeper()
   const summary = (namespaces: NsReport[]) => ({
@@ -259,7 +341,9 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   })
 
   if (input.dryRun) {
-    for (const n of namespaceList) report(`${n.db}.${n.collection}`, mapNamespace(`${n.db}.${n.collection}`, input.mapping)!).docs = checked.get(`${n.db}.${n.collection}`)?.docs ?? 0
+    for (const n of namespaceList)
+      report(`${n.db}.${n.collection}`, mapNamespace(`${n.db}.${n.collection}`, input.mapping)!).docs =
+        checked.get(`${n.db}.${n.collection}`)?.docs ?? 0
     return {...summary([...reports.values()]), bytes: [...checked.values()].reduce((a, c) => a + c.bytes, 0)}
   }
 
@@ -277,13 +361,19 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     if (input.drop && fresh) await coll.drop().catch(() => false)
     if (fresh) {
       const options = (ns.metadata.options as Document | undefined) ?? {}
-      const exists = (await input.client.db(db).listCollections({name: coll.collectionName}, {nameOnly: true}).toArray()).length > 0
+      const exists =
+        (await input.client.db(db).listCollections({name: coll.collectionName}, {nameOnly: true}).toArray()).length > 0
       if (!exists) {
         try {
           await input.client.db(db).createCollection(coll.collectionName, options)
         } catch (error) {
-          input.warn(`${target}: the server refused the collection options ${JSON.stringify(Object.keys(options))} (${(error as Error).message}); created without them.`)
-          await input.client.db(db).createCollection(coll.collectionName).catch(() => undefined)
+          input.warn(
+            `${target}: the server refused the collection options ${JSON.stringify(Object.keys(options))} (${(error as Error).message}); created without them.`,
+          )
+          await input.client
+            .db(db)
+            .createCollection(coll.collectionName)
+            .catch(() => undefined)
         }
       }
     }
@@ -293,14 +383,24 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const flush = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, docs: Buffer[], endOffset: number) => {
     if (docs.length === 0) return
     heap.moved(docs.reduce((a, d) => a + d.length, 0))
-    const res = await insertBatch(ctx.coll, docs.map((d) => BSON.deserialize(d, {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true})))
+    const res = await insertBatch(
+      ctx.coll,
+      docs.map((d) =>
+        BSON.deserialize(d, {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true}),
+      ),
+    )
     for (const e of res.errors) input.warn(`${ctx.target}: a document was refused: ${e}`)
     ctx.st.docs += docs.length
     ctx.st.inserted += res.inserted
     ctx.st.alreadyThere += res.alreadyThere
     ctx.st.failed += res.failed
     ctx.st.offset = endOffset
-    Object.assign(ctx.r, {docs: ctx.st.docs, inserted: ctx.st.inserted, alreadyThere: ctx.st.alreadyThere, failed: ctx.st.failed})
+    Object.assign(ctx.r, {
+      docs: ctx.st.docs,
+      inserted: ctx.st.inserted,
+      alreadyThere: ctx.st.alreadyThere,
+      failed: ctx.st.failed,
+    })
     save()
     input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: false})
   }
@@ -388,10 +488,17 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     }
   } catch (error) {
     if (!(error instanceof UsageError && error.code === 'CORRUPT_DUMP')) throw error
-    const written = [...reports.values()].map((r) => ({target: r.target, inserted: r.inserted, alreadyThere: r.alreadyThere}))
+    const written = [...reports.values()].map((r) => ({
+      target: r.target,
+      inserted: r.inserted,
+      alreadyThere: r.alreadyThere,
+    }))
     throw new PartialFailureError(
       `${error.message} The dump changed after it was checked and while it was being imported. Written so far: ${written.map((w) => `${w.target} ${w.inserted} inserted`).join(', ')}. The checkpoint is kept: the same command continues (documents already there are counted as such).`,
-      {hint: 'Restore the dump (or export it again), then re-run the same command.', details: {file: error.details?.file, offset: error.details?.offset, written}},
+      {
+        hint: 'Restore the dump (or export it again), then re-run the same command.',
+        details: {file: error.details?.file, offset: error.details?.offset, written},
+      },
     )
   }
 
@@ -408,7 +515,10 @@ function parseMetadata(bson: Pick<typeof import('mongodb').BSON, 'EJSON'>, text:
   try {
     return bson.EJSON.parse(text, {relaxed: false}) as Document
   } catch (error) {
-    throw new UsageError(`${where} holds metadata that is not valid Extended JSON: ${error instanceof Error ? error.message : String(error)}.`, {code: 'CORRUPT_DUMP', details: {file: where}})
+    throw new UsageError(
+      `${where} holds metadata that is not valid Extended JSON: ${error instanceof Error ? error.message : String(error)}.`,
+      {code: 'CORRUPT_DUMP', details: {file: where}},
+    )
   }
 }
 
@@ -418,8 +528,13 @@ function preflight(input: ImportInput, nss: Array<{db: string; size: number}>): 
   const problems: string[] = []
   const size = nss.reduce((a, n) => a + n.size, 0)
   const dbs = new Set(nss.map((n) => n.db)).size
-  if (size > M0_LIMITS.bytes) problems.push(`about ${Math.round(size / 1048576)} MB of data (M0 holds 512 MB of data and indexes)`)
+  if (size > M0_LIMITS.bytes)
+    problems.push(`about ${Math.round(size / 1048576)} MB of data (M0 holds 512 MB of data and indexes)`)
   if (nss.length > M0_LIMITS.collections) problems.push(`${nss.length} collections (M0 allows 500)`)
   if (dbs > M0_LIMITS.databases) problems.push(`${dbs} databases (M0 allows 100)`)
-  if (problems.length > 0) throw new UsageError(`The dump does not fit an M0 cluster: ${problems.join('; ')}. Nothing was written.`, {code: 'M0_LIMITS', hint: 'Scale the cluster first (atlasctl scale --tier M10), or import a subset with --ns-include.'})
+  if (problems.length > 0)
+    throw new UsageError(`The dump does not fit an M0 cluster: ${problems.join('; ')}. Nothing was written.`, {
+      code: 'M0_LIMITS',
+      hint: 'Scale the cluster first (atlasctl scale --tier M10), or import a subset with --ns-include.',
+    })
 }

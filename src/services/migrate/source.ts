@@ -21,13 +21,18 @@ export interface DumpNamespace {
 /** Reads a dump directory's namespaces; metadata fields this tool does not know are kept and ignored. */
 export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
   const {BSON} = await import('mongodb')
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`No dump directory at ${dir}.`, {details: {flag: 'from'}})
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UsageError(`No dump directory at ${dir}.`, {details: {flag: 'from'}})
   const out: DumpNamespace[] = []
   for (const db of fs.readdirSync(dir).sort()) {
     const dbDir = path.join(dir, db)
     if (!fs.statSync(dbDir).isDirectory()) continue
     const files = fs.readdirSync(dbDir)
-    const stems = new Set(files.map((f) => f.replace(/\.(bson|metadata\.json)(\.gz)?$/, '')).filter((s) => !s.endsWith('.gz') && s !== 'prelude.json'))
+    const stems = new Set(
+      files
+        .map((f) => f.replace(/\.(bson|metadata\.json)(\.gz)?$/, ''))
+        .filter((s) => !s.endsWith('.gz') && s !== 'prelude.json'),
+    )
     for (const stem of [...stems].sort()) {
       const metaFile = files.find((f) => f === `${stem}.metadata.json` || f === `${stem}.metadata.json.gz`)
       const dataFile = files.find((f) => f === `${stem}.bson` || f === `${stem}.bson.gz`)
@@ -37,9 +42,14 @@ export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
         const p = path.join(dbDir, metaFile)
         try {
           const raw = fs.readFileSync(p)
-          metadata = BSON.EJSON.parse((metaFile.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8'), {relaxed: false}) as Document
+          metadata = BSON.EJSON.parse((metaFile.endsWith('.gz') ? zlib.gunzipSync(raw) : raw).toString('utf8'), {
+            relaxed: false,
+          }) as Document
         } catch (error) {
-          throw new UsageError(`${p} is not valid Extended JSON: ${(error as Error).message}`, {code: 'CORRUPT_DUMP', details: {file: p}})
+          throw new UsageError(`${p} is not valid Extended JSON: ${(error as Error).message}`, {
+            code: 'CORRUPT_DUMP',
+            details: {file: p},
+          })
         }
       }
       const file = dataFile ? path.join(dbDir, dataFile) : undefined
@@ -77,7 +87,10 @@ export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGe
     }
   } catch (error) {
     if ((error as {code?: string}).code === 'Z_BUF_ERROR' || (error as {code?: string}).code === 'Z_DATA_ERROR') {
-      throw new UsageError(`${ns.file} is corrupt: ${(error as Error).message} (gzip) after byte offset ${splitter.offset}.`, {code: 'CORRUPT_DUMP', details: {file: ns.file, offset: splitter.offset}})
+      throw new UsageError(
+        `${ns.file} is corrupt: ${(error as Error).message} (gzip) after byte offset ${splitter.offset}.`,
+        {code: 'CORRUPT_DUMP', details: {file: ns.file, offset: splitter.offset}},
+      )
     }
     throw error
   }
@@ -91,7 +104,12 @@ export function redactUri(uri: string): string {
 
 /** mongorestore's namespace patterns: `*` matches anything; `$name$` captures for --ns-to. */
 export function nsMatcher(pattern: string): RegExp {
-  const src = pattern.split(/(\$[A-Za-z0-9_]+\$|\*)/).map((p) => (p === '*' ? '.*' : /^\$\w+\$$/.test(p) ? `(?<${p.slice(1, -1)}>.*?)` : p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))).join('')
+  const src = pattern
+    .split(/(\$[A-Za-z0-9_]+\$|\*)/)
+    .map((p) =>
+      p === '*' ? '.*' : /^\$\w+\$$/.test(p) ? `(?<${p.slice(1, -1)}>.*?)` : p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('')
   return new RegExp(`^${src}$`)
 }
 
@@ -113,9 +131,17 @@ export function mapNamespace(ns: string, m: NsMapping): string | undefined {
 }
 
 /** The --ns-* flags, checked: --ns-from and --ns-to come in pairs. */
-export function nsMapping(flags: {'ns-include'?: string[]; 'ns-exclude'?: string[]; 'ns-from'?: string[]; 'ns-to'?: string[]}): NsMapping {
+export function nsMapping(flags: {
+  'ns-include'?: string[]
+  'ns-exclude'?: string[]
+  'ns-from'?: string[]
+  'ns-to'?: string[]
+}): NsMapping {
   const from = flags['ns-from'] ?? []
   const to = flags['ns-to'] ?? []
-  if (from.length !== to.length) throw new UsageError(`--ns-from and --ns-to come in pairs (${from.length} and ${to.length} given).`, {details: {flag: 'ns-to'}})
+  if (from.length !== to.length)
+    throw new UsageError(`--ns-from and --ns-to come in pairs (${from.length} and ${to.length} given).`, {
+      details: {flag: 'ns-to'},
+    })
   return {include: flags['ns-include'] ?? [], exclude: flags['ns-exclude'] ?? [], from, to}
 }

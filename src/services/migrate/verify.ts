@@ -26,11 +26,27 @@ interface Side {
   indexes: string
 }
 
-const INDEX_FIELDS = ['key', 'name', 'unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden']
+const INDEX_FIELDS = [
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'collation',
+  'hidden',
+]
 function indexSignature(indexes: Document[]): string {
   return JSON.stringify(
     indexes
-      .map((i) => Object.fromEntries(INDEX_FIELDS.filter((f) => i[f] !== undefined && i[f] !== false).map((f) => [f, f === 'key' ? Object.entries(i.key).map(([k, v]) => [k, typeof v === 'object' ? Number(v) : v]) : i[f]])))
+      .map((i) =>
+        Object.fromEntries(
+          INDEX_FIELDS.filter((f) => i[f] !== undefined && i[f] !== false).map((f) => [
+            f,
+            f === 'key' ? Object.entries(i.key).map(([k, v]) => [k, typeof v === 'object' ? Number(v) : v]) : i[f],
+          ]),
+        ),
+      )
       .sort((a, b) => String(a.name).localeCompare(String(b.name))),
   )
 }
@@ -50,30 +66,54 @@ async function serverSide(client: MongoClient, ns: string): Promise<Side> {
   const [db, ...rest] = ns.split('.')
   const coll = client.db(db).collection(rest.join('.'))
   const hash = new ContentHash()
-  for await (const raw of coll.find({}, {raw: true, batchSize: 1000}) as unknown as AsyncIterable<Uint8Array>) hash.add(raw)
-  const indexes = await coll.listIndexes().toArray().catch(() => [] as Document[])
+  for await (const raw of coll.find({}, {raw: true, batchSize: 1000}) as unknown as AsyncIterable<Uint8Array>)
+    hash.add(raw)
+  const indexes = await coll
+    .listIndexes()
+    .toArray()
+    .catch(() => [] as Document[])
   return {hash, indexes: indexSignature(indexes)}
 }
 
 /** Compares a source (a dump, or a server) with the target, per collection: count, content hash, index definitions. */
-export async function verifyMigration(input: {target: MongoClient; from?: string; archive?: string; gzip?: boolean; sourceClient?: MongoClient; mapping: NsMapping}): Promise<VerifyRow[]> {
+export async function verifyMigration(input: {
+  target: MongoClient
+  from?: string
+  archive?: string
+  gzip?: boolean
+  sourceClient?: MongoClient
+  mapping: NsMapping
+}): Promise<VerifyRow[]> {
   const {BSON} = await import('mongodb')
   const sources = new Map<string, Side>()
   if (input.sourceClient) {
-    const dbs = (await input.sourceClient.db('admin').admin().listDatabases({nameOnly: true})).databases.map((d) => d.name).filter((n) => !['admin', 'local', 'config'].includes(n))
+    const dbs = (await input.sourceClient.db('admin').admin().listDatabases({nameOnly: true})).databases
+      .map((d) => d.name)
+      .filter((n) => !['admin', 'local', 'config'].includes(n))
     for (const db of dbs) {
-      for (const c of await input.sourceClient.db(db).listCollections({type: 'collection'}, {nameOnly: true}).toArray()) {
-        if (!c.name.startsWith('system.')) sources.set(`${db}.${c.name}`, await serverSide(input.sourceClient, `${db}.${c.name}`))
+      for (const c of await input.sourceClient
+        .db(db)
+        .listCollections({type: 'collection'}, {nameOnly: true})
+        .toArray()) {
+        if (!c.name.startsWith('system.'))
+          sources.set(`${db}.${c.name}`, await serverSide(input.sourceClient, `${db}.${c.name}`))
       }
     }
   } else if (input.archive) {
     const raw = fs.createReadStream(input.archive)
-    for await (const ev of readArchive(BSON, (input.gzip ? raw.pipe(zlib.createGunzip()) : raw) as AsyncIterable<Buffer>, input.archive)) {
+    for await (const ev of readArchive(
+      BSON,
+      (input.gzip ? raw.pipe(zlib.createGunzip()) : raw) as AsyncIterable<Buffer>,
+      input.archive,
+    )) {
       if (ev.kind === 'prelude') {
         for (const e of ev.entries) {
           if (e.type === 'view') continue
           const meta = e.metadata ? (BSON.EJSON.parse(e.metadata, {relaxed: false}) as Document) : {}
-          sources.set(`${e.db}.${e.collection}`, {hash: new ContentHash(), indexes: indexSignature((meta.indexes as Document[]) ?? [])})
+          sources.set(`${e.db}.${e.collection}`, {
+            hash: new ContentHash(),
+            indexes: indexSignature((meta.indexes as Document[]) ?? []),
+          })
         }
       } else if (ev.kind === 'docs') {
         const side = sources.get(`${ev.db}.${ev.collection}`)
@@ -85,7 +125,10 @@ export async function verifyMigration(input: {target: MongoClient; from?: string
       if (ns.type === 'view') continue
       const hash = new ContentHash()
       for await (const {doc} of readBsonFile(ns)) hash.add(doc)
-      sources.set(`${ns.db}.${ns.collection}`, {hash, indexes: indexSignature((ns.metadata.indexes as Document[]) ?? [])})
+      sources.set(`${ns.db}.${ns.collection}`, {
+        hash,
+        indexes: indexSignature((ns.metadata.indexes as Document[]) ?? []),
+      })
     }
   }
   const rows: VerifyRow[] = []
@@ -94,7 +137,16 @@ export async function verifyMigration(input: {target: MongoClient; from?: string
     if (!target) continue
     const t = await serverSide(input.target, target)
     const indexesMatch = side.indexes === t.indexes
-    rows.push({source: src, target, sourceCount: side.hash.count, targetCount: t.hash.count, sourceHash: side.hash.hex, targetHash: t.hash.hex, indexesMatch, ok: side.hash.count === t.hash.count && side.hash.hex === t.hash.hex && indexesMatch})
+    rows.push({
+      source: src,
+      target,
+      sourceCount: side.hash.count,
+      targetCount: t.hash.count,
+      sourceHash: side.hash.hex,
+      targetHash: t.hash.hex,
+      indexesMatch,
+      ok: side.hash.count === t.hash.count && side.hash.hex === t.hash.hex && indexesMatch,
+    })
   }
   return rows
 }

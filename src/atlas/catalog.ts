@@ -37,3 +37,52 @@ export type RoleName = components['schemas']['DatabaseUserRole']['roleName']
 export function isRoleName(name: string): name is RoleName {
   return ROLE_NAMES.includes(name)
 }
+
+type Schemas = components['schemas']
+// The legacy tenant upgrade names a dedicated tier in providerSettings, whose enums differ per provider.
+interface LegacySettings {
+  AWS: Schemas['AWSCloudProviderSettings']
+  AZURE: Schemas['AzureCloudProviderSettings']
+  GCP: Schemas['CloudGCPProviderSettings']
+}
+const LEGACY_SCHEMA = {
+  AWS: 'AWSCloudProviderSettings',
+  AZURE: 'AzureCloudProviderSettings',
+  GCP: 'CloudGCPProviderSettings',
+} as const
+type Listed<P extends Provider, F extends 'instanceSizeName' | 'regionName'> = NonNullable<LegacySettings[P][F]> &
+  string
+export type DedicatedSettings = {
+  [P in Provider]: {
+    providerName: P
+    instanceSizeName: Listed<P, 'instanceSizeName'>
+    regionName: Listed<P, 'regionName'>
+  }
+}[Provider]
+
+function listed<P extends Provider, F extends 'instanceSizeName' | 'regionName'>(
+  provider: P,
+  field: F,
+  value: string,
+): value is Listed<P, F> {
+  // Each schema is allOf [the parent, its own properties].
+  const own: Json = schemas[LEGACY_SCHEMA[provider]].allOf.find((part: Json) => part.properties).properties
+  return (own[field].enum as string[]).includes(value)
+}
+
+function settingsOf<P extends Provider>(providerName: P, size: string, region: string) {
+  if (!listed(providerName, 'instanceSizeName', size) || !listed(providerName, 'regionName', region)) return undefined
+  return {providerName, instanceSizeName: size, regionName: region}
+}
+
+/** Dedicated providerSettings for a tenant upgrade, or undefined when the spec lists no such tier or region. */
+export function dedicatedSettings(provider: Provider, size: string, region: string): DedicatedSettings | undefined {
+  switch (provider) {
+    case 'AWS':
+      return settingsOf('AWS', size, region)
+    case 'AZURE':
+      return settingsOf('AZURE', size, region)
+    case 'GCP':
+      return settingsOf('GCP', size, region)
+  }
+}

@@ -404,7 +404,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        AWSCloudProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
+        AWSCloudProviderSettings: {
             autoScaling?: components["schemas"]["CloudProviderAWSAutoScaling"];
             /**
              * Format: int32
@@ -643,7 +643,7 @@ export interface components {
              */
             skipDefaultAlertsSettings?: boolean;
         };
-        AzureCloudProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
+        AzureCloudProviderSettings: {
             autoScaling?: components["schemas"]["CloudProviderAzureAutoScaling"];
             /**
              * @description Disk type that corresponds to the host's root volume for Azure instances. If omitted, the default disk type for the selected `providerSettings.instanceSizeName` applies.
@@ -853,7 +853,7 @@ export interface components {
              */
             x509Type?: "NONE" | "CUSTOMER" | "MANAGED";
         };
-        CloudGCPProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
+        CloudGCPProviderSettings: {
             autoScaling?: components["schemas"]["CloudProviderGCPAutoScaling"];
             /**
              * GCP Instance Sizes
@@ -1177,7 +1177,7 @@ export interface components {
             /** @description Region where the private endpoint is deployed. */
             region?: $Read<string>;
         };
-        ClusterFlexProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
+        ClusterFlexProviderSettings: {
             /**
              * @description Cloud service provider on which MongoDB Cloud provisioned the multi-tenant host. The resource returns this parameter when `providerSettings.providerName` is `FLEX` and `providerSetting.instanceSizeName` is `FLEX`.
              * @enum {string}
@@ -1208,7 +1208,7 @@ export interface components {
         ClusterFreeAutoScaling: {
             compute?: components["schemas"]["FreeComputeAutoScalingRules"];
         };
-        ClusterFreeProviderSettings: Omit<components["schemas"]["ClusterProviderSettings"], "providerName"> & {
+        ClusterFreeProviderSettings: {
             autoScaling?: components["schemas"]["ClusterFreeAutoScaling"];
             /**
              * @description Cloud service provider on which MongoDB Cloud provisioned the multi-tenant host. The resource returns this parameter when `providerSettings.providerName` is `TENANT` and `providerSetting.instanceSizeName` is `M0`, `M2` or `M5`.

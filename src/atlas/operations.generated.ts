@@ -7,10 +7,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'createGroupAccessListEntry',
@@ -19,10 +19,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'createGroupCluster',
@@ -32,21 +32,21 @@ export const OPERATIONS = [
     versions: [
       {
         version: '2023-01-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2023-02-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2024-08-05',
-        sunset: '2027-03-01',
+        sunset: '2027-03-01'
       },
       {
-        version: '2024-10-23',
-      },
+        version: '2024-10-23'
+      }
     ],
-    success: 201,
+    success: 201
   },
   {
     operationId: 'createGroupDatabaseUser',
@@ -55,10 +55,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 201,
+    success: 201
   },
   {
     operationId: 'createGroupFlexCluster',
@@ -67,10 +67,10 @@ export const OPERATIONS = [
     version: '2024-11-13',
     versions: [
       {
-        version: '2024-11-13',
-      },
+        version: '2024-11-13'
+      }
     ],
-    success: 201,
+    success: 201
   },
   {
     operationId: 'deleteGroup',
@@ -79,10 +79,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 204,
+    success: 204
   },
   {
     operationId: 'deleteGroupAccessListEntry',
@@ -91,10 +91,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 204,
+    success: 204
   },
   {
     operationId: 'deleteGroupCluster',
@@ -104,13 +104,13 @@ export const OPERATIONS = [
     versions: [
       {
         version: '2023-01-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
-        version: '2023-02-01',
-      },
+        version: '2023-02-01'
+      }
     ],
-    success: 202,
+    success: 202
   },
   {
     operationId: 'deleteGroupDatabaseUser',
@@ -119,10 +119,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 204,
+    success: 204
   },
   {
     operationId: 'deleteGroupFlexCluster',
@@ -131,10 +131,10 @@ export const OPERATIONS = [
     version: '2024-11-13',
     versions: [
       {
-        version: '2024-11-13',
-      },
+        version: '2024-11-13'
+      }
     ],
-    success: 204,
+    success: 204
   },
   {
     operationId: 'getGroup',
@@ -143,10 +143,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupAccessListEntry',
@@ -155,10 +155,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupAccessListStatus',
@@ -167,10 +167,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupByName',
@@ -179,10 +179,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupCluster',
@@ -192,17 +192,17 @@ export const OPERATIONS = [
     versions: [
       {
         version: '2023-01-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2023-02-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
-        version: '2024-08-05',
-      },
+        version: '2024-08-05'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupDatabaseUser',
@@ -211,10 +211,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getGroupFlexCluster',
@@ -223,10 +223,10 @@ export const OPERATIONS = [
     version: '2024-11-13',
     versions: [
       {
-        version: '2024-11-13',
-      },
+        version: '2024-11-13'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'getOrg',
@@ -235,10 +235,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listGroupAccessListEntries',
@@ -247,10 +247,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listGroupClusters',
@@ -260,17 +260,17 @@ export const OPERATIONS = [
     versions: [
       {
         version: '2023-01-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2023-02-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
-        version: '2024-08-05',
-      },
+        version: '2024-08-05'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listGroupDatabaseUsers',
@@ -279,10 +279,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listGroupFlexClusters',
@@ -291,10 +291,10 @@ export const OPERATIONS = [
     version: '2024-11-13',
     versions: [
       {
-        version: '2024-11-13',
-      },
+        version: '2024-11-13'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listGroups',
@@ -303,10 +303,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'listOrgs',
@@ -315,10 +315,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'tenantGroupFlexClusterUpgrade',
@@ -327,10 +327,10 @@ export const OPERATIONS = [
     version: '2024-11-13',
     versions: [
       {
-        version: '2024-11-13',
-      },
+        version: '2024-11-13'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'updateGroup',
@@ -339,10 +339,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'updateGroupCluster',
@@ -352,21 +352,21 @@ export const OPERATIONS = [
     versions: [
       {
         version: '2023-01-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2023-02-01',
-        sunset: '2027-07-01',
+        sunset: '2027-07-01'
       },
       {
         version: '2024-08-05',
-        sunset: '2027-03-01',
+        sunset: '2027-03-01'
       },
       {
-        version: '2024-10-23',
-      },
+        version: '2024-10-23'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'updateGroupDatabaseUser',
@@ -375,10 +375,10 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
+    success: 200
   },
   {
     operationId: 'upgradeGroupClusterTenantUpgrade',
@@ -387,9 +387,9 @@ export const OPERATIONS = [
     version: '2023-01-01',
     versions: [
       {
-        version: '2023-01-01',
-      },
+        version: '2023-01-01'
+      }
     ],
-    success: 200,
-  },
+    success: 200
+  }
 ] as const

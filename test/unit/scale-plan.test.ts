@@ -79,6 +79,16 @@ describe('the scale transition table', () => {
     })
   })
 
+  it('M0 → dedicated names the provider, tier and region as the spec lists them, and refuses a region it does not', () => {
+    expect(planScale(summary('M0', {provider: 'GCP', region: 'CENTRAL_US'}), undefined, 'M20', opts)).toMatchObject({
+      body: {providerSettings: {providerName: 'GCP', instanceSizeName: 'M20', regionName: 'CENTRAL_US'}},
+    })
+    expect(planScale(summary('M0', {provider: 'AZURE', region: 'US_EAST_2'}), undefined, 'M10', opts)).toMatchObject({
+      body: {providerSettings: {providerName: 'AZURE', instanceSizeName: 'M10', regionName: 'US_EAST_2'}},
+    })
+    expect(() => planScale(summary('M0', {region: 'MOON_1'}), undefined, 'M10', opts)).toThrow(/MOON_1/)
+  })
+
   it('refuses dedicated → M0/FLEX, FLEX → M0, and tiers the provider lacks', () => {
     for (const [from, to] of [
       ['M10', 'M0'],

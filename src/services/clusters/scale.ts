@@ -1,6 +1,6 @@
 import type {AtlasClient, Cluster, ClusterBody, FlexUpgradeBody, ProviderSettingsBody} from '../../atlas/client.js'
 import {FLEX_IN_CLUSTER_API} from '../../atlas/errors.js'
-import {INSTANCE_SIZES, type Provider} from '../../atlas/catalog.js'
+import {dedicatedSettings, INSTANCE_SIZES, type Provider} from '../../atlas/catalog.js'
 import {ConflictError, UsageError} from '../../lib/errors.js'
 import {priceOf} from '../../lib/prices.js'
 import {
@@ -63,10 +63,16 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
       details: {from, to},
     })
   if (from === 'M0') {
-    const providerSettings: ProviderSettingsBody =
+    const providerSettings: ProviderSettingsBody | undefined =
       to === 'FLEX'
         ? {providerName: 'FLEX', backingProviderName: provider, instanceSizeName: 'FLEX', regionName: cluster.region}
-        : {providerName: provider, instanceSizeName: to, regionName: cluster.region}
+        : dedicatedSettings(provider, to, cluster.region)
+    if (!providerSettings) {
+      throw new UsageError(
+        `Cannot upgrade ${cluster.name} to ${to} in ${provider} ${cluster.region}: the Atlas API lists no such tier in that region for an upgrade from M0.`,
+        {code: 'IMPOSSIBLE_TRANSITION', details: {from, to, region: cluster.region}},
+      )
+    }
     return {
       kind: 'tenantUpgrade',
       from,
@@ -246,12 +252,10 @@ export async function scaleCluster(client: AtlasClient, input: ScaleInput): Prom
         }),
       )
     } else if (plan.kind === 'tenantUpgrade') {
-      // The one cast left: openapi-fetch's Writable<> of this legacy request (its providerSettings is an allOf with a
-      // oneOf) collapses to an index signature of never, so no body type-checks; the body is typed in planScale.
       await client.ok(
         client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {
           params: {path},
-          body: plan.body as never,
+          body: plan.body,
         }),
       )
     } else {

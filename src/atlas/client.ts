@@ -46,12 +46,22 @@ export class AtlasClient {
   readonly stats: TransportStats
 
   private readonly send: (input: Request) => Promise<Response>
+  private readonly rateLimitListeners = new Set<() => void>()
 
-  constructor(readonly options: TransportOptions) {
-    const transport = createTransport(options)
+  constructor(readonly options: Omit<TransportOptions, 'onRateLimited'>) {
+    const transport = createTransport({
+      ...options,
+      onRateLimited: () => this.rateLimitListeners.forEach((listener) => listener()),
+    })
     this.stats = transport.stats
     this.send = transport.fetch
     this.api = createClient<paths>({baseUrl: options.baseUrl, fetch: transport.fetch})
+  }
+
+  /** Called on every 429 this client gets (the events provisioner slows down); returns the unsubscribe. */
+  onRateLimited(listener: () => void): () => void {
+    this.rateLimitListeners.add(listener)
+    return () => this.rateLimitListeners.delete(listener)
   }
 
   /**
@@ -132,7 +142,9 @@ export class AtlasClient {
   }
 }
 
-export function createAtlasClient(options: TransportOptions & {credentials?: Credentials}): AtlasClient {
+export function createAtlasClient(
+  options: Omit<TransportOptions, 'onRateLimited'> & {credentials?: Credentials},
+): AtlasClient {
   if (!options.credentials) {
     throw new AuthError('No Atlas credentials: no profile holds keys and none are set in the environment.', {
       code: 'NO_CREDENTIALS',

@@ -95,8 +95,6 @@ export abstract class AtlasCommand<T> extends Command {
   private storePromise?: Promise<ConfigStore>
   private auditLog?: AuditLog
   private resolvedProfile?: string
-  /** Notified on every 429 (the events provisioner slows down). */
-  protected readonly rateLimitListeners: Array<() => void> = []
   private clientCache?: AtlasClient
 
   override async init(): Promise<void> {
@@ -228,7 +226,6 @@ export abstract class AtlasCommand<T> extends Command {
           w.status < 400 ? `ok ${w.status}` : `failed ${w.status}`,
           {requestId: w.requestId},
         ),
-      onRateLimited: () => this.rateLimitListeners.forEach((f) => f()),
       // At once and on stderr, --json included: a wrong URL or a stopped emulator should not look like a hang.
       onConnectionRetry: (line) => this.out.warn(line),
       ...httpOptionsFromEnv(),

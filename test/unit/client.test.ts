@@ -149,11 +149,14 @@ describe('Atlas client against a scripted digest server', () => {
   it('retries 429 honouring Retry-After, and says so under --debug', async () => {
     const lines: string[] = []
     const c = client({debug: (l) => lines.push(l)})
+    let heard = 0
+    c.onRateLimited(() => heard++)
     const g = await c.ok(
       c.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: 'aaaaaaaaaaaaaaaaaaaaa429'}}}),
     )
     expect(g.name).toBe('ok')
     expect(c.stats.rateLimited).toBe(2)
+    expect(heard).toBe(2)
     expect(lines.filter((l) => l.startsWith('↻')).length).toBe(2)
     expect(lines.join('\n')).toContain('Retry-After 0s')
     expect(lines.join('\n')).not.toContain(KEY.privateKey)

@@ -92,7 +92,7 @@ export default class EventProvision extends AtlasCommand<Result> {
     const settings = await this.settings({orgId: flags['org-id']})
     const client = await this.atlas(settings)
     const limit = new AdaptiveLimit(flags.concurrency, flags['max-concurrency'])
-    this.rateLimitListeners.push(() => limit.rateLimited())
+    client.onRateLimited(() => limit.rateLimited())
     const orgId = await resolveOrgId(client, settings.orgId)
     // One run per event at a time: two would race on the ledger and hand out mismatched passwords.
     const report = await withLock(

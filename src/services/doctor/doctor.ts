@@ -97,6 +97,7 @@ export async function runDoctor(input: DoctorInput): Promise<DoctorResult> {
     timeoutMs: input.timeoutMs,
     standard: typeof standard === 'string' && standard !== own ? standard : undefined,
     username,
+    describe: input.command(['cluster', 'describe', input.cluster, ...p]),
     fixPassword: username
       ? input.command([
           'user',

@@ -20,6 +20,8 @@ export interface NetworkInput {
   standard?: string
   username?: string
   fixPassword?: string
+  /** Shows the cluster's connection strings. */
+  describe: string
   onCheck?: (id: CheckId) => void
 }
 
@@ -108,7 +110,8 @@ async function dnsCheck(rec: Recorder, t: MongoUri, dns: MongoDns, o: NetworkInp
           id: 'dns',
           status: 'fail',
           summary: `Host ${h.host} does not resolve${via}: ${code(error) || errorText(error)}.`,
-          fix: "Check the host name against the cluster's connection string (atlasctl cluster describe).",
+          fix: "Check the host name against the cluster's connection string; it shows with:",
+          command: o.describe,
         })
         return undefined
       }
@@ -136,7 +139,8 @@ async function dnsCheck(rec: Recorder, t: MongoUri, dns: MongoDns, o: NetworkInp
         id: 'dns',
         status: 'fail',
         summary: `${srvName} ${c === 'ENOTFOUND' ? 'does not exist (NXDOMAIN)' : 'has no SRV record'}${via}: the connection string names no cluster.`,
-        fix: "Copy the cluster's connection string again (a typo, or a deleted cluster): atlasctl cluster describe shows it.",
+        fix: "Copy the cluster's connection string again (a typo, or a deleted cluster); it shows with:",
+        command: o.describe,
       })
     else
       rec.add({
@@ -262,6 +266,7 @@ async function tlsCheck(rec: Recorder, hosts: Host[], t: MongoUri, dns: MongoDns
   const c = code(e)
   const message = errorText(e)
   const notTls = /wrong version number|packet length too long|unknown protocol/i.test(message)
+  const silent = c === 'ETIMEDOUT'
   const cert = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_CERT)/.test(c)
   rec.add({
     id: 'tls',
@@ -269,8 +274,8 @@ async function tlsCheck(rec: Recorder, hosts: Host[], t: MongoUri, dns: MongoDns
     summary: `TLS handshake with ${hostPort(bad[0].h)} failed: ${c ? `${c}: ` : ''}${message}.`,
     fix: cert
       ? 'The certificate is not trusted: a proxy on this network may be intercepting TLS, or the string needs tlsCAFile.'
-      : notTls
-        ? 'The server does not speak TLS on that port: drop tls=true, or check the port.'
+      : notTls || silent
+        ? `The server ${silent ? 'did not answer the handshake' : 'does not speak TLS'}: it may not use TLS on that port (drop tls=true, or check the port). On Atlas, an address outside the access list gets no answer either.`
         : 'The server closed the connection during the handshake: on Atlas that is what an address outside the access list gets, and a server without TLS does the same.',
   })
 }

@@ -272,13 +272,18 @@ export abstract class AtlasCommand<T> extends Command {
    * A partial failure is reported, never hidden: the human report is rendered first (under --json the error's
    * details carry it), then exit 7 with the message and the command that finishes the job.
    */
-  protected async failPartly(
+  protected failPartly(
     result: T,
     message: string,
     o: {hint: string; details: Record<string, unknown>},
   ): Promise<never> {
+    return this.failWith(result, new PartialFailureError(message, o))
+  }
+
+  /** The human report first, then the error and its exit code; under --json the error's details carry the report. */
+  protected async failWith(result: T, error: AtlasCtlError): Promise<never> {
     if (!this.jsonEnabled()) await this.render(result)
-    throw new PartialFailureError(message, o)
+    throw error
   }
 
   /** Shows the plan of a destructive change and asks; --yes skips the question, and without a terminal --yes is required. */

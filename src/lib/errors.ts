@@ -8,6 +8,7 @@ export const ExitCode = {
   timeout: 5,
   conflict: 6,
   partial: 7,
+  checkFailed: 8,
   cancelled: 130,
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
@@ -75,6 +76,13 @@ export class ConflictError extends AtlasCtlError {
 export class PartialFailureError extends AtlasCtlError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, ExitCode.partial, {code: 'PARTIAL_FAILURE', ...options})
+  }
+}
+
+/** A diagnosis found a fault (atlasctl doctor): the report names each failed check and its fix. */
+export class CheckFailedError extends AtlasCtlError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.checkFailed, {code: 'CHECK_FAILED', ...options})
   }
 }
 

@@ -1,37 +1,15 @@
-import type {LookupFunction} from 'node:net'
 import type {MongoClient, MongoClientOptions} from 'mongodb'
 import {AtlasCtlError, AuthError, ExitCode} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
-
-/**
- * ATLASCTL_DNS_SERVER=host:port sends the SRV, TXT and host look-ups of a connection string to that server (the
- * emulator's, in tests): the driver asks node's resolver for SRV and TXT, and connects through `lookup`.
- */
-async function dnsOptions(server: string | undefined): Promise<MongoClientOptions> {
-  if (!server) return {}
-  const dns = await import('node:dns')
-  dns.setServers([server])
-  const resolver = new dns.promises.Resolver()
-  resolver.setServers([server])
-  const lookup: LookupFunction = (host, opts, done) => {
-    resolver.resolve4(host).then(
-      (addresses) =>
-        opts.all
-          ? done(
-              null,
-              addresses.map((address) => ({address, family: 4})),
-            )
-          : done(null, addresses[0], 4),
-      () => dns.lookup(host, opts, done),
-    )
-  }
-  return {lookup}
-}
+import {mongoDns} from './dns.js'
 
 /** The driver is imported here only: commands that never touch MongoDB never load it. */
 export async function connect(uri: string, options: MongoClientOptions = {}): Promise<MongoClient> {
   const {MongoClient} = await import('mongodb')
-  if (uri.startsWith('mongodb+srv://')) options = {...(await dnsOptions(process.env.ATLASCTL_DNS_SERVER)), ...options}
+  if (uri.startsWith('mongodb+srv://')) {
+    const {lookup} = await mongoDns()
+    options = {...(lookup ? {lookup} : {}), ...options}
+  }
   const m = /^mongodb(\+srv)?:\/\/[^:]*:([^@]*)@/.exec(uri)
   if (m) redactor.add(decodeURIComponent(m[2]))
   try {

@@ -119,7 +119,8 @@ export async function addEntries(client: AtlasClient, input: AddEntriesInput): P
   return {added: fresh.map((e) => e.value), existing}
 }
 
-async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
+/** PENDING until Atlas has applied the entry, then ACTIVE (or FAILED). */
+export async function entryStatus(client: AtlasClient, projectId: string, value: string): Promise<string> {
   const r = await client.ok(
     client.api.GET('/api/atlas/v2/groups/{groupId}/accessList/{entryValue}/status', {
       params: {path: {groupId: projectId, entryValue: value}},

@@ -50,7 +50,15 @@ export interface RunningEmulator {
   port: number
   state: EmulatorState
   credentials: {publicKey: string; privateKey: string; clientId: string; clientSecret: string; orgId: string}
-  stats: {requests: number; rateLimited: number; faults: number; bySet: Record<string, number>}
+  /** `exchanges`: every HTTP request received; `challenges`: the 401s among them that carried a digest challenge. */
+  stats: {
+    requests: number
+    exchanges: number
+    challenges: number
+    rateLimited: number
+    faults: number
+    bySet: Record<string, number>
+  }
   /** The live fault settings: a test may change them while the emulator runs. */
   faults: FaultOptions
   /** host:port of the DNS server, when `dnsPort` was given: ATLASCTL_DNS_SERVER for atlasctl. */
@@ -125,7 +133,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
-  const stats = {requests: 0, rateLimited: 0, faults: 0, bySet: {} as Record<string, number>}
+  const stats = {
+    requests: 0,
+    exchanges: 0,
+    challenges: 0,
+    rateLimited: 0,
+    faults: 0,
+    bySet: {} as Record<string, number>,
+  }
   let baseUrl = ''
 
   async function handle(req: IncomingMessage, res: ServerResponse, common: Record<string, string>): Promise<void> {
@@ -251,11 +266,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const server = http.createServer((req, res) => {
     const common = {'x-request-id': randomBytes(12).toString('hex')}
+    stats.exchanges++
     handle(req, res, common).catch((error: unknown) => {
       const problem =
         error instanceof ApiProblem
           ? error
           : new ApiProblem(500, 'UNEXPECTED_ERROR', `Unexpected error: ${(error as Error).message}`)
+      if (problem.status === 401 && problem.headers['www-authenticate']?.startsWith('Digest ')) stats.challenges++
       if (res.headersSent) return void res.destroy()
       sendProblem(res, problem, common)
       if (problem.status !== 401) {

@@ -135,20 +135,24 @@ export async function requestsBench(runs = 9) {
       }
     }
 
-    const time = async (args: string[]) => {
-      const samples: number[] = []
-      for (let i = 0; i < runs; i++) {
+    // Interleaved, so a load that comes and goes on a shared machine weighs on each figure alike.
+    const cases = {
+      node: ['-e', '0'],
+      floor: [FLOOR, groupId],
+      list: [BIN, 'cluster', 'list', '--project', groupId, '--json'],
+      version: [BIN, '--version'],
+    }
+    const samples: Record<keyof typeof cases, number[]> = {node: [], floor: [], list: [], version: []}
+    await run(process.execPath, cases.list, {env}) // warm the file cache
+    for (let i = 0; i < runs; i++)
+      for (const [name, args] of Object.entries(cases) as Array<[keyof typeof cases, string[]]>) {
         const t = performance.now()
         await run(process.execPath, args, {env})
-        samples.push(performance.now() - t)
+        samples[name].push(performance.now() - t)
       }
-      return median(samples)
-    }
-    await time([BIN, 'cluster', 'list', '--project', groupId, '--json']) // warm the file cache
-    const nodeMs = await time(['-e', '0'])
-    const floorMs = await time([FLOOR, groupId])
-    const listMs = await time([BIN, 'cluster', 'list', '--project', groupId, '--json'])
-    const versionMs = await time([BIN, '--version'])
+    const [nodeMs, floorMs, listMs, versionMs] = [samples.node, samples.floor, samples.list, samples.version].map(
+      median,
+    )
     return {
       perCommand,
       wall: {

@@ -26,6 +26,8 @@ export interface EmulatorOptions {
   /** The MongoDB URI that clusters' connection strings point to. */
   backingUri?: string
   tokenTtlSeconds?: number
+  /** How long a digest nonce is good; after it a correctly signed request gets a 401 with stale=TRUE. */
+  nonceTtlMs?: number
   /** Serve the clusters' SRV names over DNS on this UDP port of 127.0.0.1 (0 picks one); clusters then get standardSrv. */
   dnsPort?: number
   /** Sees every API exchange; the contract tests validate them against the spec. */
@@ -97,7 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const file = options.dataDir ? new StateFile(options.dataDir) : undefined
   const state = file?.load() ?? freshState()
   file?.save(state)
-  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds)
+  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds, options.nonceTtlMs)
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
   const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)

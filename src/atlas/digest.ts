@@ -21,14 +21,13 @@ export class DigestAuth {
     private readonly password: string,
   ) {}
 
-  /** Resolves when this caller should sign (a nonce is known) or ask for one itself (undefined: no one else is). */
-  async ready(): Promise<boolean> {
+  /**
+   * Undefined when a nonce is known: sign. Else this caller is the one that asks for it (the others wait here), and
+   * must call the function it gets once that answer is in, whatever it was. No await between the check and the claim.
+   */
+  async turn(): Promise<(() => void) | undefined> {
     while (!this.challenge && this.asking) await this.asking
-    return this.challenge !== undefined
-  }
-
-  /** Marks this caller as the one asking; `done` must be called when its answer is in, whatever it was. */
-  ask(): () => void {
+    if (this.challenge) return undefined
     let done!: () => void
     this.asking = new Promise<void>((resolve) => (done = resolve))
     return () => {

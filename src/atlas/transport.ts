@@ -188,8 +188,8 @@ export function createTransport(options: TransportOptions): {
     const uri = `${pathname}${search}`
     const signed = (s: {header: string}) =>
       fetch(url, {...init, headers: {...init.headers, authorization: s.header}, signal})
-    if (!(await auth.ready())) {
-      const done = auth.ask()
+    const done = await auth.turn()
+    if (done) {
       try {
         const first = await fetch(url, {...init, signal})
         if (first.status !== 401 || !auth.learn(first.headers.get('www-authenticate'))) return first

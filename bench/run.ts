@@ -1,12 +1,14 @@
 import {emulatorThroughputBench} from './emulator.js'
 import {eventsBench, eventsKillBench} from './events.js'
 import {migrateBench} from './migrate.js'
+import {requestsBench} from './requests.js'
 import {startupBench} from './startup.js'
 import {waitBench} from './wait.js'
 
 // `npm run bench [name...]`: figures as one JSON document on stdout.
 const all = {
   startup: async () => startupBench(),
+  requests: () => requestsBench(),
   emulator: () => emulatorThroughputBench(),
   wait: () => waitBench(),
   events: () => eventsBench(100),

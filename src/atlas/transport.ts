@@ -1,8 +1,8 @@
-import {DigestClient} from 'digest-fetch'
 import type {Credentials} from '../config/settings.js'
 import {AtlasCtlError, AuthError, ExitCode, TimeoutError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 import {retrying, type RetryPolicy} from '../lib/retry.js'
+import {DigestAuth} from './digest.js'
 import {matchOperation, mediaType, operationName} from './operations.js'
 
 export interface TransportOptions {
@@ -143,14 +143,8 @@ export function createTransport(options: TransportOptions): {
   const debug = options.debug ? (line: string) => options.debug!(redactor.redact(line)) : undefined
   const stats: TransportStats = {requests: 0, retries: 0, rateLimited: 0}
   const creds = options.credentials
-  // A digest client's nonce count is per client: concurrent requests each take their own, so no two
-  // requests ever sign with the same count. A client whose request failed is dropped, since the server
-  // may have seen its count.
-  const idleDigests: DigestClient[] = []
-  const digestFor =
-    creds?.type === 'apiKey'
-      ? () => idleDigests.pop() ?? new DigestClient(creds.publicKey, creds.privateKey, {algorithm: 'MD5'})
-      : undefined
+  // One digest state for the whole run: every request after the first reuses the server's nonce with its own count.
+  const digest = creds?.type === 'apiKey' ? new DigestAuth(creds.publicKey, creds.privateKey) : undefined
   const tokens =
     creds?.type === 'serviceAccount'
       ? new TokenProvider(options.baseUrl, creds.clientId, creds.clientSecret, timeoutMs)
@@ -161,12 +155,7 @@ export function createTransport(options: TransportOptions): {
     init: {method: string; headers: Record<string, string>; body?: string},
   ): Promise<Response> {
     const signal = AbortSignal.timeout(timeoutMs)
-    if (digestFor) {
-      const digest = digestFor()
-      const res = (await digest.fetch(url, {...init, headers: {...init.headers}, signal})) as Response
-      if (res.status !== 401) idleDigests.push(digest)
-      return res
-    }
+    if (digest) return sendDigest(digest, url, init, signal)
     if (tokens) {
       const first = await fetch(url, {
         ...init,
@@ -182,6 +171,41 @@ export function createTransport(options: TransportOptions): {
       })
     }
     return fetch(url, {...init, signal})
+  }
+
+  /**
+   * Signed with the known nonce: one exchange. Without one, one request draws the 401 challenge (the others wait for
+   * its nonce), so N requests cost N+1 exchanges. A 401 is signed again once, with the nonce it carries, only when it
+   * says stale=true or refuses a nonce that other requests had used: the server may not take counts out of order.
+   */
+  async function sendDigest(
+    auth: DigestAuth,
+    url: string,
+    init: {method: string; headers: Record<string, string>; body?: string},
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const {pathname, search} = new URL(url)
+    const uri = `${pathname}${search}`
+    const signed = (s: {header: string}) =>
+      fetch(url, {...init, headers: {...init.headers, authorization: s.header}, signal})
+    const done = await auth.turn()
+    if (done) {
+      try {
+        const first = await fetch(url, {...init, signal})
+        if (first.status !== 401 || !auth.learn(first.headers.get('www-authenticate'))) return first
+        await first.body?.cancel()
+      } finally {
+        done()
+      }
+    }
+    const s = auth.sign(init.method, uri)!
+    const res = await signed(s)
+    if (res.status !== 401) return res
+    const challenge = auth.learn(res.headers.get('www-authenticate'))
+    if (!challenge || !(challenge.stale || s.nc > 1)) return res
+    await res.body?.cancel()
+    debug?.(`↻ digest: ${challenge.stale ? 'the nonce is stale' : `nonce count ${s.nc} refused`}; signing again`)
+    return signed(auth.sign(init.method, uri)!)
   }
 
   async function transportFetch(input: Request): Promise<Response> {

@@ -3,7 +3,7 @@ import type {AtlasClient} from '../atlas/client.js'
 import {AuditLog} from '../audit/log.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
-import type {ProjectSummary} from '../services/projects.js'
+import type {ProjectRef, ProjectSummary} from '../services/projects.js'
 import {inFlight} from '../lib/wait.js'
 import {
   AtlasCtlError,
@@ -238,6 +238,13 @@ export abstract class AtlasCommand<T> extends Command {
     const settings = await this.settings({projectId: flag})
     const {resolveProject} = await import('../services/projects.js')
     return resolveProject(await this.atlas(settings), settings.projectId)
+  }
+
+  /** Runs `use` in the project of --project (or the environment, or the profile) for an answer that needs only its id. */
+  protected async inProject<R>(flag: string | undefined, use: (project: ProjectRef) => Promise<R>): Promise<R> {
+    const settings = await this.settings({projectId: flag})
+    const {inProject} = await import('../services/projects.js')
+    return inProject(await this.atlas(settings), settings.projectId, use)
   }
 
   /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */

@@ -22,6 +22,8 @@ export interface Principal {
 
 const REALM = 'MMS Public API'
 const NONCE_TTL_MS = 5 * 60_000
+/** Nonce counts more than this far below the highest seen are refused: their requests cannot still be in flight. */
+const NC_WINDOW = 256
 const md5 = (s: string) => createHash('md5').update(s).digest('hex')
 
 function safeEqual(a: string, b: string): boolean {
@@ -43,13 +45,15 @@ function parseAuthParams(header: string): Record<string, string> {
 export class Authenticator {
   private readonly keys = new Map<string, ApiKey>()
   private readonly accounts = new Map<string, ServiceAccount>()
-  private readonly nonces = new Map<string, {issued: number; used: Set<string>}>()
+  /** Per nonce: when it was issued, the highest nonce count seen, and the counts seen within the window below it. */
+  private readonly nonces = new Map<string, {issued: number; highest: number; seen: Set<number>}>()
   private readonly tokens = new Map<string, {principal: Principal; expiresAt: number}>()
 
   constructor(
     keys: ApiKey[],
     accounts: ServiceAccount[],
     private readonly tokenTtlSeconds = 3600,
+    private readonly nonceTtlMs = NONCE_TTL_MS,
   ) {
     for (const k of keys) this.keys.set(k.publicKey, k)
     for (const a of accounts) this.accounts.set(a.clientId, a)
@@ -57,9 +61,9 @@ export class Authenticator {
 
   challenge(stale = false): string {
     const nonce = randomBytes(16).toString('hex')
-    this.nonces.set(nonce, {issued: Date.now(), used: new Set()})
+    this.nonces.set(nonce, {issued: Date.now(), highest: 0, seen: new Set()})
     if (this.nonces.size > 10_000) {
-      const cutoff = Date.now() - NONCE_TTL_MS
+      const cutoff = Date.now() - this.nonceTtlMs
       for (const [n, v] of this.nonces) if (v.issued < cutoff) this.nonces.delete(n)
     }
     return `Digest realm="${REALM}", domain="", nonce="${nonce}", algorithm=MD5, qop="auth", stale=${stale ? 'TRUE' : 'FALSE'}`
@@ -75,14 +79,11 @@ export class Authenticator {
     }
     if (!/^Digest\s+/i.test(header)) throw this.unauthorized('You are not authorized for this resource.', false)
     const p = parseAuthParams(header.replace(/^Digest\s+/i, ''))
-    const key = p.username ? this.keys.get(p.username) : undefined
-    const nonce = p.nonce ? this.nonces.get(p.nonce) : undefined
-    if (!nonce) throw this.unauthorized('Unknown digest nonce.', false)
-    if (Date.now() - nonce.issued > NONCE_TTL_MS) throw this.unauthorized('The digest nonce is stale.', true)
     if (
       p.realm !== REALM ||
       p.qop !== 'auth' ||
-      !p.nc ||
+      !p.nonce ||
+      !/^[0-9a-f]{8}$/i.test(p.nc ?? '') ||
       !p.cnonce ||
       !p.response ||
       (p.algorithm && p.algorithm.toUpperCase() !== 'MD5')
@@ -90,15 +91,29 @@ export class Authenticator {
       throw this.unauthorized('Malformed digest credentials.', false)
     }
     if (p.uri !== req.url) throw this.unauthorized('The digest uri does not match the request.', false)
+    const key = p.username ? this.keys.get(p.username) : undefined
     if (!key) throw this.unauthorized('You are not authorized for this resource.', false)
     const ha1 = md5(`${key.publicKey}:${REALM}:${key.privateKey}`)
     const ha2 = md5(`${req.method}:${p.uri}`)
     const expected = md5(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:auth:${ha2}`)
     if (!safeEqual(expected, p.response)) throw this.unauthorized('You are not authorized for this resource.', false)
-    // Replay protection: a nonce count is good once (requests may arrive out of order).
-    const seen = `${p.nc}:${p.cnonce}`
-    if (nonce.used.has(seen)) throw this.unauthorized('Replayed digest nonce count.', false)
-    nonce.used.add(seen)
+    // RFC 7616: stale only for a digest that is right but signed with a nonce no longer good (expired, or unknown
+    // after a restart), so the client signs again with the new nonce without asking for other credentials.
+    const nonce = this.nonces.get(p.nonce)
+    if (!nonce || Date.now() - nonce.issued > this.nonceTtlMs) {
+      if (nonce) this.nonces.delete(p.nonce)
+      throw this.unauthorized('The digest nonce is stale.', true)
+    }
+    // A nonce is reused with each request's own count (nc). A count seen before is a replay. Concurrent requests
+    // may arrive out of order, so a lower count not yet seen is good within a window below the highest.
+    const nc = Number.parseInt(p.nc, 16)
+    if (nc === 0 || nonce.seen.has(nc) || nc <= nonce.highest - NC_WINDOW)
+      throw this.unauthorized('Replayed digest nonce count.', false)
+    nonce.seen.add(nc)
+    if (nc > nonce.highest) {
+      nonce.highest = nc
+      for (const n of nonce.seen) if (n <= nc - NC_WINDOW) nonce.seen.delete(n)
+    }
     return {kind: 'apiKey', id: key.publicKey, orgId: key.orgId}
   }
 

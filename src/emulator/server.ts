@@ -26,6 +26,8 @@ export interface EmulatorOptions {
   /** The MongoDB URI that clusters' connection strings point to. */
   backingUri?: string
   tokenTtlSeconds?: number
+  /** How long a digest nonce is good; after it a correctly signed request gets a 401 with stale=TRUE. */
+  nonceTtlMs?: number
   /** Serve the clusters' SRV names over DNS on this UDP port of 127.0.0.1 (0 picks one); clusters then get standardSrv. */
   dnsPort?: number
   /** Sees every API exchange; the contract tests validate them against the spec. */
@@ -50,7 +52,15 @@ export interface RunningEmulator {
   port: number
   state: EmulatorState
   credentials: {publicKey: string; privateKey: string; clientId: string; clientSecret: string; orgId: string}
-  stats: {requests: number; rateLimited: number; faults: number; bySet: Record<string, number>}
+  /** `exchanges`: every HTTP request received; `challenges`: the 401s among them that carried a digest challenge. */
+  stats: {
+    requests: number
+    exchanges: number
+    challenges: number
+    rateLimited: number
+    faults: number
+    bySet: Record<string, number>
+  }
   /** The live fault settings: a test may change them while the emulator runs. */
   faults: FaultOptions
   /** host:port of the DNS server, when `dnsPort` was given: ATLASCTL_DNS_SERVER for atlasctl. */
@@ -89,7 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const file = options.dataDir ? new StateFile(options.dataDir) : undefined
   const state = file?.load() ?? freshState()
   file?.save(state)
-  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds)
+  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds, options.nonceTtlMs)
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
   const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
@@ -125,7 +135,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
   const limiter = new RateLimiter(sets)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
-  const stats = {requests: 0, rateLimited: 0, faults: 0, bySet: {} as Record<string, number>}
+  const stats = {
+    requests: 0,
+    exchanges: 0,
+    challenges: 0,
+    rateLimited: 0,
+    faults: 0,
+    bySet: {} as Record<string, number>,
+  }
   let baseUrl = ''
 
   async function handle(req: IncomingMessage, res: ServerResponse, common: Record<string, string>): Promise<void> {
@@ -251,11 +268,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const server = http.createServer((req, res) => {
     const common = {'x-request-id': randomBytes(12).toString('hex')}
+    stats.exchanges++
     handle(req, res, common).catch((error: unknown) => {
       const problem =
         error instanceof ApiProblem
           ? error
           : new ApiProblem(500, 'UNEXPECTED_ERROR', `Unexpected error: ${(error as Error).message}`)
+      if (problem.status === 401 && problem.headers['www-authenticate']?.startsWith('Digest ')) stats.challenges++
       if (res.headersSent) return void res.destroy()
       sendProblem(res, problem, common)
       if (problem.status !== 401) {

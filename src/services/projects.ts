@@ -30,9 +30,30 @@ export async function listProjects(client: AtlasClient): Promise<ProjectSummary[
   return groups.map(summarizeProject)
 }
 
-/** The one project lookup, by id or by name; not found is exit 4 with the close matches. */
+/** A project as a command that needs only its id holds it: the name only when the user gave one. */
+export interface ProjectRef {
+  id: string
+  name?: string
+}
+
+// Per client, so per run: a project named twice in one run is looked up once.
+const lookups = new WeakMap<AtlasClient, Map<string, Promise<ProjectSummary>>>()
+
+/** The one project lookup, by id or by name, cached for the run; not found is exit 4 with the close matches. */
 export async function resolveProject(client: AtlasClient, nameOrId: string | undefined): Promise<ProjectSummary> {
   if (!nameOrId) throw new MissingValueError('project', 'project (name or id; or set ATLAS_PROJECT_ID)')
+  let cache = lookups.get(client)
+  if (!cache) lookups.set(client, (cache = new Map()))
+  let lookup = cache.get(nameOrId)
+  if (!lookup) {
+    lookup = lookUp(client, nameOrId)
+    cache.set(nameOrId, lookup)
+    void lookup.catch(() => cache.delete(nameOrId))
+  }
+  return lookup
+}
+
+async function lookUp(client: AtlasClient, nameOrId: string): Promise<ProjectSummary> {
   try {
     const group = OBJECT_ID.test(nameOrId)
       ? await client.ok(client.api.GET('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: nameOrId}}}))
@@ -42,16 +63,39 @@ export async function resolveProject(client: AtlasClient, nameOrId: string | und
     return summarizeProject(group)
   } catch (error) {
     if (!(error instanceof AtlasApiError) || error.status !== 404) throw error
-    const known = (await listProjects(client)).map((p) => p.name)
-    const close = closeMatches(nameOrId, known)
-    throw new NotFoundError(
-      `Project "${nameOrId}" not found.${close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : ''}`,
-      {
-        code: 'PROJECT_NOT_FOUND',
-        hint: '"atlasctl project list" shows the projects this key can see.',
-        details: {project: nameOrId, closeMatches: close},
-      },
-    )
+    throw await projectNotFound(client, nameOrId)
+  }
+}
+
+async function projectNotFound(client: AtlasClient, nameOrId: string): Promise<NotFoundError> {
+  const known = (await listProjects(client)).map((p) => p.name)
+  const close = closeMatches(nameOrId, known)
+  return new NotFoundError(
+    `Project "${nameOrId}" not found.${close.length > 0 ? ` Did you mean: ${close.join(', ')}?` : ''}`,
+    {
+      code: 'PROJECT_NOT_FOUND',
+      hint: '"atlasctl project list" shows the projects this key can see.',
+      details: {project: nameOrId, closeMatches: close},
+    },
+  )
+}
+
+/**
+ * Runs `use` in a project for an answer that needs only its id: an id costs no request, a name its one lookup. An id
+ * that names no project is the same "not found" as resolveProject's, found out from the request that needed it.
+ */
+export async function inProject<T>(
+  client: AtlasClient,
+  nameOrId: string | undefined,
+  use: (project: ProjectRef) => Promise<T>,
+): Promise<T> {
+  if (!nameOrId || !OBJECT_ID.test(nameOrId)) return use(await resolveProject(client, nameOrId))
+  try {
+    return await use({id: nameOrId})
+  } catch (error) {
+    if (error instanceof AtlasApiError && error.status === 404 && error.errorCode === 'GROUP_NOT_FOUND')
+      throw await projectNotFound(client, nameOrId)
+    throw error
   }
 }
 

@@ -260,7 +260,11 @@ export async function addUser(client: AtlasClient, input: AddUserInput): Promise
     throw new UsageError(`Invalid user name "${input.username}": no spaces, "@", ":" or "/".`, {
       details: {value: input.username},
     })
-  const clusters = await listClusters(client, input.project.id)
+  // The per-project cap needs the users listed; without one, Atlas's own 409 USER_ALREADY_EXISTS (exit 6) says so.
+  const [clusters, existing] = await Promise.all([
+    listClusters(client, input.project.id),
+    input.maxUsers === undefined ? undefined : listUsers(client, input.project.id),
+  ])
   for (const name of input.clusters) {
     if (!clusters.some((c) => c.name === name)) {
       const close = closeMatches(
@@ -273,13 +277,12 @@ export async function addUser(client: AtlasClient, input: AddUserInput): Promise
       )
     }
   }
-  const existing = await listUsers(client, input.project.id)
-  if (existing.some((u) => u.username === input.username))
+  if (existing?.some((u) => u.username === input.username))
     throw new ConflictError(`Database user "${input.username}" already exists in project "${input.project.name}".`, {
       code: 'USER_ALREADY_EXISTS',
       hint: 'Use "atlasctl user rotate-password" for a new password.',
     })
-  if (input.maxUsers !== undefined && existing.length >= input.maxUsers) {
+  if (input.maxUsers !== undefined && existing && existing.length >= input.maxUsers) {
     throw new ConflictError(
       `Project "${input.project.name}" already has ${existing.length} database users, the limit set for it is ${input.maxUsers}; nothing was created.`,
       {code: 'USER_LIMIT', hint: "Raise --max-users (or the profile's maxDbUsers), or delete a user."},

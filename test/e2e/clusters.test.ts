@@ -125,6 +125,38 @@ describe('project and cluster commands against the emulator', () => {
     expect(calls.filter((c) => c.startsWith('POST')).length).toBe(before)
   })
 
+  it('sends only the requests the answer needs: cluster list by id 2 (in 3 exchanges), by name one lookup more', async () => {
+    const project = await runCli(['project', 'create', 'counted', '--json'], {env})
+    const id = project.json.result.id as string
+    expect((await runCli(['cluster', 'create', 'c', '--project', id, '--tier', 'M10', '--json'], {env})).code).toBe(0)
+    const counted = async (args: string[]) => {
+      const [before, exchanges] = [calls.length, emu.stats.exchanges]
+      const r = await runCli([...args, '--json'], {env})
+      expect(r.code).toBe(0)
+      return {ops: calls.slice(before).map((c) => c.split(' ')[1]), exchanges: emu.stats.exchanges - exchanges}
+    }
+    // The dedicated and M0 list, and the flex list: Atlas lists flex clusters only at /flexClusters.
+    const byId = await counted(['cluster', 'list', '--project', id])
+    expect(byId.ops.sort()).toEqual(['listGroupClusters', 'listGroupFlexClusters'])
+    expect(byId.exchanges).toBe(3)
+    const byName = await counted(['cluster', 'list', '--project', 'counted'])
+    expect(byName.ops.sort()).toEqual(['getGroupByName', 'listGroupClusters', 'listGroupFlexClusters'])
+    expect(byName.exchanges).toBe(4)
+    expect((await counted(['cluster', 'describe', 'c', '--project', id])).ops).toEqual(['getGroupCluster'])
+    // Without --if-not-exists no read before the create: Atlas's answer to a taken name is the conflict.
+    const create = await counted(['cluster', 'create', 'd', '--project', id, '--tier', 'M10'])
+    expect(create.ops).toEqual(['getGroup', 'createGroupCluster'])
+    const taken = await runCli(['cluster', 'create', 'd', '--project', id, '--tier', 'M10', '--json'], {env})
+    expect(taken.code).toBe(6)
+    expect(taken.json.error.code).toBe('DUPLICATE_CLUSTER_NAME')
+  })
+
+  it('an unknown project id is exit 4, found out from the list that needed it', async () => {
+    const r = await runCli(['cluster', 'list', '--project', 'aaaaaaaaaaaaaaaaaaaaaaaa', '--json'], {env})
+    expect(r.code).toBe(4)
+    expect(r.json.error.code).toBe('PROJECT_NOT_FOUND')
+  })
+
   it('an unknown project is exit 4 with close matches', async () => {
     await runCli(['project', 'create', 'analytics'], {env})
     const r = await runCli(['cluster', 'list', '--project', 'analytcs', '--json'], {env})
@@ -162,7 +194,7 @@ describe('project and cluster commands against the emulator', () => {
 
   it('a cluster that someone else creates between the check and the create is a conflict: exit 6', async () => {
     // Atlas answers the create with 400 DUPLICATE_CLUSTER_NAME; the other writer is played by the hook, which adds the
-    // cluster right after atlasctl's check found none (before its create can arrive).
+    // cluster right after the check of --if-not-exists found none (before its create can arrive).
     const raced = await startTestEmulator({
       onExchange: (x) => {
         if (x.operationId !== 'getGroupCluster' || x.status !== 404 || !x.path.endsWith('/clusters/race')) return
@@ -177,7 +209,10 @@ describe('project and cluster commands against the emulator', () => {
       expect((await runCli(['cluster', 'create', 'first', '--project', 'p', '--tier', 'M10'], {env: renv})).code).toBe(
         0,
       )
-      const dup = await runCli(['cluster', 'create', 'race', '--project', 'p', '--tier', 'M10', '--json'], {env: renv})
+      const dup = await runCli(
+        ['cluster', 'create', 'race', '--project', 'p', '--tier', 'M10', '--if-not-exists', '--json'],
+        {env: renv},
+      )
       expect(dup.code).toBe(6)
       expect(dup.json.error).toMatchObject({code: 'DUPLICATE_CLUSTER_NAME'})
       // The error and the audit log name the one operation, as the spec does.

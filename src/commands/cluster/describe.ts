@@ -13,9 +13,9 @@ export default class ClusterDescribe extends AtlasCommand<Result> {
 
   protected async execute(): Promise<ClusterSummary> {
     const {args, flags} = await this.parse(ClusterDescribe)
-    const project = await this.project(flags.project)
     const settings = await this.settings({projectId: flags.project, clusterName: args.name})
-    return resolveCluster(await this.atlas(), project, settings.clusterName)
+    const client = await this.atlas(settings)
+    return this.inProject(flags.project, (project) => resolveCluster(client, project, settings.clusterName))
   }
 
   protected override render(c: ClusterSummary): void {

@@ -15,8 +15,8 @@ export default class ClusterList extends AtlasCommand<Result> {
 
   protected async execute(): Promise<ClusterSummary[]> {
     const {flags} = await this.parse(ClusterList)
-    const project = await this.project(flags.project)
-    return listClusters(await this.atlas(), project.id)
+    const client = await this.atlas()
+    return this.inProject(flags.project, (project) => listClusters(client, project.id))
   }
 
   protected override async render(r: ClusterSummary[]): Promise<void> {

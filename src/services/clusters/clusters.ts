@@ -169,10 +169,10 @@ export async function getCluster(
   return f && summarizeFlex(f)
 }
 
-/** The one cluster lookup; not found is exit 4 with the close matches. */
+/** The one cluster lookup; not found is exit 4 with the close matches. The project is named as the user named it. */
 export async function resolveCluster(
   client: AtlasClient,
-  project: {id: string; name: string},
+  project: {id: string; name?: string},
   name: string | undefined,
 ): Promise<ClusterSummary> {
   if (!name)
@@ -186,12 +186,13 @@ export async function resolveCluster(
     name,
     (await listClusters(client, project.id)).map((c) => c.name),
   )
+  const named = project.name ?? project.id
   throw new NotFoundError(
-    `Cluster "${name}" not found in project "${project.name}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`,
+    `Cluster "${name}" not found in project "${named}".${close.length ? ` Did you mean: ${close.join(', ')}?` : ''}`,
     {
       code: 'CLUSTER_NOT_FOUND',
-      hint: `"atlasctl cluster list --project ${project.name}" shows its clusters.`,
-      details: {cluster: name, project: project.name, closeMatches: close},
+      hint: `"atlasctl cluster list --project ${named}" shows its clusters.`,
+      details: {cluster: name, project: named, closeMatches: close},
     },
   )
 }

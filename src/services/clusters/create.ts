@@ -47,15 +47,10 @@ export async function createClusterFlow(client: AtlasClient, input: CreateInput)
   let cluster: ClusterSummary
   let created = false
   try {
-    const existing = projectCreated ? undefined : await getCluster(client, project.id, spec.name)
+    // Only --if-not-exists reads first: otherwise Atlas's own answer to a taken name is the conflict (exit 6).
+    const existing = projectCreated || !input.ifNotExists ? undefined : await getCluster(client, project.id, spec.name)
     if (existing) {
       const cmp = sameSpec(existing, spec)
-      if (!input.ifNotExists) {
-        throw new ConflictError(`Cluster "${spec.name}" already exists in project "${project.name}".`, {
-          code: 'DUPLICATE_CLUSTER_NAME',
-          hint: 'Pass --if-not-exists to accept an existing cluster with the same spec.',
-        })
-      }
       if (!cmp.same) {
         throw new ConflictError(`Cluster "${spec.name}" exists with a different spec: ${cmp.differences.join(', ')}.`, {
           code: 'CLUSTER_SPEC_MISMATCH',

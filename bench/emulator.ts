@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {AtlasClient} from '../src/atlas/client.js'
+import {benchCluster} from './stats.js'
 
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'run.js')
 
@@ -56,22 +57,7 @@ export async function emulatorThroughputBench(total = 20_000, concurrency = 32) 
     await setup.ok(
       setup.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {
         params: {path: {groupId: g.id!}},
-        body: {
-          name: 'c1',
-          clusterType: 'REPLICASET',
-          replicationSpecs: [
-            {
-              regionConfigs: [
-                {
-                  providerName: 'AWS',
-                  regionName: 'US_EAST_1',
-                  priority: 7,
-                  electableSpecs: {instanceSize: 'M10', nodeCount: 3},
-                },
-              ],
-            },
-          ],
-        } as never,
+        body: benchCluster('c1'),
       }),
     )
     // A lean digest client (node's crypto, one nonce per worker, nc counting up), so the figure is the

@@ -7,7 +7,7 @@ import {promisify} from 'node:util'
 import {AtlasClient} from '../src/atlas/client.js'
 import {FAST_DELAYS} from '../src/emulator/delays.js'
 import {startEmulator} from '../src/emulator/server.js'
-import {median} from './stats.js'
+import {benchCluster, median} from './stats.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -43,22 +43,7 @@ export async function requestsBench(runs = 9) {
     await api.ok(
       api.api.POST('/api/atlas/v2/groups/{groupId}/clusters', {
         params: {path: inGroup},
-        body: {
-          name: 'c1',
-          clusterType: 'REPLICASET',
-          replicationSpecs: [
-            {
-              regionConfigs: [
-                {
-                  providerName: 'AWS',
-                  regionName: 'US_EAST_1',
-                  priority: 7,
-                  electableSpecs: {instanceSize: 'M10', nodeCount: 3},
-                },
-              ],
-            },
-          ],
-        },
+        body: benchCluster('c1'),
       }),
     )
     await api.ok(

@@ -6,7 +6,7 @@ import {BackingUsers} from '../../src/emulator/backing.js'
 import {AuthError} from '../../src/lib/errors.js'
 import {connect} from '../../src/mongo/connect.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
+import {requireMongo, requirePasswordChecks, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 /** Whether a connection string authenticates: a ping and a write, as an application would (SRV names through the emulator's DNS). */
@@ -54,15 +54,7 @@ describe('database users are real on the backing server', () => {
     await testMongo?.stop()
   })
 
-  const needsPasswords = (ctx: Parameters<typeof requireMongo>[1]) => {
-    const mongo = requireMongo(testMongo, ctx)
-    if (!mongo.checksPasswords) {
-      const reason = 'ATLASCTL_TEST_MONGODB_URI has no administrator credentials, so its server takes any password'
-      console.warn(`SKIP "${ctx.task.name}": ${reason}.`)
-      ctx.skip(reason)
-    }
-    return mongo
-  }
+  const needsPasswords = (ctx: Parameters<typeof requireMongo>[1]) => requirePasswordChecks(testMongo, ctx)
 
   it('the connection string atlasctl hands out authenticates; a wrong password, a rotated-away one and a deleted user are refused', async (ctx) => {
     const mongo = needsPasswords(ctx)

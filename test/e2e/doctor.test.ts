@@ -5,7 +5,7 @@ import {MongoClient} from 'mongodb'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
-import {redactedUri, requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
+import {redactedUri, requireMongo, requirePasswordChecks, startTestMongo, type TestMongo} from '../support/mongo.js'
 import {type CliResult, runCli, tempHome} from '../support/run-cli.js'
 
 type Check = {id: string; status: 'pass' | 'fail' | 'skip'; summary: string; fix?: string; command?: string}
@@ -82,11 +82,7 @@ describe('atlasctl doctor against the emulator and a server that checks password
     await testMongo?.stop()
   })
 
-  const needsPasswords = (ctx: Parameters<typeof requireMongo>[1]) => {
-    const mongo = requireMongo(testMongo, ctx)
-    if (!mongo.checksPasswords) ctx.skip('the test server takes any password')
-    return mongo
-  }
+  const needsPasswords = (ctx: Parameters<typeof requireMongo>[1]) => requirePasswordChecks(testMongo, ctx)
 
   it('a healthy cluster: every check passes through the SRV name, exit 0; the human report is one line per check', async (ctx) => {
     needsPasswords(ctx)

@@ -29,6 +29,18 @@ export function requireMongo(
   return ctx.skip(NO_SERVER)
 }
 
+/** The test server, when it checks passwords; else the test is skipped and says why. */
+export function requirePasswordChecks(
+  mongo: TestMongo | undefined,
+  ctx: {skip: (note?: string) => never; task: {name: string}},
+): TestMongo {
+  const server = requireMongo(mongo, ctx)
+  if (server.checksPasswords) return server
+  const reason = 'ATLASCTL_TEST_MONGODB_URI has no administrator credentials, so its server takes any password'
+  console.warn(`SKIP "${ctx.task.name}": ${reason}.`)
+  return ctx.skip(reason)
+}
+
 /** The URI as atlasctl shows it: the password masked (written here, not imported, so the test is independent of the code it checks). */
 export function redactedUri(uri: string): string {
   const u = new URL(uri)

@@ -45,6 +45,9 @@ function facts(entry: object, keys: string[]): Record<string, unknown> {
 }
 
 /** JSON's view of a checked type: what JSON.stringify of a value of that type can produce. */
+/** The base commands whose type argument is what --json prints as `result`. */
+const COMMAND_BASES = ['AtlasCommand', 'MongoCommand']
+
 class ResultSchemas {
   private readonly checker: ts.TypeChecker
 
@@ -52,7 +55,7 @@ class ResultSchemas {
     this.checker = program.getTypeChecker()
   }
 
-  /** The exported type `name` of `file`; for a command, also checks that its class extends AtlasCommand<name>. */
+  /** The exported type `name` of `file`; for a command, also checks that its class extends AtlasCommand<name> (or MongoCommand<name>). */
   of(file: string, name: string, command: boolean): Schema {
     const source = this.program.getSourceFile(file)
     const where = path.relative(ROOT, file)
@@ -67,7 +70,7 @@ class ResultSchemas {
       const argument = base?.typeArguments?.[0]
       if (
         !base ||
-        base.expression.getText(source) !== 'AtlasCommand' ||
+        !COMMAND_BASES.includes(base.expression.getText(source)) ||
         !argument ||
         argument.getText(source) !== name
       ) {

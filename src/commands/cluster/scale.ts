@@ -121,21 +121,15 @@ export default class ClusterScale extends AtlasCommand<Result> {
         : ''
     if (r.action === 'noop')
       return this.out.data(`${r.cluster} is already ${r.paused ? `paused (${r.to})` : r.to}; nothing to do.`)
-    const what = (s: Result['steps'][number]) =>
-      s.action === 'pause' || s.action === 'resume' ? s.action : `${r.from} → ${r.to}${cost}`
+    const shift = `${r.from} → ${r.to}${cost}`
+    const pausing = (s: Result['steps'][number]) => s.action === 'pause' || s.action === 'resume'
     if (r.dryRun) {
-      this.out.data(
-        r.steps
-          .map(
-            (s) =>
-              `Would ${s.action === 'pause' || s.action === 'resume' ? s.action : 'scale'} ${r.cluster}: ${what(s)} with ${s.operation}:\n${JSON.stringify(s.body, null, 2)}`,
-          )
-          .join('\n'),
-      )
-      return
+      const would = (s: Result['steps'][number]) =>
+        `Would ${pausing(s) ? `${s.action} ${r.cluster}` : `scale ${r.cluster}: ${shift}`} with ${s.operation}:\n${JSON.stringify(s.body, null, 2)}`
+      return this.out.data(r.steps.map(would).join('\n'))
     }
-    this.out.data(
-      `${r.cluster}: ${r.steps.map(what).join(', then ')}, ${r.waited ? `now ${r.state}` : 'requested (UPDATING)'}.`,
-    )
+    const done = r.steps.map((s) => (pausing(s) ? `${s.action}d` : shift)).join(', then ')
+    const next = r.pending ? `; then ${r.pending.join(', ')} on the next run` : ''
+    this.out.data(`${r.cluster}: ${done}, ${r.waited ? `now ${r.state}` : `requested (UPDATING)${next}`}.`)
   }
 }

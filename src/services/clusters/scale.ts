@@ -228,6 +228,8 @@ export interface ScaleResult {
   request?: {operation: string; body: Json}
   /** Every write this run made, in order (on a dry run: those it would make). */
   steps: Array<{action: ClusterStep['kind']; operation: string; body: Json}>
+  /** Without waiting, the writes left for the next run once the cluster is IDLE, e.g. "M10 → M50". */
+  pending?: string[]
   cost: ReturnType<typeof costDelta>
   autoscalingChanged?: boolean
   waited: boolean
@@ -271,7 +273,13 @@ export async function changeCluster(client: AtlasClient, input: ChangeInput, pla
   let {raw, summary} = await read()
   const first = planner(summary, raw)
   const done: ClusterStep[] = []
-  const result = (plan: ClusterPlan, state: string, waited: boolean, steps = done): ScaleResult => ({
+  const result = (
+    plan: ClusterPlan,
+    state: string,
+    waited: boolean,
+    steps = done,
+    pending?: string[],
+  ): ScaleResult => ({
     cluster: summary.name,
     project: project.name,
     from: first.from,
@@ -284,6 +292,7 @@ export async function changeCluster(client: AtlasClient, input: ChangeInput, pla
     waited,
     request: steps[0] && {operation: steps[0].operation, body: steps[0].body},
     steps: steps.map((s) => ({action: s.kind, operation: s.operation, body: s.body})),
+    pending,
     cost: costDelta(first.from, plan.to),
     autoscalingChanged: steps.some((s) => s.kind === 'patch')
       ? steps.some((s) => s.kind === 'patch' && s.autoscalingChanged)
@@ -314,9 +323,9 @@ export async function changeCluster(client: AtlasClient, input: ChangeInput, pla
       done.push(step)
       input.log(`Requested ${summary.name}: ${describeStep(step)}.`)
       if (!input.wait) {
-        if (rest.length > 0)
-          input.log(`Then ${rest.map(describeStep).join(', ')}: the next run does it once ${summary.name} is IDLE.`)
-        return result(plan, 'UPDATING', false)
+        const pending = rest.length > 0 ? rest.map(describeStep) : undefined
+        if (pending) input.log(`Then ${pending.join(', ')}: the next run does it once ${summary.name} is IDLE.`)
+        return result(plan, 'UPDATING', false, done, pending)
       }
       const reached = await waitForCluster(client, project.id, summary.name, targetOf(step), input.wait)
       waited = true

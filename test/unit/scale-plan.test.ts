@@ -70,6 +70,7 @@ describe('the scale transition table', () => {
     expect(() => planScale(paused, raw('M10'), 'M20', opts)).toThrow(
       expect.objectContaining({code: 'CLUSTER_PAUSED', exitCode: 6}),
     )
+    expect(() => planScale(paused, raw('M10'), 'M7', opts)).toThrow(expect.objectContaining({exitCode: 2}))
   })
 
   it('M0 → FLEX and M0 → dedicated through the tenant upgrade; FLEX → dedicated through the flex upgrade', () => {

@@ -46,11 +46,6 @@ const dedicated = (t: string) => t !== 'M0' && t !== 'FLEX'
 export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: string, o: ScaleOptions): ScalePlan {
   const from = cluster.tier
   if (from === to) return {kind: 'noop', from, to}
-  if (cluster.paused)
-    throw new ConflictError(`Cluster ${cluster.name} is paused; resume it before scaling. Nothing was changed.`, {
-      code: 'CLUSTER_PAUSED',
-      hint: `"atlasctl cluster resume ${cluster.name}" resumes it.`,
-    })
   const provider = cluster.provider as Provider
   if (dedicated(to) && !INSTANCE_SIZES[provider]?.includes(to)) {
     throw new UsageError(
@@ -68,6 +63,12 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
     throw new UsageError(`Cannot scale ${cluster.name} from FLEX down to M0.`, {
       code: 'IMPOSSIBLE_TRANSITION',
       details: {from, to},
+    })
+  // Only a change that is possible is refused for the pause: bad input stays exit 2, whatever the state.
+  if (cluster.paused)
+    throw new ConflictError(`Cluster ${cluster.name} is paused; resume it before scaling. Nothing was changed.`, {
+      code: 'CLUSTER_PAUSED',
+      hint: `"atlasctl cluster resume ${cluster.name}" resumes it.`,
     })
   if (from === 'M0') {
     const providerSettings: ProviderSettingsBody | undefined =

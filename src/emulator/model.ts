@@ -627,10 +627,13 @@ export class AtlasModel {
     const b = requestBody('updateGroupCluster', call.body)
     if (c.doc.stateName === 'DELETING')
       throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
-    if (c.doc.paused && b.paused !== false && Object.keys(b).some((k) => k !== 'paused')) {
-      throw bad(
-        `Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`,
+    // A paused cluster takes a resume alone, then other changes (409, as in mongodb-atlas-cli issue 4310; resuming
+    // with other changes is refused too, per the CloudFormation provider's PR 1469).
+    if (c.doc.paused && Object.keys(b).some((k) => k !== 'paused')) {
+      throw new ApiProblem(
+        409,
         'CANNOT_UPDATE_PAUSED_CLUSTER',
+        `Cannot update cluster ${c.doc.name} while it is paused or being paused.`,
         [c.doc.name],
       )
     }

@@ -95,6 +95,15 @@ describe('emulator timing profiles', () => {
     expect(w.get('dedicated')!.stateName).toBe('UPDATING')
     w.at(1000)
     expect(w.get('dedicated')).toMatchObject({stateName: 'IDLE', paused: true})
+    // Paused: any other change, a resume with one included, is 409; a resume alone is taken.
+    const patch = (body: object) => () =>
+      w.model.updateGroupCluster(w.call({groupId: w.groupId, clusterName: 'dedicated'}, body))
+    const tags = [{key: 'team', value: 't1'}]
+    for (const body of [{tags}, {paused: false, tags}])
+      expect(patch(body)).toThrow(expect.objectContaining({status: 409, errorCode: 'CANNOT_UPDATE_PAUSED_CLUSTER'}))
+    expect(patch({paused: false})()).toMatchObject({status: 200})
+    w.at(40_000)
+    expect(w.get('dedicated')).toMatchObject({stateName: 'IDLE', paused: false})
 
     // Deletes: an M0 in about 30 s, an M10 in about 4 minutes.
     w.model.deleteGroupCluster(w.call({groupId: w.groupId, clusterName: 'free'}))

@@ -1350,9 +1350,7 @@ export class AtlasModel {
     const g = this.group(call)
     const users = this.projectUsers(g.id)
     if (!users[call.params.userId])
-      throw new ApiProblem(404, 'USER_NOT_FOUND', `No user with ID ${call.params.userId} exists.`, [
-        call.params.userId,
-      ])
+      throw new ApiProblem(404, 'USER_NOT_FOUND', `No user with ID ${call.params.userId} exists.`, [call.params.userId])
     delete users[call.params.userId]
     return {status: 204}
   }

@@ -104,6 +104,17 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
       'existed',
     ])
     expect(JSON.parse(fs.readFileSync(bundleFile, 'utf8')).profile.privateApiKey).toBe(bundle.profile.privateApiKey)
+    // A lost bundle: nobody holds that key's private half any more, so it is replaced, not left behind.
+    const lost = JSON.parse(fs.readFileSync(path.join(out, 't2.json'), 'utf8')).profile.publicApiKey
+    fs.rmSync(path.join(out, 't2.json'))
+    const replaced = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(replaced.code, replaced.stderr).toBe(0)
+    expect(replaced.json.result.teams[1].apiKey.status).toBe('replaced')
+    expect(emu.state.apiKeys.some((k) => k.publicKey === lost)).toBe(false)
+    const fresh = JSON.parse(fs.readFileSync(path.join(out, 't2.json'), 'utf8')).profile
+    expect(emu.state.apiKeys.find((k) => k.publicKey === fresh.publicApiKey)?.roles).toEqual([
+      {groupId: b.id, roleName: 'GROUP_OWNER'},
+    ])
     expect(emu.contract.violations).toEqual([])
   })
 

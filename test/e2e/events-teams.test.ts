@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
+import {FAST_DELAYS} from '../../src/emulator/delays.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {eventYaml} from '../support/events.js'
 import {runCli, tempHome} from '../support/run-cli.js'
@@ -226,5 +227,28 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(refused.json.error.message).toContain(`${bad}:`)
     expect(refused.json.error.message).toContain('teams.0.leader: must be an email address')
     expect(Object.values(emu.state.groups).some((x) => x.name.startsWith('mh-k4-'))).toBe(false)
+  })
+
+  it('a team rolled back after its key was made leaves no key behind', async () => {
+    // Clusters that never get ready within --timeout: the run fails after the keys and invitations were made.
+    const slow = await startTestEmulator({delays: {...FAST_DELAYS, m0CreateMs: 120_000}})
+    try {
+      const home = tempHome()
+      const slowEnv = {...home.env, ...slow.env}
+      const file = path.join(home.dir, 'k5.yaml')
+      fs.writeFileSync(file, withMembers(eventYaml('k5', 1)))
+      const args = ['event', 'provision', file, '--team-keys', '--invite', '--timeout', '1s', '--yes', '--json']
+      const r = await runCli(args, {env: slowEnv})
+      expect(r.code).toBe(7)
+      expect(r.json.error.details.report.teams[0].status).toBe('rolled-back')
+      expect(slow.state.apiKeys.map((k) => k.publicKey)).toEqual([slow.credentials.publicKey])
+      expect(Object.keys(slow.state.groups)).toEqual([])
+      const ledger = JSON.parse(
+        fs.readFileSync(path.join(slowEnv.XDG_DATA_HOME, 'atlasctl', 'events', 'k5', 'ledger.json'), 'utf8'),
+      )
+      expect(ledger.teams.t1.apiKey).toBeUndefined()
+    } finally {
+      await slow.close()
+    }
   })
 })

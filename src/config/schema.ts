@@ -24,7 +24,7 @@ export type ProfileKey = keyof Profile
 export const PROFILE_KEYS = Object.keys(profileSchema.shape) as ProfileKey[]
 export const SECRET_KEYS: readonly ProfileKey[] = ['privateApiKey', 'clientSecret']
 
-const profileName = z
+export const profileName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64)')
 

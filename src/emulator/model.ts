@@ -1,5 +1,6 @@
+import {randomBytes, randomUUID} from 'node:crypto'
 import net from 'node:net'
-import type {Principal} from './auth.js'
+import type {ApiKey, Principal} from './auth.js'
 import {type InstanceSize, isInstanceSize, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
 import type {components} from '../atlas/openapi.js'
 import type {OperationId} from '../atlas/operations.js'
@@ -9,6 +10,7 @@ import type {DnsRecord} from './dns.js'
 import type {Delays} from './delays.js'
 import {ApiProblem} from './http.js'
 import {type RequestBodies, requestBody} from './requests.js'
+import {allowedInProject, forbidden, isProjectRole} from './roles.js'
 import {
   type AccessDoc,
   type AccessRecord,
@@ -21,6 +23,7 @@ import {
   type GroupDoc,
   type Hardware,
   newId,
+  type ProjectUserDoc,
   type RegionConfigDoc,
   type RegionConfigView,
   type ReplicationSpecDoc,
@@ -113,6 +116,18 @@ function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
   const out: Json = {links, results}
   if (query.get('includeCount') !== 'false') out.totalCount = items.length
   return out
+}
+
+const INVITATION_MS = 30 * 24 * 3600_000
+/** The person whose org the emulator's keys belong to; Atlas names the inviter of each invitation. */
+const ORG_OWNER_EMAIL = 'owner@atlasctl-local.example'
+
+/** Eight lower-case letters, as Atlas's public keys are. */
+const newPublicKey = () => [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('')
+
+function checkProjectRoles(roles: readonly string[]): void {
+  const wrong = roles.find((r) => !isProjectRole(r))
+  if (wrong !== undefined) throw bad(`${wrong} is not a project role.`, 'INVALID_ATTRIBUTE', ['roles'])
 }
 
 /** Atlas's rules for tags beyond the spec's types and lengths: at most 50, a narrow character set, one value per key. */
@@ -315,9 +330,14 @@ export class AtlasModel {
     return {...g, clusterCount, links: []}
   }
 
+  /** A key sees the projects it holds a role in, or all of its organization's with an organization role. */
+  private visible(call: Call, g: GroupDoc): boolean {
+    return g.orgId === call.principal.orgId && allowedInProject(call.principal, g.id, g.orgId, ['Project Read Only'])
+  }
+
   listGroups(call: Call): Reply {
     const groups = Object.values(this.state.groups)
-      .filter((g) => g.orgId === call.principal.orgId)
+      .filter((g) => this.visible(call, g))
       .map((g) => this.groupView(g))
     return {status: 200, body: page(groups, call.query, `${call.baseUrl}/api/atlas/v2/groups`)}
   }
@@ -330,6 +350,7 @@ export class AtlasModel {
     const name = call.params.groupName
     const g = Object.values(this.state.groups).find((x) => x.name === name && x.orgId === call.principal.orgId)
     if (!g) throw new ApiProblem(404, 'GROUP_NAME_NOT_FOUND', `No group with name ${name} exists.`, [name])
+    if (!this.visible(call, g)) throw forbidden()
     return {status: 200, body: this.groupView(g)}
   }
 
@@ -385,6 +406,9 @@ export class AtlasModel {
     delete this.state.clusters[g.id]
     delete this.state.users[g.id]
     delete this.state.access[g.id]
+    delete this.state.projectUsers?.[g.id]
+    // The project's keys stay in the organization, without their roles in it.
+    for (const k of this.state.apiKeys) if (k.roles) k.roles = k.roles.filter((r) => r.groupId !== g.id)
     return {status: 202, body: {}}
   }
 
@@ -1214,6 +1238,125 @@ export class AtlasModel {
     delete this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     return {status: 204}
   }
+
+  // ---- project API keys: organization keys with roles in one project ----
+  private keyView(call: Call, k: ApiKey, reveal = false): Json {
+    return {
+      id: k.id,
+      desc: k.desc,
+      publicKey: k.publicKey,
+      // Atlas shows a private key once, when it is made; afterwards only its end.
+      privateKey: reveal ? k.privateKey : `********-****-****-${k.privateKey.slice(-12)}`,
+      roles: (k.roles ?? []).map((r) => ({...r})),
+      links: [{href: `${call.baseUrl}/api/atlas/v2/orgs/${k.orgId}/apiKeys/${k.id}`, rel: 'self'}],
+    }
+  }
+
+  private projectKeys(groupId: string): ApiKey[] {
+    return this.state.apiKeys.filter((k) => k.roles?.some((r) => r.groupId === groupId))
+  }
+
+  createGroupApiKey(call: Call): Reply {
+    const g = this.group(call)
+    const b = requestBody('createGroupApiKey', call.body)
+    checkProjectRoles(b.roles)
+    const key: ApiKey = {
+      id: newId(),
+      desc: b.desc,
+      publicKey: newPublicKey(),
+      privateKey: randomUUID(),
+      orgId: g.orgId,
+      roles: [...new Set(b.roles)].map((roleName) => ({groupId: g.id, roleName})),
+    }
+    this.state.apiKeys.push(key)
+    return {status: 200, body: this.keyView(call, key, true)}
+  }
+
+  listGroupApiKeys(call: Call): Reply {
+    const g = this.group(call)
+    const list = this.projectKeys(g.id).map((k) => this.keyView(call, k))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${g.id}/apiKeys`)}
+  }
+
+  private keyNotFound(id: string): ApiProblem {
+    return new ApiProblem(404, 'API_KEY_NOT_FOUND', `No API key with ID ${id} exists.`, [id])
+  }
+
+  removeGroupApiKey(call: Call): Reply {
+    const g = this.group(call)
+    const key = this.projectKeys(g.id).find((k) => k.id === call.params.apiUserId)
+    if (!key?.roles) throw this.keyNotFound(call.params.apiUserId)
+    // The key stays in the organization, without its roles in this project.
+    key.roles = key.roles.filter((r) => r.groupId !== g.id)
+    return {status: 204}
+  }
+
+  private orgKey(call: Call): ApiKey {
+    if (call.params.orgId !== call.principal.orgId) throw forbidden()
+    const key = this.state.apiKeys.find((k) => k.id === call.params.apiUserId && k.orgId === call.params.orgId)
+    if (!key) throw this.keyNotFound(call.params.apiUserId)
+    return key
+  }
+
+  getOrgApiKey(call: Call): Reply {
+    return {status: 200, body: this.keyView(call, this.orgKey(call))}
+  }
+
+  deleteOrgApiKey(call: Call): Reply {
+    const key = this.orgKey(call)
+    // In place: the authenticator reads this same list.
+    this.state.apiKeys.splice(this.state.apiKeys.indexOf(key), 1)
+    return {status: 204}
+  }
+
+  // ---- people in a project: invitations ----
+  private projectUsers(groupId: string): Record<string, ProjectUserDoc> {
+    return ((this.state.projectUsers ??= {})[groupId] ??= {})
+  }
+
+  addGroupUsers(call: Call): Reply {
+    const g = this.group(call)
+    const b = requestBody('addGroupUsers', call.body)
+    checkProjectRoles(b.roles)
+    const users = this.projectUsers(g.id)
+    // A conflict only with a pending or active user of the same email (the spec's description).
+    if (Object.values(users).some((u) => u.username.toLowerCase() === b.username.toLowerCase()))
+      throw new ApiProblem(409, 'USER_ALREADY_IN_GROUP', `The user ${b.username} is already in this project.`, [
+        b.username,
+      ])
+    const now = this.now()
+    const u: ProjectUserDoc = {
+      id: newId(),
+      username: b.username,
+      orgMembershipStatus: 'PENDING',
+      roles: [...new Set(b.roles)],
+      invitationCreatedAt: new Date(now).toISOString(),
+      invitationExpiresAt: new Date(now + INVITATION_MS).toISOString(),
+      inviterUsername: ORG_OWNER_EMAIL,
+    }
+    users[u.id] = u
+    return {status: 201, body: u}
+  }
+
+  listGroupUsers(call: Call): Reply {
+    const g = this.group(call)
+    const username = call.query.get('username')
+    // Before 2025-02-19 the list holds active users only; nobody here accepts an invitation.
+    const list =
+      call.version < '2025-02-19'
+        ? []
+        : Object.values(this.projectUsers(g.id)).filter((u) => username === null || u.username === username)
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${g.id}/users`)}
+  }
+
+  removeGroupUser(call: Call): Reply {
+    const g = this.group(call)
+    const users = this.projectUsers(g.id)
+    if (!users[call.params.userId])
+      throw new ApiProblem(404, 'USER_NOT_FOUND', `No user with ID ${call.params.userId} exists.`, [call.params.userId])
+    delete users[call.params.userId]
+    return {status: 204}
+  }
 }
 
 /** One handler per operation of the spec: the compiler refuses a table that lacks one. */
@@ -1250,6 +1393,14 @@ export function handlers(m: AtlasModel): Handlers {
     getGroupAccessListStatus: (c) => m.getGroupAccessListStatus(c),
     createGroupAccessListEntry: (c) => m.createGroupAccessListEntry(c),
     deleteGroupAccessListEntry: (c) => m.deleteGroupAccessListEntry(c),
+    createGroupApiKey: (c) => m.createGroupApiKey(c),
+    listGroupApiKeys: (c) => m.listGroupApiKeys(c),
+    removeGroupApiKey: (c) => m.removeGroupApiKey(c),
+    getOrgApiKey: (c) => m.getOrgApiKey(c),
+    deleteOrgApiKey: (c) => m.deleteOrgApiKey(c),
+    addGroupUsers: (c) => m.addGroupUsers(c),
+    listGroupUsers: (c) => m.listGroupUsers(c),
+    removeGroupUser: (c) => m.removeGroupUser(c),
   }
 }
 

@@ -54,6 +54,8 @@ export type FlexDoc = Readable<Schemas['FlexClusterDescription20241113']> & {id:
 /** A database user as listed, plus its groupId (write-only in the spec) and the password the backing server needs. */
 export type UserDoc = Readable<Schemas['CloudDatabaseUser']> & {groupId: string; password?: string}
 export type AccessDoc = Readable<Schemas['NetworkPermissionEntry']> & {cidrBlock: string}
+/** A person added to a project (addGroupUsers): an invitation until they accept it, which nobody does here. */
+export type ProjectUserDoc = Readable<Schemas['GroupPendingUserResponse']>
 
 interface Pending {
   /** When the transition completes (epoch ms). */
@@ -92,6 +94,8 @@ export interface EmulatorState {
   clusters: Record<string, Record<string, ClusterRecord>>
   users: Record<string, Record<string, UserDoc>>
   access: Record<string, Record<string, AccessRecord>>
+  /** Per project, by user id. Absent in state files written before project users existed. */
+  projectUsers?: Record<string, Record<string, ProjectUserDoc>>
 }
 
 export const newId = (): string => randomBytes(12).toString('hex')
@@ -115,6 +119,7 @@ export function freshState(): EmulatorState {
     clusters: {},
     users: {},
     access: {},
+    projectUsers: {},
   }
 }
 

@@ -12,7 +12,12 @@ function world(delays: Delays) {
   const state = freshState()
   let t = Date.parse('2026-08-01T00:00:00Z')
   const model = new AtlasModel(state, delays, 'mongodb://127.0.0.1:27017', () => t)
-  const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
+  const principal = {
+    kind: 'apiKey' as const,
+    id: state.apiKeys[0].publicKey,
+    orgId: state.orgs[0].id,
+    roles: [{orgId: state.orgs[0].id, roleName: 'ORG_OWNER'}],
+  }
   const call = (params: Record<string, string>, body?: unknown, version = '2024-08-05'): Call => ({
     principal,
     params,

@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {durationFlag, timeoutFlag} from '../../base/flags.js'
@@ -7,6 +8,8 @@ import {ConflictError} from '../../lib/errors.js'
 import {commandLine} from '../../lib/text.js'
 import {type CleanupReport, executeCleanup, planCleanup} from '../../services/events/cleanup.js'
 import {readEventFile} from '../../services/events/event-file.js'
+import {Ledger} from '../../services/events/ledger.js'
+import {withLock} from '../../lib/lock.js'
 import {pollIntervalFromEnv} from '../../lib/wait.js'
 import {table} from '../../ui/output.js'
 
@@ -15,7 +18,7 @@ export type Result = CleanupReport
 export default class EventCleanup extends AtlasCommand<Result> {
   static override summary = 'Tear an event down: shows the plan (a dry run) unless --yes.'
   static override description =
-    "Finds the event's projects by their tags, then per team: turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Teams still inside their event (endsAt plus --grace) are removed only with --force. Continues past failures, reports per team, exits 7 (PARTIAL_FAILURE) if any team could not be read or removed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed."
+    "Finds the event's projects by their tags, then per team: deletes the API keys and invitations the event made (those its ledger records; a person's are kept), turns termination protection off, deletes the clusters and waits, deletes users and access entries, and deletes the project (retrying while clusters drain). Teams still inside their event (endsAt plus --grace) are removed only with --force. Continues past failures, reports per team, exits 7 (PARTIAL_FAILURE) if any team could not be read or removed; safe to re-run. Given the event file instead of the id, its cleanup policy applies: --auto then removes only when cleanup.auto is true and the grace period has passed."
   static override examples = [
     '<%= config.bin %> event cleanup mh26',
     '<%= config.bin %> event cleanup mh26 --yes --grace 7d',
@@ -45,7 +48,8 @@ export default class EventCleanup extends AtlasCommand<Result> {
       graceMs: grace ? parseDuration(grace, 'grace') : undefined,
     }
     const client = await this.atlas()
-    const plan = await planCleanup(client, eventId, filter)
+    // The ledger knows which keys and invitations the event made; read again under the lock before anything changes.
+    const plan = await planCleanup(client, eventId, filter, new Ledger(this.config.dataDir, eventId).data)
     const execute = this.globals.yes || (flags.auto && Boolean(file?.cleanup.auto))
     if (flags.auto && !file?.cleanup.auto)
       this.out.info(
@@ -66,13 +70,20 @@ export default class EventCleanup extends AtlasCommand<Result> {
       )
     }
     const report: CleanupReport =
-      execute && plan.teams.length > 0
-        ? await executeCleanup(client, plan, {
-            timeoutMs,
-            pollMs: pollIntervalFromEnv(),
-            onProgress: (line) => this.out.info(line),
-          })
-        : {...plan, executed: false, results: [], failed: 0}
+      execute && (plan.teams.length > 0 || plan.orphanKeys.length > 0)
+        ? await withLock(
+            path.join(this.config.dataDir, 'locks'),
+            `event-${eventId}`,
+            () =>
+              executeCleanup(client, plan, {
+                timeoutMs,
+                pollMs: pollIntervalFromEnv(),
+                onProgress: (line) => this.out.info(line),
+                ledger: new Ledger(this.config.dataDir, eventId),
+              }),
+            `event ${eventId}`,
+          )
+        : {...plan, executed: false, results: [], failed: 0, orphanKeysRemoved: 0}
     if (report.failed > 0 || report.unreadable.length > 0) {
       const parts = [
         report.failed > 0 ? `${report.failed} of ${plan.teams.length} teams could not be removed` : '',
@@ -94,13 +105,15 @@ export default class EventCleanup extends AtlasCommand<Result> {
       else
         this.out.data(
           `Would remove (dry run; --yes executes):\n${await table(
-            ['team', 'project', 'clusters', 'users', 'access entries'],
-            r.teams.map((t) => [
+            ['team', 'project', 'clusters', 'users', 'access entries', 'API keys', 'invitations'],
+            r.teams.map((t, i) => [
               t.team,
               t.project,
               t.clusters.map((c) => `${c.name}${c.terminationProtection ? ' (protected)' : ''}`).join(' '),
               t.users,
               t.accessEntries,
+              r.access[i]?.keys ?? 0,
+              r.access[i]?.invites ?? 0,
             ]),
           )}`,
         )
@@ -112,12 +125,16 @@ export default class EventCleanup extends AtlasCommand<Result> {
             x.team,
             x.project,
             x.status === 'removed'
-              ? `removed ${x.removed!.clusters} clusters, ${x.removed!.users} users, ${x.removed!.entries} entries`
+              ? `removed ${x.removed!.clusters} clusters, ${x.removed!.users} users, ${x.removed!.entries} entries, ${x.removed!.keys} API keys, ${x.removed!.invites} invitations`
               : `failed: ${x.error}`,
           ]),
         ),
       )
     }
+    for (const k of r.orphanKeys)
+      this.out.info(
+        `${r.executed ? 'deleted' : 'would delete'} the API key ${k.publicKey ?? ''} of ${k.team}, whose project is already gone`,
+      )
     for (const s of r.skipped) this.out.info(`kept ${s.team}: ${s.reason}`)
     if (!r.executed)
       for (const l of r.live)

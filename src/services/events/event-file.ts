@@ -39,6 +39,9 @@ const entry = z.string().refine((v) => {
   }
 }, 'must be an IP address or CIDR block (0.0.0.0/0 is openNetworkAccess: true)')
 
+/** Leaders and members are Atlas users, named by their email: `--invite` adds them to their team's project. */
+const person = z.email('must be an email address (the Atlas user that --invite adds to the project)')
+
 const eventSchema = z
   .object({
     id: slug,
@@ -74,10 +77,19 @@ const eventSchema = z
           .object({
             id: slug,
             name: z.string().min(1).max(200),
-            leader: z.string().min(1).optional(),
-            members: z.array(z.string().min(1)).default([]),
+            leader: person.optional(),
+            members: z.array(person).default([]),
           })
-          .strict(),
+          .strict()
+          .superRefine((t, ctx) => {
+            // One role per person in a project: the leader's.
+            const seen = new Set(t.leader ? [t.leader.toLowerCase()] : [])
+            t.members.forEach((m, i) => {
+              if (seen.has(m.toLowerCase()))
+                ctx.addIssue({code: 'custom', path: ['members', i], message: `${m} is listed twice in team ${t.id}`})
+              seen.add(m.toLowerCase())
+            })
+          }),
       )
       .min(1, 'list at least one team')
       .max(MAX_TEAMS, `at most ${MAX_TEAMS} teams per event`),

@@ -12,6 +12,15 @@ const teamEntrySchema = z.object({
   bundle: z.string().optional(),
   /** A fingerprint of the password Atlas holds for the team's user (never the password): which bundle works. */
   passwordFingerprint: z.string().optional(),
+  /**
+   * The team's project API key (--team-keys). `desc`, unique to this key, is recorded before the key is made, so a key
+   * whose answer was lost is still known as ours; a key in the project that is not recorded here is a person's.
+   */
+  apiKey: z
+    .object({desc: z.string(), orgId: z.string(), id: z.string().optional(), publicKey: z.string().optional()})
+    .optional(),
+  /** The invitations this event made (--invite); a person someone else added to the project is not here. */
+  invites: z.array(z.object({id: z.string(), username: z.string(), roles: z.array(z.string())})).optional(),
   status: z.enum(['pending', 'done', 'failed', 'rolled-back']),
   error: z.string().optional(),
   updatedAt: z.string(),

@@ -38,7 +38,8 @@ export interface ProvisionInput {
   orgId: string
   waitTimeoutMs?: number
   pollMs: number
-  onProgress: (p: {done: number; failed: number; total: number; message: string}) => void
+  /** `waiting`: teams whose resources are all asked for, their clusters not ready yet; `done`: teams ready. */
+  onProgress: (p: {waiting: number; done: number; failed: number; total: number; message: string}) => void
   /** One audit line per bundle written (a local write of a secret), never the password. */
   report?: WriteReport
   /** The command that picks the run up again, named when a wait times out or is interrupted. */
@@ -467,6 +468,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   const total = event.teams.length
   let done = 0
   let failed = 0
+  let waiting = 0
   let maxConcurrency = input.limit.current
   const reports = new Map<string, TeamReport>()
   const made = new Map(event.teams.map((t): [string, Made] => [t.id, {}]))
@@ -490,6 +492,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     try {
       const undone = await rollback(client, input, team, made.get(team.id)!)
       input.onProgress({
+        waiting,
         done,
         failed,
         total,
@@ -517,7 +520,9 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
           apiKey: r.apiKey,
           invites: r.invites,
         })
+        waiting++
         input.onProgress({
+          waiting,
           done,
           failed,
           total,
@@ -556,10 +561,12 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
         writeSecretFile(entry.bundle!, content),
       )
       ledger.update(team.id, {status: 'done', error: undefined})
+      waiting--
       done++
       report(team, {status: 'done', bundle: entry.bundle})
-      input.onProgress({done, failed, total, message: `${team.id}: ready`})
+      input.onProgress({waiting, done, failed, total, message: `${team.id}: ready`})
     } catch (error) {
+      waiting--
       await fail(team, error)
     }
   })

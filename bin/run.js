@@ -8,14 +8,21 @@ import vm from 'node:vm'
 // One bundled script (scripts/bundle.mjs), compiled from its V8 code cache: start-up is measured in bench/.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const file = path.join(root, 'dist', 'main.cjs')
-const cacheFile = process.env.ATLASCTL_WRITE_CODE_CACHE ?? `${file}.cache`
+const cacheFile = `${file}.cache`
+let source
+try {
+  source = fs.readFileSync(file, 'utf8')
+} catch {
+  process.stderr.write(`atlasctl is not built (${file} is missing): run "npm run build".\n`)
+  process.exit(1)
+}
 let cachedData
 try {
-  cachedData = process.env.ATLASCTL_WRITE_CODE_CACHE ? undefined : fs.readFileSync(cacheFile)
+  cachedData = fs.readFileSync(cacheFile)
 } catch {
-  // No cache: compile from source.
+  // No cache yet: compiled from source, and the cache is written after this run.
 }
-const wrapped = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`
+const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`
 const script = new vm.Script(wrapped, {filename: file, cachedData})
 const require = createRequire(file)
 const main = new (require('node:module'))(file)
@@ -28,4 +35,13 @@ require.cache[file] = main
 const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 pjson.oclif.commands = {strategy: 'explicit', target: './dist/main.cjs', identifier: 'COMMANDS'}
 await main.exports.execute({loadOptions: {root, pjson}})
-if (process.env.ATLASCTL_WRITE_CODE_CACHE) fs.writeFileSync(cacheFile, script.createCachedData())
+// A missing cache, or one another Node version made, is (re)written once; a read-only install just runs uncached.
+if (!cachedData || script.cachedDataRejected) {
+  try {
+    const tmp = `${cacheFile}.${process.pid}`
+    fs.writeFileSync(tmp, script.createCachedData())
+    fs.renameSync(tmp, cacheFile)
+  } catch {
+    // Not writable: nothing is lost but speed.
+  }
+}

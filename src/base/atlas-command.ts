@@ -246,7 +246,6 @@ export abstract class AtlasCommand<T> extends Command {
     return inProject(await this.atlas(settings), settings.projectId, use)
   }
 
-  /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */
   /**
    * A partial failure is reported, never hidden: the human report is rendered first (under --json the error's
    * details carry it), then exit 7 with the message and the command that finishes the job.

@@ -227,6 +227,10 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(refused.json.error.message).toContain(`${bad}:`)
     expect(refused.json.error.message).toContain('teams.0.leader: must be an email address')
     expect(Object.values(emu.state.groups).some((x) => x.name.startsWith('mh-k4-'))).toBe(false)
+    // Without --invite, a leader is only a name: files from before invitations keep working.
+    const plain = await runCli(['event', 'provision', bad, '--yes', '--json'], {env})
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.json.result).toMatchObject({done: 1, failed: 0})
   })
 
   it('a team rolled back after its key was made leaves no key behind', async () => {

@@ -15,6 +15,18 @@ describe('dist/main.cjs', () => {
     expect(fs.existsSync(path.join(ROOT, 'dist', 'main.cjs.cache')), 'the code cache is missing').toBe(true)
   })
 
+  it('a rejected code cache (another Node, a bad file) is written again by the next run', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-cache-'))
+    for (const f of ['package.json', 'dist', 'bin', 'oclif.manifest.json'])
+      fs.cpSync(path.join(ROOT, f), path.join(dir, f), {recursive: true})
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'))
+    const cache = path.join(dir, 'dist', 'main.cjs.cache')
+    fs.writeFileSync(cache, 'not a code cache')
+    const out = execFileSync(process.execPath, [path.join(dir, 'bin', 'run.js'), '--version'], {encoding: 'utf8'})
+    expect(out).toMatch(/^atlasctl\/\d/)
+    expect(fs.readFileSync(cache).length).toBeGreaterThan(100_000)
+  })
+
   // Every command extends AtlasCommand, whose config schema is zod's: zod unread means no command was evaluated.
   it('--version and a topic help evaluate no command and load none of the packages kept out of the bundle', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-bundle-'))

@@ -148,6 +148,19 @@ describe('pause windows', () => {
     expect(kinds(plan('2026-12-01T03:00:00Z', cluster('M10')))).toEqual(['patch'])
   })
 
+  it('a schedule without pause windows leaves a paused cluster paused: a no-op at its tier, refused at another', () => {
+    const plain = scheduleSchema.parse({
+      base: 'M10',
+      windows: [{name: 'billing', cron: '0 2 1 * *', duration: '48h', tier: 'M50'}],
+    })
+    const planPlain = (iso: string, c: ClusterSummary) =>
+      schedulePlanner(evaluateSchedule(plain, new Date(iso)), 'plain.yaml', {adjustAutoscaling: false})(c, raw(c.tier))
+    expect(planPlain('2026-12-09T08:30:00Z', cluster('M10', {paused: true}))).toMatchObject({steps: [], paused: true})
+    expect(() => planPlain('2026-12-01T03:00:00Z', cluster('M10', {paused: true}))).toThrow(
+      expect.objectContaining({code: 'CLUSTER_PAUSED'}),
+    )
+  })
+
   it('refuses to pause an M0 or flex cluster (exit 2), naming the file, the window, the cluster and its tier', () => {
     for (const tier of ['M0', 'FLEX']) {
       let error: unknown

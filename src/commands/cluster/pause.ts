@@ -10,22 +10,13 @@ import {reportWait, startProgress} from '../../ui/spinner.js'
 
 export type Result = PauseResult
 
-/** The arguments and flags of pause and resume, which differ only in the state they ask for. */
-export const pauseArgs = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
-export const pauseFlags = {
-  project: projectFlag,
-  'wait-idle': Flags.boolean({description: 'If the cluster is busy, wait until it is IDLE instead of exiting 6.'}),
-  wait: waitFlag,
-  timeout: timeoutFlag,
-}
-
-export function clusterName(name: string | undefined): string {
+function clusterName(name: string | undefined): string {
   if (!name) throw new MissingValueError('NAME', 'cluster name (or ATLAS_CLUSTER_NAME)')
   return name
 }
 
 /** Pause and resume run this one path, with the spinner and waits of scale, to the one cron-safe cluster change. */
-export async function runPause(
+async function runPause(
   client: AtlasClient,
   o: {
     project: ProjectSummary
@@ -60,7 +51,7 @@ export async function runPause(
   }
 }
 
-export function describePause(r: Result): string {
+function describePause(r: Result): string {
   if (r.action === 'noop') return `${r.cluster} is ${r.paused ? 'already paused' : 'not paused'}; nothing to do.`
   const done = r.action === 'pause' ? 'paused' : 'resumed'
   return r.waited ? `${r.cluster} is ${done} (${r.state}).` : `${r.cluster}: ${r.action} requested (UPDATING).`
@@ -70,25 +61,33 @@ export default class ClusterPause extends AtlasCommand<Result> {
   static override summary = 'Pause a dedicated cluster: it stops, and so does its compute billing, until resumed.'
   static override description = [
     'Idempotent: a paused cluster exits 0 without writing. M0 and flex clusters cannot pause (exit 2, before any',
-    'request). Checks first that the cluster is IDLE (else exit 6, or --wait-idle); the host-local lock of scale keeps',
+    'write). Checks first that the cluster is IDLE (else exit 6, or --wait-idle); the host-local lock of scale keeps',
     'two runs from both writing. A paused cluster takes no connections until "cluster resume".',
   ].join(' ')
   static override examples = [
     '<%= config.bin %> cluster pause api --project dev --wait',
     '<%= config.bin %> cluster pause api --json',
   ]
-  static override args = pauseArgs
-  static override flags = pauseFlags
+  static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
+  static override flags = {
+    project: projectFlag,
+    'wait-idle': Flags.boolean({description: 'If the cluster is busy, wait until it is IDLE instead of exiting 6.'}),
+    wait: waitFlag,
+    timeout: timeoutFlag,
+  }
+
+  /** The state this command asks for: cluster resume is this command with false. */
+  protected readonly paused: boolean = true
 
   protected async execute(): Promise<Result> {
-    const {args, flags} = await this.parse(ClusterPause)
+    const {args, flags} = await this.parse(this.constructor as typeof ClusterPause)
     const settings = await this.settings({projectId: flags.project, clusterName: args.name})
     const name = clusterName(settings.clusterName)
     const project = await this.project(settings.projectId)
     return runPause(await this.atlas(), {
       project,
       name,
-      paused: true,
+      paused: this.paused,
       waitIdle: flags['wait-idle'],
       wait: this.shouldWait(flags.wait),
       timeoutMs: flags.timeout,

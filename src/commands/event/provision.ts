@@ -74,15 +74,19 @@ export default class EventProvision extends AtlasCommand<Result> {
     if (flags.roster) {
       if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')
       if (!flags['ends-at']) throw new MissingValueError('ends-at', 'event end time for the roster')
-      event = readRoster(flags.roster, {
-        id: flags['event-id'],
-        name: flags['event-name'],
-        endsAt: flags['ends-at'],
-        defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']},
-      })
+      event = readRoster(
+        flags.roster,
+        {
+          id: flags['event-id'],
+          name: flags['event-name'],
+          endsAt: flags['ends-at'],
+          defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']},
+        },
+        {invite: flags.invite},
+      )
     } else {
       if (!args.file) throw new MissingValueError('FILE', 'event file (or --roster CSV)')
-      event = await readEventFile(args.file)
+      event = await readEventFile(args.file, {invite: flags.invite})
     }
     const ledgerDir = this.config.dataDir
     const earlier = Ledger.peekOutDir(ledgerDir, event.id)

@@ -97,6 +97,8 @@ export interface Evaluation {
   tier: string
   reason: string
   activeWindows: Array<{name: string; tier: string; from: string; until: string}>
+  /** Whether the schedule pauses the cluster at all: only then does it resume one that a person paused. */
+  pauses: boolean
 }
 
 /**
@@ -105,6 +107,7 @@ export interface Evaluation {
  */
 export function evaluateSchedule(schedule: Schedule, now: Date): Evaluation {
   const active: Evaluation['activeWindows'] = []
+  const pauses = schedule.windows.some((w) => w.tier === PAUSED)
   schedule.windows.forEach((w, i) => {
     const name = windowName(w, i)
     if (w.cron) {
@@ -125,13 +128,20 @@ export function evaluateSchedule(schedule: Schedule, now: Date): Evaluation {
       active.push({name, tier: w.tier, from: new Date(from).toISOString(), until: new Date(until).toISOString()})
   })
   if (active.length === 0)
-    return {at: now.toISOString(), tier: schedule.base, reason: 'no window is active: base tier', activeWindows: []}
+    return {
+      at: now.toISOString(),
+      tier: schedule.base,
+      reason: 'no window is active: base tier',
+      activeWindows: [],
+      pauses,
+    }
   const top = active.reduce((a, b) => (tierRank(b.tier) > tierRank(a.tier) ? b : a))
   return {
     at: now.toISOString(),
     tier: top.tier,
     reason: `window "${top.name}" is active until ${top.until}`,
     activeWindows: active,
+    pauses,
   }
 }
 
@@ -153,7 +163,9 @@ export function schedulePlanner(evaluation: Evaluation, file: string, options: S
       if (refused) throw refused
       return planPause(cluster, true)
     }
-    if (!cluster.paused) return scaleStepsOf(planScale(cluster, raw, evaluation.tier, options), false)
+    // A schedule without pause windows leaves a person's pause alone: at its tier a no-op, else refused (exit 6).
+    if (!cluster.paused || !evaluation.pauses)
+      return scaleStepsOf(planScale(cluster, raw, evaluation.tier, options), cluster.paused)
     const resume = planPause(cluster, false)
     const scale = scaleStepsOf(planScale({...cluster, paused: false}, raw, evaluation.tier, options), false)
     return {from: cluster.tier, to: scale.to, paused: false, steps: [...resume.steps, ...scale.steps]}

@@ -83,7 +83,7 @@ describe('event cleanup --export-first against the emulator and a server that ch
       try {
         await c
           .db(`${event}_${t}`)
-          .collection('items')
+          .collection<{_id: number | string; team: string}>('items')
           .insertMany(Array.from({length: docs}, (_, i) => ({_id: i, team: t, n: i * 3, tags: ['a', `t${i}`]})))
         await c.db(`${event}_${t}`).collection('items').createIndex({n: 1})
       } finally {
@@ -277,7 +277,7 @@ describe('event cleanup --export-first against the emulator and a server that ch
 
     const c = await connect(bundles.t1.connectionString)
     try {
-      await c.db('x3_t1').collection('items').insertOne({_id: 'late', team: 't1'})
+      await c.db('x3_t1').collection<{_id: number | string; team: string}>('items').insertOne({_id: 'late', team: 't1'})
       const changed = await runCli(['event', 'cleanup', 'x3', '--export-first', dir, '--yes', '--json'], {env})
       expect(changed.code, changed.stdout).toBe(7)
       const [t1] = changed.json.error.details.report.results
@@ -286,7 +286,7 @@ describe('event cleanup --export-first against the emulator and a server that ch
       expect(t1.error).toContain(`Move ${path.join(dir, 't1')} aside`)
       expect(fs.readFileSync(path.join(dir, 't1', 'export.json'), 'utf8')).toBe(manifest)
       expect(teamsLeft('x3')).toEqual(['t1'])
-      await c.db('x3_t1').collection('items').deleteOne({_id: 'late'})
+      await c.db('x3_t1').collection<{_id: number | string; team: string}>('items').deleteOne({_id: 'late'})
     } finally {
       await c.close()
     }

@@ -77,7 +77,14 @@ function readJson(file: string): unknown {
  * with other content than an earlier export of this event is refused. Returns whether it exists already.
  */
 export function checkExportDir(dir: string, eventId: string): {exists: boolean} {
-  const stat = fs.statSync(dir, {throwIfNoEntry: false})
+  let stat: fs.Stats | undefined
+  try {
+    stat = fs.statSync(dir)
+  } catch (error) {
+    // ENOTDIR: a file on the way, named below.
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw refuse(dir, (error as Error).message)
+  }
   if (stat && !stat.isDirectory()) throw refuse(dir, 'it is a file, not a folder')
   if (!stat) {
     // The nearest folder that exists must let us create the rest.
@@ -88,7 +95,12 @@ export function checkExportDir(dir: string, eventId: string): {exists: boolean} 
     return {exists: false}
   }
   if (!writable(dir)) throw refuse(dir, 'the folder is not writable')
-  const entries = fs.readdirSync(dir)
+  let entries: string[]
+  try {
+    entries = fs.readdirSync(dir)
+  } catch (error) {
+    throw refuse(dir, (error as Error).message)
+  }
   if (entries.length === 0) return {exists: true}
   const marker = readJson(path.join(dir, MARKER)) as {event?: unknown} | undefined
   if (!marker)

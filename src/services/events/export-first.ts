@@ -14,11 +14,11 @@ export const MARKER = '.atlasctl-export.json'
 /** Each team's record of a verified export, written into its folder before the folder gets its final name. */
 export const MANIFEST = 'export.json'
 /** The temporary user expires on its own after this, should every removal fail (Atlas allows up to a week). */
-export const EXPORT_USER_TTL_MS = 2 * 60 * 60 * 1000
+const EXPORT_USER_TTL_MS = 2 * 60 * 60 * 1000
 /** Read-only on every database of the clusters in its scope. */
-export const EXPORT_ROLE = {roleName: 'readAnyDatabase', databaseName: 'admin'} as const
+const EXPORT_ROLE = {roleName: 'readAnyDatabase', databaseName: 'admin'} as const
 
-export interface ClusterExport {
+interface ClusterExport {
   cluster: string
   /** The mongodump directory (gzip) inside the team's folder. */
   dir: string

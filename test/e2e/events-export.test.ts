@@ -183,6 +183,10 @@ describe('event cleanup --export-first against the emulator and a server that ch
     expect(await temporaryUsers()).toEqual({atlas: [], server: []})
     expect(ledgerOf('x1').exportUsers).toEqual({})
     noSecrets([plan, r], 'x1')
+    const audit = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
+    expect(audit).toMatch(
+      new RegExp(`"action":"event export","target":"${path.join(dir, 't1')}","result":"ok: \\d+ documents, verified"`),
+    )
   })
 
   it('a team whose cluster cannot be reached is kept and reported (exit 7); a crash after its user is made, then a re-run, finishes', async (ctx) => {
@@ -225,6 +229,9 @@ describe('event cleanup --export-first against the emulator and a server that ch
     expect(fs.readdirSync(dir).sort()).toEqual(['.atlasctl-export.json', 't1'])
     expect(await temporaryUsers()).toEqual({atlas: [], server: []})
     expect(ledgerOf('x2').exportUsers).toEqual({})
+    expect(fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')).toContain(
+      `"action":"event export","target":"${path.join(dir, 't2')}","result":"failed: Cannot connect to MongoDB`,
+    )
 
     // SIGKILL right after Atlas made t2's temporary user: the ledger recorded it first.
     const crash = new AbortController()

@@ -100,6 +100,16 @@ export default class EventCleanup extends AtlasCommand<Result> {
             `event ${eventId}`,
           )
         : {...plan, executed: false, results: [], failed: 0, orphanKeysRemoved: 0}
+    // The exports are local writes: one audit line per team, as migrate export writes one.
+    for (const x of cleaned.results)
+      if (exportDir && (x.export?.status === 'exported' || x.stage === 'export'))
+        this.audit(
+          'event export',
+          path.join(exportDir, x.team),
+          x.export
+            ? `ok: ${x.export.clusters.reduce((a, c) => a + c.docs, 0)} documents, verified`
+            : `failed: ${x.error}`,
+        )
     const report: Result = exportDir
       ? {
           ...cleaned,

@@ -2,6 +2,7 @@ import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasCtlError} from '../../lib/errors.js'
 import {pool} from '../../lib/pool.js'
 import {deleteOrgKey, listProjectKeys, removeProjectMember} from '../team-access.js'
+import {exportTeam, type TeamExport} from './export-first.js'
 import type {Ledger, LedgerData} from './ledger.js'
 import {eventStatus, type TeamStatus, type UnreadableTeam} from './status.js'
 import {teardownProject} from './teardown.js'
@@ -38,6 +39,10 @@ export interface CleanupReport extends CleanupPlan {
     status: 'removed' | 'failed'
     removed?: {clusters: number; users: number; entries: number; keys: number; invites: number}
     error?: string
+    /** With --export-first: the team's export; a team whose export failed is kept (`stage: 'export'`). */
+    export?: TeamExport
+    /** Where a failed team stopped: its export (nothing was removed) or its teardown. */
+    stage?: 'export' | 'teardown'
   }>
   failed: number
   /** Orphan keys deleted. */
@@ -111,13 +116,45 @@ async function removeRecordedAccess(
   return {keys: ids.length, invites: invites.length}
 }
 
+/** A team's export failed: the team is kept as it is. */
+class ExportFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(messageOf(cause))
+  }
+}
+
+/** An export's failure carries its own fix (resume the cluster, move a folder aside): keep it with the message. */
+const messageOf = (e: unknown) => (e instanceof AtlasCtlError ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : String(e))
+
 /** Tears every planned team down; continues past failures and reports each team. */
 export async function executeCleanup(
   client: AtlasClient,
   plan: CleanupPlan,
-  o: {timeoutMs?: number; pollMs: number; onProgress: (line: string) => void; ledger?: Ledger},
+  o: {
+    timeoutMs?: number
+    pollMs: number
+    onProgress: (line: string) => void
+    ledger?: Ledger
+    /** Export each team first (into DIR/<team>); a team whose export fails is kept. */
+    exportFirst?: {dir: string; toolVersion: string}
+  },
 ): Promise<CleanupReport> {
-  const settled = await pool(plan.teams, 4, async (t) => {
+  const exports: Array<TeamExport | undefined> = []
+  const settled = await pool(plan.teams, 4, async (t, i) => {
+    if (o.exportFirst) {
+      if (!o.ledger) throw new Error('--export-first needs the event ledger')
+      try {
+        exports[i] = await exportTeam(client, t, {
+          ...o.exportFirst,
+          eventId: plan.event,
+          ledger: o.ledger,
+          wait: {timeoutMs: o.timeoutMs, intervalMs: o.pollMs},
+          log: o.onProgress,
+        })
+      } catch (error) {
+        throw new ExportFailed(error)
+      }
+    }
     o.onProgress(`${t.team}: tearing down ${t.project}`)
     // Keys first: a key is the organization's and would outlive the project.
     const access = await removeRecordedAccess(client, o.ledger, t)
@@ -140,11 +177,13 @@ export async function executeCleanup(
   }
   const results = plan.teams.map((t, i) => {
     const s = settled[i]
+    const exported = exports[i] ? {export: exports[i]} : {}
     return s.status === 'fulfilled'
       ? {
           team: t.team,
           project: t.project,
           status: 'removed' as const,
+          ...exported,
           removed: {
             clusters: s.value.clusters,
             users: s.value.users,
@@ -157,7 +196,14 @@ export async function executeCleanup(
           team: t.team,
           project: t.project,
           status: 'failed' as const,
-          error: s.reason instanceof AtlasCtlError ? s.reason.message : String(s.reason),
+          ...exported,
+          stage: s.reason instanceof ExportFailed ? ('export' as const) : ('teardown' as const),
+          error:
+            s.reason instanceof ExportFailed
+              ? messageOf(s.reason.cause)
+              : s.reason instanceof AtlasCtlError
+                ? s.reason.message
+                : String(s.reason),
         }
   })
   return {

@@ -25,14 +25,21 @@ const teamEntrySchema = z.object({
   error: z.string().optional(),
   updatedAt: z.string(),
 })
-/** `outDirs`: every bundle folder a run used, the latest last. */
+/**
+ * A temporary read-only user of `cleanup --export-first`, recorded before it is created, so a re-run after a crash
+ * finds and deletes it: the record, not its name, says it is ours.
+ */
+const exportUserSchema = z.object({projectId: z.string(), username: z.string(), createdAt: z.string()})
+/** `outDirs`: every bundle folder a run used, the latest last. `exportUsers`: per team. */
 const ledgerSchema = z.object({
   eventId: z.string(),
   outDirs: z.array(z.string()).default([]),
   teams: z.record(z.string(), teamEntrySchema),
+  exportUsers: z.record(z.string(), exportUserSchema).default({}),
 })
 
 export type TeamEntry = z.infer<typeof teamEntrySchema>
+export type ExportUser = z.infer<typeof exportUserSchema>
 export type LedgerData = z.infer<typeof ledgerSchema>
 
 /**
@@ -46,7 +53,7 @@ export class Ledger {
 
   constructor(dir: string, eventId: string) {
     this.file = Ledger.path(dir, eventId)
-    let data: LedgerData = {eventId, outDirs: [], teams: {}}
+    let data: LedgerData = {eventId, outDirs: [], teams: {}, exportUsers: {}}
     let text: string | undefined
     try {
       text = fs.readFileSync(this.file, 'utf8')
@@ -106,6 +113,19 @@ export class Ledger {
   useOutDir(dir: string): void {
     if (this.data.outDirs.at(-1) === dir) return
     this.data.outDirs = [...this.data.outDirs.filter((d) => d !== dir), dir]
+    this.save()
+  }
+
+  /** Written before the user is created in Atlas. */
+  recordExportUser(team: string, user: ExportUser): void {
+    this.data.exportUsers[team] = user
+    this.save()
+  }
+
+  /** Once Atlas no longer has the user. */
+  clearExportUser(team: string): void {
+    if (!(team in this.data.exportUsers)) return
+    delete this.data.exportUsers[team]
     this.save()
   }
 

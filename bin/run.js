@@ -27,5 +27,7 @@ require.cache[file] = main
 
 const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 pjson.oclif.commands = {strategy: 'explicit', target: './dist/main.cjs', identifier: 'COMMANDS'}
+for (const event of Object.keys(pjson.oclif.hooks ?? {}))
+  pjson.oclif.hooks[event] = {target: './dist/main.cjs', identifier: `HOOK_${event}`}
 await main.exports.execute({loadOptions: {root, pjson}})
 if (process.env.ATLASCTL_WRITE_CODE_CACHE) fs.writeFileSync(cacheFile, script.createCachedData())

@@ -22,6 +22,9 @@ export default class EventCleanup extends AtlasCommand<Result> {
     '0 * * * * <%= config.bin %> event cleanup event.yaml --auto --json >> cleanup.log',
   ]
 
+  // Here --force keeps its own meaning (teams still inside their event): it is no alias of --yes.
+  static override baseFlags = {...AtlasCommand.baseFlags, yes: {...AtlasCommand.baseFlags.yes, aliases: []}}
+
   static override args = {event: Args.string({required: true, description: 'Event id, or the event file.'})}
   static override flags = {
     team: Flags.string({description: 'Only this team.'}),

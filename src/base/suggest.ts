@@ -2,7 +2,7 @@ import type {Interfaces} from '@oclif/core'
 import {UsageError} from '../lib/errors.js'
 import {matchDistance} from '../lib/text.js'
 
-/** The commands closest to the words typed, named as typed: `clusters lst` suggests `clusters list`, not `cluster list`. */
+/** The commands (and topics) closest to the words typed, named as typed: `clusters lst` suggests `clusters list`, not `cluster list`. */
 function closeCommands(typed: string, config: Interfaces.Config): string[] {
   const first = typed.split(' ')[0]
   const ranked = new Map<string, {name: string; d: number}>()
@@ -17,6 +17,11 @@ function closeCommands(typed: string, config: Interfaces.Config): string[] {
     const d = Math.min(...scored.map((s) => s.d))
     const name = names.find((n) => n.split(' ')[0] === first) ?? names[0]
     ranked.set(c.id, {name, d})
+  }
+  // A mistyped topic (`clustr`) is close to no command: the declared topics too, not the official CLI's names for them.
+  for (const topic of typed.includes(' ') ? [] : Object.keys(config.pjson.oclif.topics ?? {})) {
+    const d = matchDistance(typed, topic)
+    if (d !== undefined) ranked.set(topic, {name: topic, d})
   }
   const sorted = [...ranked.values()].sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
   // Only the nearly best: a typo of `list` is not also a hint for `delete`.

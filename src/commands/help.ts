@@ -1,0 +1,36 @@
+import {Args, Help} from '@oclif/core'
+import {AtlasCommand} from '../base/atlas-command.js'
+import {unknownCommand} from '../base/suggest.js'
+
+export type Result = {help: string}
+
+/** oclif's help, collected instead of printed: under --json it is the result. */
+class CollectedHelp extends Help {
+  readonly lines: string[] = []
+
+  protected override log(...args: string[]): void {
+    this.lines.push(args.join(' '))
+  }
+}
+
+export default class HelpCommand extends AtlasCommand<Result> {
+  static override summary = 'Show help for atlasctl, a topic or a command (as --help and -h do).'
+  static override strict = false
+  static override args = {command: Args.string({description: 'A topic or command, in words: cluster create.'})}
+  static override examples = ['<%= config.bin %> help', '<%= config.bin %> help cluster create']
+
+  protected async execute(): Promise<Result> {
+    const {argv} = await this.parse(HelpCommand)
+    const words = argv.map(String).filter((w) => !w.startsWith('-'))
+    const id = words.join(':')
+    // A mistyped subject gets the unknown command's "did you mean", not oclif's bare "not found".
+    if (id && !this.config.findCommand(id) && !this.config.findTopic(id)) throw unknownCommand(this.config, words)
+    const help = new CollectedHelp(this.config)
+    await help.showHelp(words)
+    return {help: `${help.lines.join('\n')}\n`}
+  }
+
+  protected override render(r: Result): void {
+    this.out.data(r.help)
+  }
+}

@@ -1,17 +1,9 @@
-import {Args, Help} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {AtlasCommand} from '../base/atlas-command.js'
 import {unknownCommand} from '../base/suggest.js'
+import {CollectedHelp} from '../ui/help.js'
 
 export type Result = {help: string}
-
-/** oclif's help, collected instead of printed: under --json it is the result. */
-class CollectedHelp extends Help {
-  readonly lines: string[] = []
-
-  protected override log(...args: string[]): void {
-    this.lines.push(args.join(' '))
-  }
-}
 
 export default class HelpCommand extends AtlasCommand<Result> {
   static override summary = 'Show help for atlasctl, a topic or a command (as --help and -h do).'
@@ -27,7 +19,7 @@ export default class HelpCommand extends AtlasCommand<Result> {
     if (id && !this.config.findCommand(id) && !this.config.findTopic(id)) throw unknownCommand(this.config, words)
     const help = new CollectedHelp(this.config)
     await help.showHelp(words)
-    return {help: `${help.lines.join('\n')}\n`}
+    return {help: help.text}
   }
 
   protected override render(r: Result): void {

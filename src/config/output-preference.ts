@@ -15,7 +15,7 @@ const isFormat = (v: unknown): v is OutputFormat => OUTPUT_FORMATS.some((f) => f
  * store (conf, zod) costs more than the command line it serves. A missing or malformed file says nothing here; the
  * store reports a malformed one when a command opens it.
  */
-export function storedOutputFormat(configDir: string, profile: string | undefined): OutputFormat | undefined {
+function storedOutputFormat(configDir: string, profile: string | undefined): OutputFormat | undefined {
   let file: {activeProfile?: unknown; profiles?: Record<string, {output?: unknown}>}
   try {
     file = JSON.parse(fs.readFileSync(path.join(configDir, CONFIG_FILE_NAME), 'utf8'))
@@ -32,7 +32,7 @@ export function storedOutputFormat(configDir: string, profile: string | undefine
  * The format and profile named on a command line, read from argv so that an error before (or in) parsing is shown in
  * the format asked for. `outputFlag` is false for a command whose own --output means something else.
  */
-export function formatFromArgv(argv: readonly string[], outputFlag = true): {format?: OutputFormat; profile?: string} {
+function formatFromArgv(argv: readonly string[], outputFlag = true): {format?: OutputFormat; profile?: string} {
   let format: OutputFormat | undefined
   let profile: string | undefined
   for (let i = 0; i < argv.length; i++) {

@@ -148,21 +148,36 @@ describe('shell completion scripts, through the binary', () => {
         return `COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _atlasctl_complete; echo "\${COMPREPLY[*]}"`
       })
       .join('\n')
-    const out = execFileSync('bash', ['-c', `source ${file}\n${calls}`], {encoding: 'utf8'}).trim().split('\n')
+    const out = execFileSync('bash', ['-c', `source ${file}\n${calls}`], {encoding: 'utf8'})
+      .trim()
+      .split('\n')
     expect(out.map((l) => l.split(' ').sort())).toEqual(cases.map(([, want]) => want))
   })
 
   it.skipIf(!installed('zsh'))(`zsh${installed('zsh') ? '' : ' (skipped: zsh is not installed)'}`, async () => {
     const file = await script('zsh')
     const calls = cases
-      .map(([line]) => `words=(${line.split(' ').map((w) => `'${w}'`).join(' ')}); CURRENT=\${#words}; _atlasctl; print`)
+      .map(
+        ([line]) =>
+          `words=(${line
+            .split(' ')
+            .map((w) => `'${w}'`)
+            .join(' ')}); CURRENT=\${#words}; _atlasctl; print`,
+      )
       .join('\n')
     // compadd offers every candidate and zsh filters by the typed prefix: stand-ins print what was offered.
     const stubs = 'compdef() { :; }; compadd() { [[ $1 == -- ]] && shift; print -rn -- "$* "; }; _files() { :; }'
     const out = execFileSync('zsh', ['-f', '-c', `${stubs}\nsource ${file}\n${calls}`], {encoding: 'utf8'}).split('\n')
     cases.forEach(([line, want], i) => {
       const prefix = line.split(' ').at(-1) ?? ''
-      expect(out[i].trim().split(' ').filter((w) => w.startsWith(prefix)).sort(), line).toEqual(want)
+      expect(
+        out[i]
+          .trim()
+          .split(' ')
+          .filter((w) => w.startsWith(prefix))
+          .sort(),
+        line,
+      ).toEqual(want)
     })
   })
 

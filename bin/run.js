@@ -29,5 +29,8 @@ const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'
 pjson.oclif.commands = {strategy: 'explicit', target: './dist/main.cjs', identifier: 'COMMANDS'}
 for (const event of Object.keys(pjson.oclif.hooks ?? {}))
   pjson.oclif.hooks[event] = {target: './dist/main.cjs', identifier: `HOOK_${event}`}
+if (pjson.oclif.helpClass) pjson.oclif.helpClass = {target: './dist/main.cjs', identifier: 'HELP_CLASS'}
+// The bundle is compiled: nothing to transpile, so typescript is never looked up (oclif would under NODE_ENV=test).
+main.exports.settings.enableAutoTranspile = false
 await main.exports.execute({loadOptions: {root, pjson}})
 if (process.env.ATLASCTL_WRITE_CODE_CACHE) fs.writeFileSync(cacheFile, script.createCachedData())

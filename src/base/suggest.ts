@@ -15,11 +15,15 @@ function closeCommands(typed: string, config: Interfaces.Config): string[] {
     })
     if (scored.length === 0) continue
     const d = Math.min(...scored.map((s) => s.d))
-    const name = names.find((n) => n.split(' ')[0] === first) ?? names[0]
+    // Named with the topic closest to the one typed (accessList → accessLists list); the canonical one on a tie.
+    const topicDistance = (n: string) =>
+      n.split(' ')[0] === first ? -1 : (matchDistance(first, n.split(' ')[0]) ?? Infinity)
+    const name = names.reduce((best, n) => (topicDistance(n) < topicDistance(best) ? n : best))
     ranked.set(c.id, {name, d})
   }
   // A mistyped topic (`clustr`) is close to no command: the declared topics too, not the official CLI's names for them.
-  for (const topic of typed.includes(' ') ? [] : Object.keys(config.pjson.oclif.topics ?? {})) {
+  const topics = Object.entries(config.pjson.oclif.topics ?? {}).filter(([, t]) => !t.hidden)
+  for (const [topic] of typed.includes(' ') ? [] : topics) {
     const d = matchDistance(typed, topic)
     if (d !== undefined) ranked.set(topic, {name: topic, d})
   }
@@ -46,6 +50,23 @@ export function unknownCommand(config: Interfaces.Config, words: string[]): Usag
       details: {command: typed, suggestions},
     },
   )
+}
+
+/**
+ * The words of a help subject that name no command or topic (`clustr`, `cluster lst`), else undefined. Words after a
+ * command are its arguments; a line that starts with a flag has no subject to check.
+ */
+export function unknownSubject(config: Interfaces.Config, argv: string[]): string[] | undefined {
+  const words: string[] = []
+  for (const word of argv) {
+    if (word.startsWith('-')) break
+    words.push(word)
+    const id = words.join(':')
+    if (config.findCommand(id)) return undefined
+    // An alias's topic (accessLists) is no declared topic, but it leads to commands.
+    if (!config.findTopic(id) && !config.commandIDs.some((c) => c.startsWith(`${id}:`))) return words
+  }
+  return undefined
 }
 
 /** The names a command's flags answer to, as typed: --name, its aliases, --no-name, -c. */
@@ -77,4 +98,19 @@ export function closeFlags(unknown: string[], known: string[]): Record<string, s
       return best ? [[name, best.k]] : []
     }),
   )
+}
+
+/**
+ * An unknown command caught before any command runs (the not-found hook, --help): its error in the format asked for
+ * (--json, -o, the profile's output), exit 2. What it needs is loaded only on this path.
+ */
+export async function showUnknownCommand(config: Interfaces.Config, words: string[], argv: string[]): Promise<void> {
+  const [{writeError}, {outputFormat}] = await Promise.all([
+    import('./atlas-command.js'),
+    import('../config/output-preference.js'),
+  ])
+  const format = outputFormat({argv, configDir: config.configDir})
+  const error = unknownCommand(config, words)
+  writeError(error, {format, warnings: [], yaml: format === 'yaml' ? await import('yaml') : undefined})
+  process.exitCode = error.exitCode
 }

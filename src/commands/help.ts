@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {AtlasCommand} from '../base/atlas-command.js'
-import {unknownCommand} from '../base/suggest.js'
+import {unknownCommand, unknownSubject} from '../base/suggest.js'
 import {CollectedHelp} from '../ui/help.js'
 
 export type Result = {help: string}
@@ -14,9 +14,9 @@ export default class HelpCommand extends AtlasCommand<Result> {
   protected async execute(): Promise<Result> {
     const {argv} = await this.parse(HelpCommand)
     const words = argv.map(String).filter((w) => !w.startsWith('-'))
-    const id = words.join(':')
     // A mistyped subject gets the unknown command's "did you mean", not oclif's bare "not found".
-    if (id && !this.config.findCommand(id) && !this.config.findTopic(id)) throw unknownCommand(this.config, words)
+    const unknown = unknownSubject(this.config, words)
+    if (unknown) throw unknownCommand(this.config, unknown)
     const help = new CollectedHelp(this.config)
     await help.showHelp(words)
     return {help: help.text}

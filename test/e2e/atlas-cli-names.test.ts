@@ -94,6 +94,12 @@ describe("the official Atlas CLI's names, help, did-you-mean and output formats,
     const typo = await runCli(['help', 'clustr'], {env})
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain('Did you mean "cluster"?')
+    const flagged = await runCli(['clustr', '--help'], {env})
+    expect(flagged.code).toBe(2)
+    expect(flagged.stderr).toContain('Did you mean "cluster"?')
+    const json = await runCli(['cluster', 'lst', '-h', '--json'], {env})
+    expect(json.code).toBe(2)
+    expect(json.json.error.details.suggestions).toEqual(['cluster list'])
   })
 
   it("-o json|table|yaml is the one output switch; the profile's stored output is every command's default", async () => {

@@ -34,6 +34,11 @@ require.cache[file] = main
 
 const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 pjson.oclif.commands = {strategy: 'explicit', target: './dist/main.cjs', identifier: 'COMMANDS'}
+for (const event of Object.keys(pjson.oclif.hooks ?? {}))
+  pjson.oclif.hooks[event] = {target: './dist/main.cjs', identifier: `HOOK_${event}`}
+if (pjson.oclif.helpClass) pjson.oclif.helpClass = {target: './dist/main.cjs', identifier: 'HELP_CLASS'}
+// The bundle is compiled: nothing to transpile, so typescript is never looked up (oclif would under NODE_ENV=test).
+main.exports.settings.enableAutoTranspile = false
 await main.exports.execute({loadOptions: {root, pjson}})
 // A missing cache, or one another Node version made, is (re)written once; a read-only install just runs uncached.
 if (!cachedData || script.cachedDataRejected) {

@@ -23,9 +23,15 @@ function commandFiles(dir, prefix = []) {
 }
 
 const commands = commandFiles(path.join(dist, 'commands')).sort((a, b) => (a.id < b.id ? -1 : 1))
+// package.json's hooks and help class, exported as HOOK_<event> and HELP_CLASS: bin/run.js points oclif at them.
+const {hooks = {}, helpClass} = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).oclif
 // Each command is evaluated when oclif first reads its id, so a run evaluates only the command it runs.
 const entry = [
-  "export {execute} from '@oclif/core'",
+  "export {execute, settings} from '@oclif/core'",
+  ...Object.entries(hooks).map(
+    ([event, file]) => `export {default as HOOK_${event}} from ${JSON.stringify(path.join(root, file))}`,
+  ),
+  ...(helpClass ? [`export {default as HELP_CLASS} from ${JSON.stringify(path.join(root, helpClass))}`] : []),
   'export const COMMANDS = {}',
   ...commands.map(
     (c) =>

@@ -1,6 +1,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import type {AtlasClient} from '../atlas/client.js'
 import {AuditLog} from '../audit/log.js'
+import {OUTPUT_FORMATS, type OutputFormat, outputFormat} from '../config/output-preference.js'
 import {resolveSettings, type Settings} from '../config/settings.js'
 import type {ConfigStore} from '../config/store.js'
 import type {ProjectRef, ProjectSummary} from '../services/projects.js'
@@ -17,6 +18,7 @@ import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
 import {Prompter} from '../ui/prompts.js'
+import {closeFlags, flagNames} from './suggest.js'
 
 /** The one --json document of a success; `result` is the command's exported Result type. */
 export interface SuccessEnvelope {
@@ -40,7 +42,7 @@ export interface ErrorEnvelope {
 const tidy = (message: string) =>
   message.replace(/^Parsing --[\w-]+ *\n\t/, '').replace(/\n\s*See more help with --help$/, '')
 
-function toAtlasCtlError(error: unknown): AtlasCtlError {
+function toAtlasCtlError(error: unknown, knownFlags: string[]): AtlasCtlError {
   if (error instanceof AtlasCtlError) {
     error.message = tidy(error.message)
     return error
@@ -50,12 +52,24 @@ function toAtlasCtlError(error: unknown): AtlasCtlError {
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
     // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
     const exit = 'parse' in e ? ExitCode.usage : (e.oclif?.exit ?? ExitCode.failure)
+    const unknown = 'flags' in e && Array.isArray(e.flags) ? e.flags.map(String) : undefined
+    if (unknown) return unknownFlags(unknown, knownFlags)
     const message = tidy(e.message)
     return exit === ExitCode.usage
       ? new UsageError(message, {code: 'USAGE'})
       : new AtlasCtlError(message, exit as never, {code: 'CLI'})
   }
   return new AtlasCtlError(e?.message ?? String(error), ExitCode.failure, {code: 'UNEXPECTED', cause: error})
+}
+
+/** A mistyped flag: exit 2 with the closest flag the command has; nothing ran, since parsing comes first. */
+function unknownFlags(unknown: string[], known: string[]): UsageError {
+  const close = closeFlags(unknown, known)
+  const guesses = Object.entries(close).map(([typed, flag]) => (unknown.length === 1 ? flag : `${flag} for ${typed}`))
+  return new UsageError(
+    `Nonexistent flag${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}.${guesses.length > 0 ? ` Did you mean ${guesses.join(', ')}?` : ''}`,
+    {code: 'USAGE', hint: 'See the flags with --help.', details: {flags: unknown, suggestions: close}},
+  )
 }
 
 /**
@@ -72,7 +86,21 @@ export abstract class AtlasCommand<T> extends Command {
       helpGroup: 'GLOBAL',
       description: 'Profile to use (default: the active profile).',
     }),
-    yes: Flags.boolean({char: 'y', helpGroup: 'GLOBAL', description: 'Answer yes to confirmations.'}),
+    // --force is the official Atlas CLI's name for it.
+    yes: Flags.boolean({
+      char: 'y',
+      aliases: ['force'],
+      helpGroup: 'GLOBAL',
+      description: 'Answer yes to confirmations.',
+    }),
+    output: Flags.option({
+      char: 'o',
+      options: OUTPUT_FORMATS,
+      exclusive: ['json'],
+      helpGroup: 'GLOBAL',
+      description:
+        "Output format: table (for people), json (the same document as --json) or yaml. Default: the profile's output, else table.",
+    })(),
     'non-interactive': Flags.boolean({
       env: 'ATLASCTL_NON_INTERACTIVE',
       helpGroup: 'GLOBAL',
@@ -95,6 +123,8 @@ export abstract class AtlasCommand<T> extends Command {
   private auditLog?: AuditLog
   private resolvedProfile?: string
   private clientCache?: AtlasClient
+  private formatCache?: OutputFormat
+  private yaml?: typeof import('yaml')
 
   override async init(): Promise<void> {
     await super.init()
@@ -114,6 +144,7 @@ export abstract class AtlasCommand<T> extends Command {
     }
     const interactive =
       !flags['non-interactive'] && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI
+    await this.loadFormatter()
     this.out = new Output(this.jsonEnabled(), flags.debug)
     this.prompt = new Prompter(interactive)
     if (flags.profile && !ctor.createsProfile) (await this.store()).requireProfile(flags.profile)
@@ -159,6 +190,30 @@ export abstract class AtlasCommand<T> extends Command {
       held && {credentials: held},
     )
     process.exit(ExitCode.cancelled)
+  }
+
+  /**
+   * --json, -o / --output, else the profile's stored output, else a table. Read from the command line, so that an
+   * error in parsing is shown as asked too; a command whose own --output means something else (config init) keeps it.
+   */
+  protected get format(): OutputFormat {
+    const ctor = this.constructor as typeof AtlasCommand
+    this.formatCache ??= outputFormat({
+      argv: this.argv,
+      configDir: this.config.configDir,
+      outputFlag: ctor.flags?.output === undefined,
+    })
+    return this.formatCache
+  }
+
+  /** Every format but the table is one machine-readable document, and quiet and unprompted like --json. */
+  override jsonEnabled(): boolean {
+    return (this.constructor as typeof AtlasCommand).enableJsonFlag && this.format !== 'table'
+  }
+
+  /** yaml is read only by runs that print it; loaded before anything prints, so the writers stay synchronous. */
+  private async loadFormatter(): Promise<void> {
+    if (this.jsonEnabled() && this.format === 'yaml') this.yaml ??= await import('yaml')
   }
 
   get interactive(): boolean {
@@ -279,9 +334,10 @@ export abstract class AtlasCommand<T> extends Command {
     return flag ?? (this.interactive && !this.jsonEnabled())
   }
 
-  /** Pretty on a terminal; one line in logs and pipes (cron appends one line per run). */
+  /** Pretty on a terminal; one line in logs and pipes (cron appends one line per run). YAML is a block either way. */
   override logJson(json: unknown): void {
-    process.stdout.write(`${JSON.stringify(json, null, process.stdout.isTTY ? 2 : undefined)}\n`)
+    if (this.yaml) process.stdout.write(this.yaml.stringify(json, {lineWidth: 0}))
+    else process.stdout.write(`${JSON.stringify(json, null, process.stdout.isTTY ? 2 : undefined)}\n`)
   }
 
   protected override toSuccessJson(result: unknown): SuccessEnvelope {
@@ -290,7 +346,9 @@ export abstract class AtlasCommand<T> extends Command {
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<never> {
     if (error instanceof Errors.ExitError) throw error
-    const e = toAtlasCtlError(error)
+    const ctor = this.constructor as typeof AtlasCommand
+    const e = toAtlasCtlError(error, [...flagNames({...ctor.baseFlags, ...ctor.flags}), '--json', '--help'])
+    await this.loadFormatter()
     this.report(e)
     if (this.globals?.debug && e.stack)
       process.stderr.write(redactor.redact(`${(e.cause as Error)?.stack ?? e.stack}\n`))
@@ -298,21 +356,36 @@ export abstract class AtlasCommand<T> extends Command {
   }
 
   /**
-   * An error as the one JSON document on stdout under --json, else as a message and hint on stderr. `shown` joins the
-   * details unredacted: a secret the user must see (a password nothing else holds).
+   * An error as the one document on stdout under --json (or -o json|yaml), else as a message and hint on stderr.
+   * `shown` joins the details unredacted: a secret the user must see (a password nothing else holds).
    */
   private report(e: AtlasCtlError, shown?: Record<string, unknown>): void {
-    if (this.jsonEnabled()) {
-      const envelope: ErrorEnvelope = {
-        status: e.exitCode,
-        error: {code: e.code, message: e.message, hint: e.hint, details: e.details},
-        warnings: this.out?.warnings ?? [],
-      }
-      const doc: ErrorEnvelope = JSON.parse(redactor.redact(JSON.stringify(envelope)))
-      if (shown) doc.error.details = {...doc.error.details, ...shown}
-      process.stdout.write(`${JSON.stringify(doc)}\n`)
-    } else {
-      process.stderr.write(redactor.redact(`Error (${e.code}): ${e.message}\n${e.hint ? `Hint: ${e.hint}\n` : ''}`))
-    }
+    writeError(e, {
+      format: this.jsonEnabled() ? this.format : 'table',
+      warnings: this.out?.warnings ?? [],
+      yaml: this.yaml,
+      shown,
+    })
   }
+}
+
+/** The one rendering of an error, for the commands and for what runs before any command (an unknown one). */
+export function writeError(
+  e: AtlasCtlError,
+  o: {format: OutputFormat; warnings: string[]; yaml?: typeof import('yaml'); shown?: Record<string, unknown>},
+): void {
+  if (o.format === 'table') {
+    process.stderr.write(redactor.redact(`Error (${e.code}): ${e.message}\n${e.hint ? `Hint: ${e.hint}\n` : ''}`))
+    return
+  }
+  const envelope: ErrorEnvelope = {
+    status: e.exitCode,
+    error: {code: e.code, message: e.message, hint: e.hint, details: e.details},
+    warnings: o.warnings,
+  }
+  const doc: ErrorEnvelope = JSON.parse(redactor.redact(JSON.stringify(envelope)))
+  if (o.shown) doc.error.details = {...doc.error.details, ...o.shown}
+  process.stdout.write(
+    o.format === 'yaml' && o.yaml ? o.yaml.stringify(doc, {lineWidth: 0}) : `${JSON.stringify(doc)}\n`,
+  )
 }

@@ -2,8 +2,10 @@ import {Flags} from '@oclif/core'
 import {parseDuration} from '../lib/duration.js'
 
 /** Shared flags, declared once so every command spells and documents them alike. */
+// `aliases` are the official Atlas CLI's names for the same flag (--projectId, --watch, --deleteAfter).
 export const projectFlag = Flags.string({
   char: 'p',
+  aliases: ['projectId'],
   description:
     "Project name or id (default: MONGODB_ATLAS_PROJECT_ID / ATLAS_PROJECT_ID, then the profile's projectId).",
 })
@@ -16,11 +18,13 @@ export const orgIdFlag = Flags.string({
 
 export const waitFlag = Flags.boolean({
   allowNo: true,
+  aliases: ['watch'],
   description: 'Wait until Atlas finishes (default: on a terminal).',
 })
 /** Atlas shows an M0 UPDATING while it takes a database-user change; the credentials work after. */
 export const userWaitFlag = Flags.boolean({
   allowNo: true,
+  aliases: ['watch'],
   description:
     'Wait until each M0 the user reaches has taken the change; Atlas shows it UPDATING meanwhile (default: on a terminal).',
 })

@@ -12,7 +12,8 @@ export const profileSchema = z
     orgId: objectId.optional(),
     projectId: objectId.optional(),
     baseUrl: z.url({protocol: /^https?$/}).optional(),
-    output: z.enum(['human', 'json']).optional(),
+    /** Every command's default output (-o): `human` is the older name of `table`. */
+    output: z.enum(['human', 'json', 'table', 'yaml']).optional(),
     /** Per-project caps enforced before any write (the hackathon seed uses 5 and 20). */
     maxDbUsers: z.coerce.number().int().positive().optional(),
     maxAccessEntries: z.coerce.number().int().positive().optional(),

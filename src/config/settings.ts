@@ -16,7 +16,6 @@ export interface Settings {
   projectId?: string
   clusterName?: string
   baseUrl: string
-  output: 'human' | 'json'
   limits: {maxDbUsers?: number; maxAccessEntries?: number}
   sources: Partial<Record<'credentials' | 'orgId' | 'projectId' | 'clusterName' | 'baseUrl', Source>>
 }
@@ -129,7 +128,6 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
     projectId: pick('projectId', profile.projectId),
     clusterName: pick('clusterName'),
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    output: profile.output ?? 'human',
     limits: {maxDbUsers: profile.maxDbUsers, maxAccessEntries: profile.maxAccessEntries},
     sources,
   }

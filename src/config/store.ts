@@ -2,9 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type Conf from 'conf'
 import {AuthError, NotFoundError, UsageError} from '../lib/errors.js'
+import {CONFIG_FILE_NAME} from './output-preference.js'
 import {type ConfigFile, configFileSchema, type Profile, profileSchema, SECRET_KEYS} from './schema.js'
-
-const CONFIG_FILE_NAME = 'config.json'
 
 /** Formats zod issues as `path: message` lines. */
 function describeIssues(issues: ReadonlyArray<{path: PropertyKey[]; message: string}>): string {

@@ -12,12 +12,19 @@ function distance(a: string, b: string): number {
   return dp[b.length]
 }
 
+/** How far `candidate` is from `wanted`, case aside: 0 when one holds the other; undefined when too far to suggest. */
+export function matchDistance(wanted: string, candidate: string): number | undefined {
+  const w = wanted.toLowerCase()
+  const c = candidate.toLowerCase()
+  const d = c.includes(w) || w.includes(c) ? 0 : distance(w, c)
+  return d <= Math.max(2, Math.floor(w.length / 3)) ? d : undefined
+}
+
 /** Names close to `wanted` (by edit distance or substring), best first, for "did you mean" hints. */
 export function closeMatches(wanted: string, candidates: string[], max = 3): string[] {
-  const w = wanted.toLowerCase()
   return candidates
-    .map((c) => ({c, d: c.toLowerCase().includes(w) || w.includes(c.toLowerCase()) ? 0 : distance(w, c.toLowerCase())}))
-    .filter(({d}) => d <= Math.max(2, Math.floor(w.length / 3)))
+    .map((c) => ({c, d: matchDistance(wanted, c) ?? Infinity}))
+    .filter(({d}) => d !== Infinity)
     .sort((a, b) => a.d - b.d)
     .slice(0, max)
     .map(({c}) => c)

@@ -29,25 +29,26 @@ const ADMIN_ONLY = new Set([
   'enableSharding',
 ])
 
-/** The official CLI's role syntax: `role@db` or `role@db.collection`. */
-export function parseRole(value: string): Role {
+/** The official CLI's role syntax: `role@db` or `role@db.collection`; a bare `role` is `role@admin`, as there. */
+export function parseRole(given: string): Role {
+  const value = /^[A-Za-z]+$/.test(given) ? `${given}@admin` : given
   const m = /^([A-Za-z]+)@([^.\s/\\"$*<>:|?]+)(?:\.(.+))?$/.exec(value)
   const roleName = m?.[1] ?? value.split('@')[0]
   if (!m || !isRoleName(roleName)) {
     const name = roleName
     const close = closeMatches(name, [...ROLE_NAMES])
     throw new UsageError(
-      `Invalid --role "${value}": use ROLE@DB or ROLE@DB.COLLECTION with ROLE one of ${ROLE_NAMES.join(', ')}.${close.length ? ` Did you mean ${close[0]}?` : ''}`,
+      `Invalid --role "${given}": use ROLE@DB or ROLE@DB.COLLECTION with ROLE one of ${ROLE_NAMES.join(', ')}.${close.length ? ` Did you mean ${close[0]}?` : ''}`,
       {
         code: 'INVALID_ROLE',
-        details: {flag: 'role', value},
+        details: {flag: 'role', value: given},
       },
     )
   }
   if (ADMIN_ONLY.has(m[1]) && (m[2] !== 'admin' || m[3]))
-    throw new UsageError(`Invalid --role "${value}": ${m[1]} applies to the admin database (${m[1]}@admin).`, {
+    throw new UsageError(`Invalid --role "${given}": ${m[1]} applies to the admin database (${m[1]}@admin).`, {
       code: 'INVALID_ROLE',
-      details: {flag: 'role', value},
+      details: {flag: 'role', value: given},
     })
   return {roleName, databaseName: m[2], ...(m[3] ? {collectionName: m[3]} : {})}
 }

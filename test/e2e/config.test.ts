@@ -53,7 +53,9 @@ describe('config commands through the binary', () => {
     expect((await runCli(['config', 'use', 'other', '--json'], {env})).json.result).toEqual({active: 'other'})
     const refused = await runCli(['config', 'delete', 'ci'], {env})
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toContain('--yes')
+    // The active profile "other" stores output json, which every command honours: the refusal is its JSON document.
+    expect(refused.json.status).toBe(2)
+    expect(refused.stdout).toContain('--yes')
     expect((await runCli(['config', 'delete', 'ci', '--yes'], {env})).code).toBe(0)
     expect(
       (await runCli(['config', 'list', '--json'], {env})).json.result.profiles.map((p: {name: string}) => p.name),

@@ -22,6 +22,8 @@ const VERSIONS = ['8.0', '7.0']
 export type Result = CreateResult
 
 export default class ClusterCreate extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['clusters:create']
   static override summary = 'Create a cluster: M0 (free), FLEX, or dedicated M10 and up.'
   static override description =
     'A wizard asks for each missing value on a terminal (project, name, provider, region, tier with its price, version, tags, termination protection) and shows a review before anything is created. Every prompt has a flag; with --non-interactive (or without a TTY) NAME, --project and --tier are required.'

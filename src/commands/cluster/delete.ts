@@ -8,6 +8,8 @@ import {reportWait, startProgress} from '../../ui/spinner.js'
 export type Result = {cluster: ClusterSummary; deleted: boolean; waited: boolean}
 
 export default class ClusterDelete extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['cluster:rm', 'clusters:delete', 'clusters:rm']
   static override summary = 'Delete a cluster (asks first unless --yes).'
   static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
   static override flags = {project: projectFlag, wait: waitFlag, timeout: timeoutFlag}

@@ -6,6 +6,8 @@ import {type ClusterSummary, resolveCluster} from '../../services/clusters/clust
 export type Result = ClusterSummary
 
 export default class ClusterDescribe extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['clusters:describe']
   static override summary = 'Show a cluster: state, tier, provider and region, version, connection strings, tags.'
   static override args = {name: Args.string({description: 'Cluster name (default: ATLAS_CLUSTER_NAME).'})}
   static override flags = {project: projectFlag}

@@ -6,6 +6,8 @@ import {table} from '../../ui/output.js'
 export type Result = ClusterSummary[]
 
 export default class ClusterList extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['cluster:ls', 'clusters:list', 'clusters:ls']
   static override summary = 'List the clusters of a project (dedicated, M0 and FLEX).'
   static override flags = {project: projectFlag}
   static override examples = [

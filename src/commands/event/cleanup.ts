@@ -30,6 +30,9 @@ export default class EventCleanup extends AtlasCommand<Result> {
     '<%= config.bin %> event cleanup mh26 --export-first ./mh26-export --yes',
   ]
 
+  // Here --force keeps its own meaning (teams still inside their event): it is no alias of --yes.
+  static override baseFlags = {...AtlasCommand.baseFlags, yes: {...AtlasCommand.baseFlags.yes, aliases: []}}
+
   static override args = {event: Args.string({required: true, description: 'Event id, or the event file.'})}
   static override flags = {
     team: Flags.string({description: 'Only this team.'}),

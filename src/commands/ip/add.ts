@@ -16,6 +16,8 @@ import {reportWait, startProgress} from '../../ui/spinner.js'
 export type Result = AddEntriesResult & {project: string; active: boolean}
 
 export default class IpAdd extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['accessLists:create']
   static override summary = "Add IP addresses or CIDR blocks to a project's access list (idempotent)."
   static override strict = false
   static override args = {
@@ -26,6 +28,7 @@ export default class IpAdd extends AtlasCommand<Result> {
     'current-ip': Flags.boolean({description: "Add this machine's public address, as Atlas sees it."}),
     comment: Flags.string({description: 'A comment on the entries (at most 80 characters).'}),
     expires: Flags.string({
+      aliases: ['deleteAfter'],
       description: 'Atlas removes the entries after this: a duration (8h) or a date-time, at most 7 days.',
     }),
     'allow-anywhere': Flags.boolean({

@@ -6,6 +6,8 @@ import {deleteEntries, parseEntry} from '../../services/access-list.js'
 export type Result = {project: string; deleted: string[]}
 
 export default class IpDelete extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['ip:rm', 'accessLists:delete', 'accessLists:rm']
   static override summary = "Remove entries from a project's access list (asks first unless --yes)."
   static override strict = false
   static override args = {

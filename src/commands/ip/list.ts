@@ -6,6 +6,8 @@ import {table} from '../../ui/output.js'
 export type Result = EntrySummary[]
 
 export default class IpList extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['ip:ls', 'accessLists:list', 'accessLists:ls']
   static override summary = "List a project's IP access list."
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> ip list --project my-project']

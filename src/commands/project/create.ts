@@ -12,6 +12,8 @@ import {
 export type Result = ProjectSummary
 
 export default class ProjectCreate extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['projects:create']
   static override summary = 'Create a project.'
   static override args = {name: Args.string({required: true, description: 'Project name.'})}
   static override flags = {

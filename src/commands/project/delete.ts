@@ -5,6 +5,8 @@ import {deleteProject, type ProjectSummary, resolveProject} from '../../services
 export type Result = ProjectSummary
 
 export default class ProjectDelete extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['project:rm', 'projects:delete', 'projects:rm']
   static override summary = 'Delete an empty project (Atlas refuses while it has clusters).'
   static override args = {project: Args.string({required: true, description: 'Project name or id.'})}
   static override examples = ['<%= config.bin %> project delete hackathon-2026 --yes']

@@ -5,6 +5,8 @@ import type {ProjectSummary} from '../../services/projects.js'
 export type Result = ProjectSummary
 
 export default class ProjectDescribe extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['projects:describe']
   static override summary = 'Show a project: id, name, organization, cluster count, creation date, tags.'
   static override args = {
     project: Args.string({

@@ -5,6 +5,8 @@ import {table} from '../../ui/output.js'
 export type Result = ProjectSummary[]
 
 export default class ProjectList extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['project:ls', 'projects:list', 'projects:ls']
   static override summary = 'List the projects the credentials can see.'
   static override examples = ['<%= config.bin %> project list', '<%= config.bin %> project list --json']
 

@@ -31,6 +31,8 @@ export type Result = {
 }
 
 export default class UserAdd extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['dbusers:create']
   static override summary = 'Create a database user with a generated password.'
   static override description =
     'The password is crypto-random (32 letters and digits) unless --password-stdin is given. It is shown once on a terminal, or written with --credentials-file (mode 0600, with a ready connection string; other users in the file are kept); it never appears in logs or --debug traces. --show-password prints it (also in --json).'
@@ -45,13 +47,14 @@ export default class UserAdd extends AtlasCommand<Result> {
     project: projectFlag,
     role: Flags.string({
       multiple: true,
-      description: `ROLE@DB or ROLE@DB.COLLECTION; repeatable (default ${DEFAULT_ROLE}).`,
+      description: `ROLE@DB or ROLE@DB.COLLECTION (ROLE alone: ROLE@admin); repeatable (default ${DEFAULT_ROLE}).`,
     }),
     cluster: Flags.string({
       multiple: true,
       description: 'Limit the user to this cluster; repeatable (default: every cluster of the project).',
     }),
     expires: Flags.string({
+      aliases: ['deleteAfter'],
       description:
         'Atlas deletes the user after this: a duration (48h) or a date-time (2026-12-01T00:00Z), at most 7 days.',
     }),

@@ -6,6 +6,8 @@ import {deleteUser, requireUser, type UserSummary} from '../../services/users.js
 export type Result = UserSummary
 
 export default class UserDelete extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['user:rm', 'dbusers:delete', 'dbusers:rm']
   static override summary = 'Delete a database user (asks first unless --yes).'
   static override args = {username: Args.string({required: true, description: 'User name.'})}
   static override flags = {project: projectFlag}

@@ -6,6 +6,8 @@ import {table} from '../../ui/output.js'
 export type Result = UserSummary[]
 
 export default class UserList extends AtlasCommand<Result> {
+  // The official Atlas CLI's names (atlas clusters list, atlas dbusers rm, ...).
+  static override aliases = ['user:ls', 'dbusers:list', 'dbusers:ls']
   static override summary = 'List the database users of a project.'
   static override flags = {project: projectFlag}
   static override examples = ['<%= config.bin %> user list --project my-project --json']

@@ -60,6 +60,15 @@ function toAtlasCtlError(error: unknown): AtlasCtlError {
 }
 
 /**
+ * Whatever fails while the command line is read is the user's (exit 2): oclif throws a plain CLIError, with the
+ * default exit 1, for a flag without its value or given twice.
+ */
+function commandLineError(error: unknown): unknown {
+  if (error instanceof AtlasCtlError || error instanceof Errors.ExitError || !(error instanceof Error)) return error
+  return new UsageError(tidy(error.message), {code: 'USAGE', cause: error})
+}
+
+/**
  * The one base command: global flags, the JSON envelope, error rendering and exit codes.
  * Subclasses implement execute() (parse → service → typed result) and render() for humans.
  */
@@ -106,6 +115,8 @@ export abstract class AtlasCommand<T> extends Command {
       args: ctor.args,
       strict: ctor.strict,
       enableJsonFlag: ctor.enableJsonFlag,
+    }).catch((error: unknown) => {
+      throw commandLineError(error)
     })
     this.globals = {
       profile: flags.profile,

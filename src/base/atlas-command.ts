@@ -14,6 +14,7 @@ import {
   PartialFailureError,
   UsageError,
 } from '../lib/errors.js'
+import {describeIssues, type Issue} from '../lib/issues.js'
 import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
@@ -46,8 +47,11 @@ function toAtlasCtlError(error: unknown): AtlasCtlError {
     error.message = tidy(error.message)
     return error
   }
-  const e = error as Error & {oclif?: {exit?: number}; code?: string}
+  const e = error as Error & {oclif?: {exit?: number}; code?: string; issues?: Issue[]}
   if (e?.name === 'ExitPromptError') return new CancelledError()
+  // Values are checked where they are given, naming the flag; a validation that still escapes is shown readably.
+  if (e?.name === 'ZodError' && Array.isArray(e.issues))
+    return new UsageError(`Invalid value: ${describeIssues(e.issues).join('; ')}.`, {code: 'INVALID_VALUE', cause: e})
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
     // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
     const exit = 'parse' in e ? ExitCode.usage : (e.oclif?.exit ?? ExitCode.failure)

@@ -1,6 +1,6 @@
 import {AuthError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
-import {DEFAULT_BASE_URL, type Profile} from './schema.js'
+import {baseUrlProblem, DEFAULT_BASE_URL, type Profile} from './schema.js'
 import type {ConfigStore} from './store.js'
 
 type Source = 'flag' | 'env' | 'profile' | 'default'
@@ -51,16 +51,12 @@ export interface SettingsInput {
 
 /** An absolute http(s) URL; anything else (e.g. `example.com`) is exit 2 naming the value and where it came from. */
 function checkBaseUrl(value: string, from: string): void {
-  const url = URL.canParse(value) ? new URL(value) : undefined
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
-    throw new UsageError(
-      `Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`,
-      {
-        code: 'INVALID_BASE_URL',
-        details: {value, from},
-      },
-    )
-  }
+  const problem = baseUrlProblem(value)
+  if (problem)
+    throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): it ${problem}.`, {
+      code: 'INVALID_BASE_URL',
+      details: {value, from},
+    })
 }
 
 /** Precedence: flag > environment > profile > default. */

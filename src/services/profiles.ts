@@ -1,4 +1,4 @@
-import {type Profile, type ProfileKey, SECRET_KEYS} from '../config/schema.js'
+import {type Profile, type ProfileKey, profileValueProblem, SECRET_KEYS} from '../config/schema.js'
 import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
 import {UsageError} from '../lib/errors.js'
 import {mask, redactor} from '../lib/secrets.js'
@@ -52,6 +52,39 @@ export function setValue(
   return {profile: name, key, value: secret ? mask(value) : value}
 }
 
+/** The flag of each value config init takes: its errors and prompts name it. */
+const INIT_FLAGS = {
+  publicApiKey: 'public-key',
+  privateApiKey: 'private-key',
+  clientId: 'client-id',
+  clientSecret: 'client-secret',
+  orgId: 'org-id',
+  projectId: 'project-id',
+  baseUrl: 'base-url',
+} as const satisfies Partial<Record<ProfileKey, string>>
+export type InitKey = keyof typeof INIT_FLAGS
+
+/** A prompt's check of a typed value: the same check as its flag's, its problem shown under the prompt. */
+export const promptCheck =
+  (key: InitKey) =>
+  (value: string): true | string =>
+    profileValueProblem(key, value) ?? true
+
+/** Values given as flags, checked before anything is asked or written: exit 2 naming the flag and the form it needs. */
+export function checkInitValues(values: Partial<Record<InitKey, string>>): void {
+  for (const key of Object.keys(INIT_FLAGS) as InitKey[]) {
+    const value = values[key]
+    const problem = value === undefined ? undefined : profileValueProblem(key, value)
+    if (!problem) continue
+    const flag = INIT_FLAGS[key]
+    const secret = SECRET_KEYS.includes(key)
+    throw new UsageError(`Invalid --${flag}${secret ? '' : ` "${value}"`}: it ${problem}.`, {
+      code: 'INVALID_VALUE',
+      details: {flag, ...(secret ? {} : {value})},
+    })
+  }
+}
+
 export interface InitInput extends Profile {
   name: string
 }
@@ -60,6 +93,7 @@ export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile
   const {name, ...profile} = input
   redactor.add(profile.privateApiKey)
   redactor.add(profile.clientSecret)
+  checkInitValues(profile)
   if (profile.authType === 'apiKey' && !(profile.publicApiKey && profile.privateApiKey)) {
     throw new UsageError('An API key profile needs both --public-key and --private-key.')
   }

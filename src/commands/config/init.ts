@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {DEFAULT_BASE_URL, type Profile} from '../../config/schema.js'
-import {initProfile, type MaskedProfile, targetProfile} from '../../services/profiles.js'
+import {checkInitValues, initProfile, type MaskedProfile, targetProfile} from '../../services/profiles.js'
 
 export type Result = MaskedProfile
 
@@ -29,6 +29,15 @@ export default class ConfigInit extends AtlasCommand<Result> {
 
   protected async execute(): Promise<MaskedProfile> {
     const {flags} = await this.parse(ConfigInit)
+    checkInitValues({
+      publicApiKey: flags['public-key'],
+      privateApiKey: flags['private-key'],
+      clientId: flags['client-id'],
+      clientSecret: flags['client-secret'],
+      orgId: flags['org-id'],
+      projectId: flags['project-id'],
+      baseUrl: flags['base-url'],
+    })
     const store = await this.store()
     const name = targetProfile(store, this.globals.profile)
     const existing = store.getProfile(name) ?? {}

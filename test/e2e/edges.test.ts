@@ -69,4 +69,22 @@ describe('the contract at the edges, through the binary', () => {
     expect(fromProfile.json.error.code).toBe('CONFIG_INVALID')
     expect(fromProfile.json.error.message).toContain('profiles.p.baseUrl: must be an absolute http(s) URL')
   })
+
+  it('emulator stop gives the previously active profile back', async () => {
+    const {env} = tempHome()
+    const org = '5f1d7c6e0f3c2a1b4d5e6f70'
+    expect((await runCli(['config', 'set', 'orgId', org, '--profile', 'work'], {env})).code).toBe(0)
+    expect((await runCli(['config', 'use', 'work'], {env})).code).toBe(0)
+    const started = await runCli(['emulator', 'start', '--detach', '--port', '0', '--fast', '--json'], {env})
+    expect(started.code, started.stderr).toBe(0)
+    try {
+      expect((await runCli(['config', 'list', '--json'], {env})).json.result.active).toBe('local')
+    } finally {
+      const stopped = await runCli(['emulator', 'stop', '--json'], {env})
+      expect(stopped.json.result).toMatchObject({stopped: true, activeProfile: 'work'})
+    }
+    expect((await runCli(['config', 'list', '--json'], {env})).json.result.active).toBe('work')
+    const human = await runCli(['emulator', 'stop'], {env})
+    expect(human.stderr).toContain('No emulator is running.')
+  })
 })

@@ -29,8 +29,12 @@ export interface TransportStats {
 }
 
 const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
-/** Nothing listens at the address: worth a short retry (a restart), not the full backoff. */
+/**
+ * Nothing listens at the address, or the host name does not resolve: worth a short retry (a restart, a blip), not
+ * the full backoff of a server that answers slowly.
+ */
 const REFUSED_BUDGET_MS = 3000
+const SHORT_LIVED = new Set(['ECONNREFUSED', 'ENOTFOUND'])
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 export class NetworkError extends AtlasCtlError {
@@ -253,7 +257,7 @@ export function createTransport(options: TransportOptions): {
             } catch (error) {
               const timedOut = (error as Error)?.name === 'TimeoutError'
               const code = errorCode(error)
-              if (code === 'ECONNREFUSED') refusedSince ??= started
+              if (SHORT_LIVED.has(code ?? '')) refusedSince ??= started
               const why =
                 code ??
                 (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
@@ -264,7 +268,9 @@ export function createTransport(options: TransportOptions): {
                   ? `no answer in ${timeoutMs} ms`
                   : code === 'ECONNREFUSED'
                     ? 'connection refused'
-                    : `connection error (${why})`,
+                    : code === 'ENOTFOUND'
+                      ? `host name ${url.hostname} not found`
+                      : `connection error (${why})`,
               )
             }
             debug?.(

@@ -225,11 +225,15 @@ export abstract class AtlasCommand<T> extends Command {
   }
 
   protected async atlas(settings?: Settings): Promise<AtlasClient> {
-    if (this.clientCache) return this.clientCache
-    const s = settings ?? (await this.settings())
+    this.clientCache ??= await this.atlasFor(settings ?? (await this.settings()))
+    return this.clientCache
+  }
+
+  /** A client for these credentials and base URL: config init tries keys that no profile holds yet. */
+  protected async atlasFor(s: Pick<Settings, 'baseUrl' | 'credentials'>): Promise<AtlasClient> {
     const {createAtlasClient} = await import('../atlas/client.js')
     const {httpOptionsFromEnv} = await import('../atlas/env.js')
-    this.clientCache = createAtlasClient({
+    return createAtlasClient({
       baseUrl: s.baseUrl,
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
@@ -245,21 +249,35 @@ export abstract class AtlasCommand<T> extends Command {
       onConnectionRetry: (line) => this.out.warn(line),
       ...httpOptionsFromEnv(),
     })
-    return this.clientCache
   }
 
   /** --project, else the environment, else the profile; resolved by name or id. */
   protected async project(flag?: string): Promise<ProjectSummary> {
     const settings = await this.settings({projectId: flag})
+    const client = await this.atlas(settings)
     const {resolveProject} = await import('../services/projects.js')
-    return resolveProject(await this.atlas(settings), settings.projectId)
+    return resolveProject(client, settings.projectId ?? (await this.pickProject(client)))
   }
 
   /** Runs `use` in the project of --project (or the environment, or the profile) for an answer that needs only its id. */
   protected async inProject<R>(flag: string | undefined, use: (project: ProjectRef) => Promise<R>): Promise<R> {
     const settings = await this.settings({projectId: flag})
+    const client = await this.atlas(settings)
     const {inProject} = await import('../services/projects.js')
-    return inProject(await this.atlas(settings), settings.projectId, use)
+    return inProject(client, settings.projectId ?? (await this.pickProject(client)), use)
+  }
+
+  /** No project given: a terminal picks one of those the key sees; elsewhere the lookup's exit 2 names --project. */
+  private async pickProject(client: AtlasClient): Promise<string | undefined> {
+    if (!this.interactive) return undefined
+    const {listProjects} = await import('../services/projects.js')
+    const projects = await listProjects(client)
+    if (projects.length === 0) return undefined
+    return this.prompt.select({
+      flag: 'project',
+      message: 'Project',
+      choices: projects.map((x) => ({name: `${x.name} (${x.clusterCount} clusters)`, value: x.id})),
+    })
   }
 
   /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */

@@ -1,7 +1,10 @@
 import {Flags} from '@oclif/core'
 import {AtlasCommand} from '../../base/atlas-command.js'
 import {DEFAULT_BASE_URL, type Profile} from '../../config/schema.js'
-import {checkInitValues, initProfile, type MaskedProfile, targetProfile} from '../../services/profiles.js'
+import {baseUrlFor, type Credentials} from '../../config/settings.js'
+import {AtlasCtlError} from '../../lib/errors.js'
+import {checkInitValues, initProfile, type MaskedProfile, promptCheck, targetProfile} from '../../services/profiles.js'
+import {listOrgs, listProjects, type ProjectSummary} from '../../services/projects.js'
 
 export type Result = MaskedProfile
 
@@ -58,34 +61,85 @@ export default class ConfigInit extends AtlasCommand<Result> {
       profile.publicApiKey =
         flags['public-key'] ??
         existing.publicApiKey ??
-        (await p.input({flag: 'public-key', message: 'Public API key:'}))
+        (await p.input({flag: 'public-key', message: 'Public API key:', validate: promptCheck('publicApiKey')}))
       profile.privateApiKey =
         flags['private-key'] ??
         existing.privateApiKey ??
         (await p.password({flag: 'private-key', message: 'Private API key:'}))
     } else {
       profile.clientId =
-        flags['client-id'] ?? existing.clientId ?? (await p.input({flag: 'client-id', message: 'Client id:'}))
+        flags['client-id'] ??
+        existing.clientId ??
+        (await p.input({flag: 'client-id', message: 'Client id:', validate: promptCheck('clientId')}))
       profile.clientSecret =
         flags['client-secret'] ??
         existing.clientSecret ??
         (await p.password({flag: 'client-secret', message: 'Client secret:'}))
     }
-    const optional = async (flag: string, value: string | undefined, current: string | undefined, message: string) =>
-      value ?? (current !== undefined || !this.interactive ? current : (await p.input({flag, message})) || undefined)
-    profile.orgId = await optional('org-id', flags['org-id'], existing.orgId, 'Organization id (optional):')
-    profile.projectId = await optional(
-      'project-id',
-      flags['project-id'],
-      existing.projectId,
-      'Default project id (optional):',
-    )
     profile.baseUrl = flags['base-url'] ?? existing.baseUrl
+    const orgId = flags['org-id'] ?? existing.orgId
+    const projectId = flags['project-id'] ?? existing.projectId
+    const picked =
+      this.interactive && !orgId ? await this.pickOrgAndProject(name, profile, flags['base-url']) : undefined
+    const typed = async (flag: 'org-id' | 'project-id', key: 'orgId' | 'projectId', message: string) =>
+      this.interactive
+        ? (await p.input({flag, message, validate: (v) => v === '' || promptCheck(key)(v)})) || undefined
+        : undefined
+    profile.orgId = orgId ?? (picked ? picked.orgId : await typed('org-id', 'orgId', 'Organization id (optional):'))
+    profile.projectId =
+      projectId ??
+      (picked ? picked.projectId : await typed('project-id', 'projectId', 'Default project id (optional):'))
     profile.output = flags.output ?? existing.output
     const saved = initProfile(store, {name, ...profile})
     this.audit('config init', `profile ${name}`, 'ok', {profile: name})
     this.out.info(`Saved profile "${name}" to ${store.file} (mode 0600) and made it active.`)
     return saved
+  }
+
+  /**
+   * On a terminal, the organizations and projects these keys can see, to pick from instead of typing ids. Keys that
+   * Atlas refuses, or an Atlas that cannot be reached, are said at once; the ids can still be typed.
+   */
+  private async pickOrgAndProject(
+    name: string,
+    profile: Profile,
+    baseUrlFlag: string | undefined,
+  ): Promise<{orgId?: string; projectId?: string} | undefined> {
+    const credentials: Credentials | undefined =
+      profile.authType === 'serviceAccount'
+        ? {type: 'serviceAccount', clientId: profile.clientId!, clientSecret: profile.clientSecret!}
+        : {type: 'apiKey', publicKey: profile.publicApiKey!, privateKey: profile.privateApiKey!}
+    const {url} = baseUrlFor({flag: baseUrlFlag, profile, profileName: name})
+    const client = await this.atlasFor({baseUrl: url, credentials})
+    let orgs: Array<{id: string; name: string}>
+    let projects: ProjectSummary[]
+    try {
+      ;[orgs, projects] = await Promise.all([listOrgs(client), listProjects(client)])
+    } catch (error) {
+      if (!(error instanceof AtlasCtlError)) throw error
+      this.out.warn(`Could not list the organizations these keys see at ${url}: ${error.message}`)
+      return undefined
+    }
+    if (orgs.length === 0) return undefined
+    const orgId =
+      orgs.length === 1
+        ? orgs[0].id
+        : await this.prompt.select({
+            flag: 'org-id',
+            message: 'Organization',
+            choices: orgs.map((o) => ({name: `${o.name} (${o.id})`, value: o.id})),
+          })
+    if (orgs.length === 1) this.out.info(`Organization: ${orgs[0].name} (${orgId}), the only one these keys see.`)
+    const inOrg = projects.filter((x) => x.orgId === orgId)
+    const projectId = await this.prompt.select<string>({
+      flag: 'project-id',
+      message: 'Default project',
+      choices: [
+        ...inOrg.map((x) => ({name: `${x.name} (${x.id})`, value: x.id})),
+        {name: 'None: pass --project to each command', value: ''},
+      ],
+    })
+    return {orgId, projectId: projectId || undefined}
   }
 
   protected override render(r: MaskedProfile): void {

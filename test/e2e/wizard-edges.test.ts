@@ -7,7 +7,6 @@ import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 const ENTER = '\r'
-const DOWN = '\u001b[B'
 const CTRL_C = '\u0003'
 
 /** The profile config init wrote, read from the file itself. */

@@ -2,6 +2,7 @@ import {type Profile, type ProfileKey, profileValueProblem, SECRET_KEYS} from '.
 import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
 import {UsageError} from '../lib/errors.js'
 import {mask, redactor} from '../lib/secrets.js'
+import type {AtlasCliProfiles} from './atlascli.js'
 
 export type MaskedProfile = Profile & {name: string; active: boolean}
 
@@ -102,4 +103,41 @@ export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile
   }
   store.saveProfile(name, profile, {activate: true})
   return maskProfile(name, store.requireProfile(name), true)
+}
+
+export interface ImportResult {
+  /** The Atlas CLI config file read. */
+  file: string
+  imported: MaskedProfile[]
+  skipped: Array<{name: string; reason: string}>
+  active: string
+}
+
+/**
+ * The Atlas CLI's profiles saved as atlasctl profiles of the same names (values it has replace those held here);
+ * `only` imports one. The one named by `only`, else "default", else the first, becomes active.
+ */
+export function importProfiles(store: ConfigStore, found: AtlasCliProfiles, only?: string): ImportResult {
+  const wanted = only ? found.profiles.filter((p) => p.name === only) : found.profiles
+  const skipped = only ? found.skipped.filter((s) => s.name === only) : found.skipped
+  if (wanted.length === 0) {
+    const known = [...found.profiles, ...found.skipped].map((p) => p.name)
+    throw new UsageError(
+      only && !known.includes(only)
+        ? `The Atlas CLI config ${found.file} has no profile "${only}". Its profiles: ${known.join(', ') || '(none)'}.`
+        : `No profile in ${found.file} can be imported: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'it has none'}.`,
+      {code: 'NOTHING_TO_IMPORT', details: {file: found.file, skipped}},
+    )
+  }
+  const active = only ?? (wanted.some((p) => p.name === 'default') ? 'default' : wanted[0].name)
+  for (const {name, profile} of wanted) {
+    checkInitValues(profile)
+    store.saveProfile(name, {...store.getProfile(name), ...profile}, {activate: name === active})
+  }
+  return {
+    file: found.file,
+    imported: wanted.map(({name}) => maskProfile(name, store.requireProfile(name), name === active)),
+    skipped,
+    active,
+  }
 }

@@ -87,4 +87,77 @@ describe('the contract at the edges, through the binary', () => {
     const human = await runCli(['emulator', 'stop'], {env})
     expect(human.stderr).toContain('No emulator is running.')
   })
+
+  it("config init --from-atlascli imports the official CLI's profiles from its config.toml, secrets never shown", async () => {
+    const {env} = tempHome()
+    const secret = '11111111-2222-3333-4444-555555555555'
+    const clientSecret = 'mdb_sa_sk_0123456789abcdef'
+    const dir = path.join(env.XDG_CONFIG_HOME, 'atlascli')
+    fs.mkdirSync(dir, {recursive: true})
+    fs.writeFileSync(
+      path.join(dir, 'config.toml'),
+      [
+        'skip_update_check = true',
+        '[default]',
+        '  org_id = "5f1d7c6e0f3c2a1b4d5e6f70"',
+        `  private_api_key = "${secret}"`,
+        '  public_api_key = "abcdefgh"',
+        '  service = "cloud"',
+        '[gov]',
+        '  auth_type = "service_account"',
+        '  client_id = "mdb_sa_id_123"',
+        `  client_secret = "${clientSecret}"`,
+        '  project_id = "5f1d7c6e0f3c2a1b4d5e6f72"',
+        '  service = "cloudgov"',
+        '[om]',
+        '  public_api_key = "omkey"',
+        `  private_api_key = "${secret}"`,
+        '  ops_manager_url = "https://om.example.com:8080/"',
+        '[oauth]',
+        '  access_token = "eyJ0b2tlbg"',
+      ].join('\n'),
+    )
+    const r = await runCli(['config', 'init', '--from-atlascli', '--json'], {env})
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.json.result).toMatchObject({
+      active: 'default',
+      imported: [
+        {name: 'default', authType: 'apiKey', publicApiKey: 'abcdefgh', privateApiKey: '****5555', active: true},
+        {name: 'gov', authType: 'serviceAccount', clientId: 'mdb_sa_id_123', baseUrl: 'https://cloud.mongodbgov.com'},
+        {name: 'om', baseUrl: 'https://om.example.com:8080/'},
+      ],
+      skipped: [{name: 'oauth'}],
+    })
+    expect(r.json.result.skipped[0].reason).toContain('atlas auth login')
+    const list = await runCli(['config', 'list'], {env})
+    for (const out of [r.stdout, r.stderr, list.stdout, list.stderr]) {
+      expect(out).not.toContain(secret)
+      expect(out).not.toContain(clientSecret)
+    }
+    const saved = JSON.parse(fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'config.json'), 'utf8'))
+    expect(saved.activeProfile).toBe('default')
+    expect(saved.profiles.gov.clientSecret).toBe(clientSecret)
+    // One profile, from a file elsewhere; a missing profile or file is exit 2 naming it.
+    const moved = path.join(env.HOME, 'atlas.toml')
+    fs.renameSync(path.join(dir, 'config.toml'), moved)
+    const one = await runCli(
+      ['config', 'init', '--from-atlascli', '--atlascli-config', moved, '--profile', 'gov', '--json'],
+      {env},
+    )
+    expect(one.code, one.stdout).toBe(0)
+    expect(one.json.result.imported.map((p: {name: string}) => p.name)).toEqual(['gov'])
+    const none = await runCli(['config', 'init', '--from-atlascli', '--atlascli-config', moved, '--profile', 'x'], {
+      env,
+    })
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('has no profile "x". Its profiles: default, gov, om, oauth.')
+    const missing = await runCli(['config', 'init', '--from-atlascli'], {env})
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain(path.join(dir, 'config.toml'))
+    fs.writeFileSync(moved, `[p]\nprivate_api_key = "${secret}`)
+    const broken = await runCli(['config', 'init', '--from-atlascli', '--atlascli-config', moved], {env})
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('is not valid TOML at line 2')
+    expect(broken.stderr).not.toContain(secret)
+  })
 })

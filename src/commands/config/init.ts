@@ -3,10 +3,18 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {DEFAULT_BASE_URL, type Profile} from '../../config/schema.js'
 import {baseUrlFor, type Credentials} from '../../config/settings.js'
 import {AtlasCtlError} from '../../lib/errors.js'
-import {checkInitValues, initProfile, type MaskedProfile, promptCheck, targetProfile} from '../../services/profiles.js'
+import {
+  checkInitValues,
+  importProfiles,
+  type ImportResult,
+  initProfile,
+  type MaskedProfile,
+  promptCheck,
+  targetProfile,
+} from '../../services/profiles.js'
 import {listOrgs, listProjects, type ProjectSummary} from '../../services/projects.js'
 
-export type Result = MaskedProfile
+export type Result = MaskedProfile | ImportResult
 
 export default class ConfigInit extends AtlasCommand<Result> {
   static override createsProfile = true
@@ -15,6 +23,7 @@ export default class ConfigInit extends AtlasCommand<Result> {
     'Runs a wizard for the values not given as flags. With --non-interactive (or without a TTY) every required value must be a flag. The profile becomes the active one.'
   static override examples = [
     '<%= config.bin %> config init',
+    '<%= config.bin %> config init --from-atlascli',
     '<%= config.bin %> config init --profile prod --non-interactive --public-key abcdefgh --private-key $KEY --org-id 5f1d7c6e0f3c2a1b4d5e6f70',
   ]
 
@@ -28,10 +37,21 @@ export default class ConfigInit extends AtlasCommand<Result> {
     'project-id': Flags.string({description: 'Default project id.'}),
     'base-url': Flags.string({description: `Atlas base URL (default ${DEFAULT_BASE_URL}).`}),
     output: Flags.option({options: ['human', 'json'] as const, description: 'Default output format.'})(),
+    'from-atlascli': Flags.boolean({
+      description:
+        "Import the official Atlas CLI's profiles (API keys, service accounts, org, project, base URL) from its config.toml; with --profile, only that one.",
+      exclusive: ['auth-type', 'public-key', 'private-key', 'client-id', 'client-secret'],
+    }),
+    'atlascli-config': Flags.string({
+      description:
+        "The Atlas CLI's config.toml (default $XDG_CONFIG_HOME/atlascli/config.toml, else ~/.config/atlascli/config.toml).",
+      dependsOn: ['from-atlascli'],
+    }),
   }
 
-  protected async execute(): Promise<MaskedProfile> {
+  protected async execute(): Promise<Result> {
     const {flags} = await this.parse(ConfigInit)
+    if (flags['from-atlascli']) return this.importAtlasCli(flags['atlascli-config'])
     checkInitValues({
       publicApiKey: flags['public-key'],
       privateApiKey: flags['private-key'],
@@ -142,7 +162,29 @@ export default class ConfigInit extends AtlasCommand<Result> {
     return {orgId, projectId: projectId || undefined}
   }
 
-  protected override render(r: MaskedProfile): void {
+  private async importAtlasCli(file: string | undefined): Promise<ImportResult> {
+    const {defaultAtlasCliConfig, readAtlasCliProfiles} = await import('../../services/atlascli.js')
+    const found = await readAtlasCliProfiles(file ?? defaultAtlasCliConfig(), 'atlascli-config')
+    const store = await this.store()
+    const r = importProfiles(store, found, this.globals.profile)
+    for (const p of r.imported) this.audit('config init', `profile ${p.name} (from ${r.file})`, 'ok', {profile: p.name})
+    for (const s of r.skipped) this.out.warn(`Not imported: profile "${s.name}": ${s.reason}.`)
+    this.out.info(`Saved to ${store.file} (mode 0600); profile "${r.active}" is active.`)
+    return r
+  }
+
+  protected override render(r: Result): void {
+    if ('imported' in r) {
+      this.out.data(
+        r.imported
+          .map(
+            (p) =>
+              `${p.name}${p.active ? ' (active)' : ''}: ${p.authType}, org ${p.orgId ?? '-'}, project ${p.projectId ?? '-'}${p.baseUrl ? `, ${p.baseUrl}` : ''}`,
+          )
+          .join('\n'),
+      )
+      return
+    }
     this.out.data(
       Object.entries(r)
         .filter(([, v]) => v !== undefined)

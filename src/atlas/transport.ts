@@ -80,8 +80,12 @@ function errorCode(error: unknown): string | undefined {
   return (error as {cause?: {code?: string}})?.cause?.code ?? (error as {code?: string})?.code
 }
 
+/** fetch refuses some ports outright (e.g. 9, 6000): no retry can change that. */
+const refusedByFetch = (error: unknown) => (error as {cause?: Error})?.cause?.message === 'bad port'
+
 function isConnectionError(error: unknown): boolean {
   const code = errorCode(error)
+  if (refusedByFetch(error)) return false
   return (
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') ||
     (error as Error)?.message === 'fetch failed'
@@ -270,7 +274,9 @@ export function createTransport(options: TransportOptions): {
                     ? 'connection refused'
                     : code === 'ENOTFOUND'
                       ? `host name ${url.hostname} not found`
-                      : `connection error (${why})`,
+                      : refusedByFetch(error)
+                        ? `fetch never connects to port ${url.port}`
+                        : `connection error (${why})`,
               )
             }
             debug?.(

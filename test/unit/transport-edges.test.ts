@@ -32,3 +32,20 @@ describe('transport: a host that is not there', () => {
     expect(Date.now() - started).toBeLessThan(3000)
   })
 })
+
+describe('transport: a port fetch refuses', () => {
+  it('is not retried: no retry can change it', async () => {
+    const lines: string[] = []
+    const {fetch} = createTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      retry: {maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 30_000},
+      onConnectionRetry: (line) => lines.push(line),
+    })
+    const started = Date.now()
+    await expect(fetch(new Request('http://127.0.0.1:9/api/atlas/v2/groups'))).rejects.toThrow(
+      /for listGroups: fetch never connects to port 9 \(1 attempt\)/,
+    )
+    expect(lines).toEqual([])
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+})

@@ -11,7 +11,21 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const shared = path.resolve(process.env.ATLASCTL_SHARED_DIR ?? path.join(root, '..', 'shared'), 'atlas-openapi')
 const outDir = path.join(root, 'src', 'atlas', 'spec')
 
-const EXTRA_OPERATIONS = ['getGroupByName', 'updateGroup', 'tenantGroupFlexClusterUpgrade', 'getOrg']
+// Project API keys and project users are the events' team self-service (issue 17).
+const EXTRA_OPERATIONS = [
+  'getGroupByName',
+  'updateGroup',
+  'tenantGroupFlexClusterUpgrade',
+  'getOrg',
+  'createGroupApiKey',
+  'listGroupApiKeys',
+  'removeGroupApiKey',
+  'getOrgApiKey',
+  'deleteOrgApiKey',
+  'addGroupUsers',
+  'listGroupUsers',
+  'removeGroupUser',
+]
 
 const readJson = (f) => JSON.parse(fs.readFileSync(path.join(shared, f), 'utf8'))
 const full = parse(fs.readFileSync(path.join(shared, 'atlas-admin-v2-full.yaml'), 'utf8'), {maxAliasCount: -1})
@@ -217,6 +231,8 @@ for (const [p, item] of Object.entries(vendored.paths)) {
       version,
       versions: allVersions(op.operationId),
       success,
+      // The spec's x-rolesRequirements: the emulator refuses a key that holds none of them.
+      roles: op['x-rolesRequirements'] ?? [],
     })
   }
 }

@@ -27,6 +27,13 @@ export const INSTANCE_SIZES: Record<Provider | 'TENANT', readonly string[]> = {
     schemas.TenantHardwareSpec20240805.properties?.instanceSize?.enum ?? ['M0'],
 }
 
+export type InstanceSize = NonNullable<components['schemas']['HardwareSpec20240805']['instanceSize']>
+
+/** A tier the spec lists for the provider. */
+export function isInstanceSize(provider: Provider | 'TENANT', size: string | undefined): size is InstanceSize {
+  return size !== undefined && INSTANCE_SIZES[provider].includes(size)
+}
+
 export const ROLE_NAMES: readonly string[] = (schemas.DatabaseUserRole.properties.roleName.enum as string[]).filter(
   (r) => !r.startsWith('<'),
 )

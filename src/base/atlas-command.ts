@@ -10,7 +10,6 @@ import {
   CancelledError,
   ExitCode,
   type ExitCodeValue,
-  MissingValueError,
   PartialFailureError,
   UsageError,
 } from '../lib/errors.js'
@@ -277,34 +276,6 @@ export abstract class AtlasCommand<T> extends Command {
       flag: 'project',
       message: 'Project',
       choices: projects.map((x) => ({name: `${x.name} (${x.clusterCount} clusters)`, value: x.id})),
-    })
-  }
-
-  /** The MongoDB target of --uri or --cluster (credentials from --credentials-file, else a prompt on a terminal). */
-  protected async mongoTarget(flags: {
-    uri?: string
-    cluster?: string
-    project?: string
-    'credentials-file'?: string
-    'db-user'?: string
-  }): Promise<string> {
-    const {targetUri} = await import('../services/mongo-target.js')
-    if (flags.uri) return targetUri({uri: flags.uri})
-    if (!flags.cluster) throw new MissingValueError('uri', 'target (--uri URI or --cluster NAME)')
-    const project = await this.project(flags.project)
-    return targetUri({
-      cluster: flags.cluster,
-      project,
-      atlas: await this.atlas(),
-      credentialsFile: flags['credentials-file'],
-      dbUser: flags['db-user'],
-      password: this.interactive
-        ? async () => ({
-            username:
-              flags['db-user'] ?? (await this.prompt.input({flag: 'credentials-file', message: 'Database user:'})),
-            password: await this.prompt.password({flag: 'credentials-file', message: 'Password:'}),
-          })
-        : undefined,
     })
   }
 

@@ -47,7 +47,7 @@ export function profileValueProblem(key: ProfileKey, value: string): string | un
   return parsed.success ? undefined : parsed.error.issues[0]?.message
 }
 
-const profileName = z
+export const profileName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'use letters, digits, ".", "_" or "-" (at most 64)')
 

@@ -1,11 +1,16 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage} from 'node:http'
 import {ApiProblem} from './http.js'
+import type {RoleAssignment} from './roles.js'
 
+/** A programmatic API key. The emulator's first key, and any stored before keys had roles, owns its organization. */
 export interface ApiKey {
   publicKey: string
   privateKey: string
   orgId: string
+  id?: string
+  desc?: string
+  roles?: RoleAssignment[]
 }
 
 export interface ServiceAccount {
@@ -18,7 +23,10 @@ export interface Principal {
   kind: 'apiKey' | 'serviceAccount'
   id: string
   orgId: string
+  roles: readonly RoleAssignment[]
 }
+
+const owner = (orgId: string): RoleAssignment[] => [{orgId, roleName: 'ORG_OWNER'}]
 
 const REALM = 'MMS Public API'
 const NONCE_TTL_MS = 5 * 60_000
@@ -43,19 +51,18 @@ function parseAuthParams(header: string): Record<string, string> {
 
 /** HTTP digest (qop=auth, MD5) for API keys and expiring bearer tokens for service accounts. */
 export class Authenticator {
-  private readonly keys = new Map<string, ApiKey>()
   private readonly accounts = new Map<string, ServiceAccount>()
   /** Per nonce: when it was issued, the highest nonce count seen, and the counts seen within the window below it. */
   private readonly nonces = new Map<string, {issued: number; highest: number; seen: Set<number>}>()
   private readonly tokens = new Map<string, {principal: Principal; expiresAt: number}>()
 
+  /** `keys` is the live list: keys created or deleted through the API authenticate, or stop, at once. */
   constructor(
-    keys: ApiKey[],
+    private readonly keys: readonly ApiKey[],
     accounts: ServiceAccount[],
     private readonly tokenTtlSeconds = 3600,
     private readonly nonceTtlMs = NONCE_TTL_MS,
   ) {
-    for (const k of keys) this.keys.set(k.publicKey, k)
     for (const a of accounts) this.accounts.set(a.clientId, a)
   }
 
@@ -91,7 +98,7 @@ export class Authenticator {
       throw this.unauthorized('Malformed digest credentials.', false)
     }
     if (p.uri !== req.url) throw this.unauthorized('The digest uri does not match the request.', false)
-    const key = p.username ? this.keys.get(p.username) : undefined
+    const key = p.username ? this.keys.find((k) => k.publicKey === p.username) : undefined
     if (!key) throw this.unauthorized('You are not authorized for this resource.', false)
     const ha1 = md5(`${key.publicKey}:${REALM}:${key.privateKey}`)
     const ha2 = md5(`${req.method}:${p.uri}`)
@@ -114,7 +121,8 @@ export class Authenticator {
       nonce.highest = nc
       for (const n of nonce.seen) if (n <= nc - NC_WINDOW) nonce.seen.delete(n)
     }
-    return {kind: 'apiKey', id: key.publicKey, orgId: key.orgId}
+    // Roles are read on every request: a key removed from a project loses it at once.
+    return {kind: 'apiKey', id: key.publicKey, orgId: key.orgId, roles: key.roles ?? owner(key.orgId)}
   }
 
   private unauthorized(detail: string, stale: boolean): ApiProblem {
@@ -133,7 +141,7 @@ export class Authenticator {
       throw new ApiProblem(400, 'unsupported_grant_type', 'grant_type must be client_credentials.')
     const token = randomBytes(24).toString('base64url')
     this.tokens.set(token, {
-      principal: {kind: 'serviceAccount', id: account.clientId, orgId: account.orgId},
+      principal: {kind: 'serviceAccount', id: account.clientId, orgId: account.orgId, roles: owner(account.orgId)},
       expiresAt: Date.now() + this.tokenTtlSeconds * 1000,
     })
     return {access_token: token, expires_in: this.tokenTtlSeconds, token_type: 'Bearer'}

@@ -1,6 +1,7 @@
+import {randomBytes, randomUUID} from 'node:crypto'
 import net from 'node:net'
-import type {Principal} from './auth.js'
-import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
+import type {ApiKey, Principal} from './auth.js'
+import {type InstanceSize, isInstanceSize, type Provider, PROVIDERS, REGIONS, ROLE_NAMES} from '../atlas/catalog.js'
 import type {components} from '../atlas/openapi.js'
 import type {OperationId} from '../atlas/operations.js'
 import {DEFAULT_MAJOR_VERSION, M0_REGIONS, MONGODB_VERSIONS} from './regions.js'
@@ -9,9 +10,27 @@ import type {DnsRecord} from './dns.js'
 import type {Delays} from './delays.js'
 import {ApiProblem} from './http.js'
 import {type RequestBodies, requestBody} from './requests.js'
-import {type AccessRecord, type ClusterRecord, type EmulatorState, newId} from './state.js'
+import {allowedInProject, forbidden, isProjectRole} from './roles.js'
+import {
+  type AccessDoc,
+  type AccessRecord,
+  type ClusterDoc,
+  type ClusterRecord,
+  type DedicatedRecord,
+  type EmulatorState,
+  type FlexDoc,
+  type FlexRecord,
+  type GroupDoc,
+  type Hardware,
+  newId,
+  type ProjectUserDoc,
+  type RegionConfigDoc,
+  type RegionConfigView,
+  type ReplicationSpecDoc,
+  type UserDoc,
+} from './state.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, unknown>
 type Tag = components['schemas']['ResourceTag']
 type ReplicationSpec = NonNullable<RequestBodies['createGroupCluster']['replicationSpecs']>[number]
 type NewUser = RequestBodies['createGroupDatabaseUser']
@@ -28,15 +47,17 @@ interface LegacyProviderSettings {
   regionName?: string
 }
 
-/** What the catalogue check reads of a region config, or of a legacy upgrade's provider settings. */
-interface Placement {
+/** Hardware as a request gives it: its tier is still to be checked against the provider's list. */
+type GivenHardware = Omit<Hardware, 'instanceSize'> & {instanceSize?: string}
+/** A request's region config, or a legacy upgrade's provider settings, once ajv has checked it against the spec. */
+type Placement = Partial<
+  Omit<RegionConfigView, 'providerName' | 'backingProviderName' | (typeof HARDWARE_SPECS)[number]>
+> & {
   providerName?: string
   backingProviderName?: string
-  regionName?: string
-  electableSpecs?: {instanceSize?: string}
-  readOnlySpecs?: {instanceSize?: string}
-  analyticsSpecs?: {instanceSize?: string}
-}
+} & {[K in (typeof HARDWARE_SPECS)[number]]?: GivenHardware}
+/** What the catalogue check proves of a placement. */
+type Checked = {provider: 'TENANT'; backing: Provider; size: 'M0'} | {provider: Provider; size: InstanceSize}
 
 export interface Reply {
   status: number
@@ -97,6 +118,18 @@ function page<T>(items: T[], query: URLSearchParams, selfUrl: string): Json {
   return out
 }
 
+const INVITATION_MS = 30 * 24 * 3600_000
+/** The person whose org the emulator's keys belong to; Atlas names the inviter of each invitation. */
+const ORG_OWNER_EMAIL = 'owner@atlasctl-local.example'
+
+/** Eight lower-case letters, as Atlas's public keys are. */
+const newPublicKey = () => [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('')
+
+function checkProjectRoles(roles: readonly string[]): void {
+  const wrong = roles.find((r) => !isProjectRole(r))
+  if (wrong !== undefined) throw bad(`${wrong} is not a project role.`, 'INVALID_ATTRIBUTE', ['roles'])
+}
+
 /** Atlas's rules for tags beyond the spec's types and lengths: at most 50, a narrow character set, one value per key. */
 function validTags(tags: Tag[] = []): Tag[] {
   if (tags.length > 50)
@@ -147,7 +180,7 @@ export class AtlasModel {
   ) {}
 
   // ---- shared lookups ----
-  private group(call: Call): Json {
+  private group(call: Call): GroupDoc {
     const id = call.params.groupId
     if (!/^[a-f0-9]{24}$/.test(id)) throw bad(`Invalid group id ${id}.`, 'INVALID_GROUP_ID', [id])
     const g = this.state.groups[id]
@@ -162,7 +195,7 @@ export class AtlasModel {
     const clusters = (this.state.clusters[groupId] ??= {})
     const t = this.now()
     for (const [name, c] of Object.entries(clusters)) {
-      if (c.upgradeTo && c.upgradeTo.at <= t) {
+      if (c.kind === 'cluster' && c.upgradeTo && c.upgradeTo.at <= t) {
         // Atlas replaces the M0 with a new cluster: a new id and creation date, no connection strings yet.
         c.doc.replicationSpecs = [{...c.doc.replicationSpecs[0], regionConfigs: [c.upgradeTo.regionConfig]}]
         c.doc.id = newId()
@@ -236,6 +269,8 @@ export class AtlasModel {
   }
 
   /** A missing cluster is CLUSTER_NOT_FOUND through either API, and a flex cluster is a 400 in the cluster API (recorded). */
+  private cluster(call: Call, name: string, kind: 'cluster'): DedicatedRecord
+  private cluster(call: Call, name: string, kind: 'flex'): FlexRecord
   private cluster(call: Call, name: string, kind: 'cluster' | 'flex'): ClusterRecord {
     const c = this.settle(call.params.groupId)[name]
     if (!c)
@@ -290,14 +325,19 @@ export class AtlasModel {
     }
   }
 
-  private groupView(g: Json): Json {
+  private groupView(g: GroupDoc) {
     const clusterCount = Object.keys(this.settle(g.id)).length
     return {...g, clusterCount, links: []}
   }
 
+  /** A key sees the projects it holds a role in, or all of its organization's with an organization role. */
+  private visible(call: Call, g: GroupDoc): boolean {
+    return g.orgId === call.principal.orgId && allowedInProject(call.principal, g.id, g.orgId, ['Project Read Only'])
+  }
+
   listGroups(call: Call): Reply {
     const groups = Object.values(this.state.groups)
-      .filter((g) => g.orgId === call.principal.orgId)
+      .filter((g) => this.visible(call, g))
       .map((g) => this.groupView(g))
     return {status: 200, body: page(groups, call.query, `${call.baseUrl}/api/atlas/v2/groups`)}
   }
@@ -310,6 +350,7 @@ export class AtlasModel {
     const name = call.params.groupName
     const g = Object.values(this.state.groups).find((x) => x.name === name && x.orgId === call.principal.orgId)
     if (!g) throw new ApiProblem(404, 'GROUP_NAME_NOT_FOUND', `No group with name ${name} exists.`, [name])
+    if (!this.visible(call, g)) throw forbidden()
     return {status: 200, body: this.groupView(g)}
   }
 
@@ -365,21 +406,21 @@ export class AtlasModel {
     delete this.state.clusters[g.id]
     delete this.state.users[g.id]
     delete this.state.access[g.id]
+    delete this.state.projectUsers?.[g.id]
+    // The project's keys stay in the organization, without their roles in it.
+    for (const k of this.state.apiKeys) if (k.roles) k.roles = k.roles.filter((r) => r.groupId !== g.id)
     return {status: 202, body: {}}
   }
 
   // ---- clusters ----
-  private flexView(c: ClusterRecord): Json {
+  private flexView(c: FlexRecord): Json {
     return {...c.doc, connectionStrings: this.connectionStrings(c)}
   }
 
   /** A cluster as Atlas answers it: every key Atlas always returns, in the shape of the requested version. */
-  private clusterView(c: ClusterRecord, call: Call): Json {
+  private clusterView(c: DedicatedRecord, call: Call): Json {
     const tenant = c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT'
-    const specs = c.doc.replicationSpecs.map((rs: Json) => ({
-      ...rs,
-      regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc)),
-    }))
+    const specs = c.doc.replicationSpecs.map((rs) => ({...rs, regionConfigs: rs.regionConfigs.map(wholeRegionConfig)}))
     const doc: Json = {
       ...clusterDefaults(tenant),
       ...c.doc,
@@ -408,8 +449,8 @@ export class AtlasModel {
     const first = specs[0].regionConfigs[0]
     return {
       ...doc,
-      diskSizeGB: first.electableSpecs.diskSizeGB,
-      replicationSpecs: specs.map((rs: Json) => ({
+      diskSizeGB: first.electableSpecs?.diskSizeGB,
+      replicationSpecs: specs.map((rs) => ({
         ...withoutEffective(rs),
         numShards: 1,
         regionConfigs: withoutEffective(rs).regionConfigs.map(withoutDiskSize),
@@ -434,7 +475,7 @@ export class AtlasModel {
   }
 
   /** Atlas's catalogue: each provider's regions and tiers, M0 in some regions only, one tier across a region's specs. */
-  private checkRegionConfig(rc: Placement, where: string): void {
+  private checkRegionConfig(rc: Placement, where: string): Checked {
     const size = rc.electableSpecs?.instanceSize
     if (rc.providerName === 'TENANT') {
       const backing = providerOf(rc.backingProviderName)
@@ -458,7 +499,7 @@ export class AtlasModel {
           [`${where}.regionName`],
         )
       }
-      return
+      return {provider: 'TENANT', backing, size}
     }
     const provider = providerOf(rc.providerName)
     if (!provider)
@@ -469,7 +510,7 @@ export class AtlasModel {
       throw bad(`${where}.regionName ${rc.regionName} is not a valid ${provider} region.`, 'INVALID_ATTRIBUTE', [
         `${where}.regionName`,
       ])
-    if (!INSTANCE_SIZES[provider].includes(size ?? ''))
+    if (!isInstanceSize(provider, size))
       throw bad(`${where}.electableSpecs.instanceSize ${size} is not available on ${provider}.`, 'INVALID_ATTRIBUTE', [
         `${where}.electableSpecs.instanceSize`,
       ])
@@ -483,10 +524,11 @@ export class AtlasModel {
         )
       }
     }
+    return {provider, size}
   }
 
   /** Atlas's rules for replication specs beyond the spec's structure: at least one, each with a region; an M0 has exactly one. */
-  private normalizeSpecs(specs: ReplicationSpec[] = []): Json[] {
+  private normalizeSpecs(specs: ReplicationSpec[] = []): ReplicationSpecDoc[] {
     if (specs.length === 0)
       throw bad('replicationSpecs must have at least one element.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
     return specs.map((s, i) => {
@@ -495,7 +537,6 @@ export class AtlasModel {
         throw bad(`replicationSpecs[${i}].regionConfigs must not be empty.`, 'INVALID_ATTRIBUTE', [
           `replicationSpecs[${i}].regionConfigs`,
         ])
-      configs.forEach((rc, j) => this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`))
       const tenant = configs.some((rc) => rc.providerName === 'TENANT')
       if (tenant && (configs.length > 1 || specs.length > 1))
         throw bad('An M0 cluster has exactly one region.', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
@@ -503,17 +544,32 @@ export class AtlasModel {
         id: s.id ?? newId(),
         zoneId: s.zoneId ?? newId(),
         zoneName: s.zoneName ?? 'Zone 1',
-        regionConfigs: withoutEffective({regionConfigs: configs}).regionConfigs.map((rc: Json) =>
-          rc.providerName === 'TENANT'
-            ? {
-                providerName: 'TENANT',
-                backingProviderName: rc.backingProviderName,
-                regionName: rc.regionName,
-                priority: rc.priority ?? 7,
-                electableSpecs: {instanceSize: 'M0'},
-              }
-            : {...rc, priority: rc.priority ?? 7, electableSpecs: {nodeCount: 3, ...rc.electableSpecs}},
-        ),
+        regionConfigs: configs.map((rc, j): RegionConfigDoc => {
+          const checked = this.checkRegionConfig(rc, `replicationSpecs[${i}].regionConfigs[${j}]`)
+          const regionName = rc.regionName ?? ''
+          const priority = rc.priority ?? 7
+          if (checked.provider === 'TENANT')
+            return {
+              providerName: 'TENANT',
+              backingProviderName: checked.backing,
+              regionName,
+              priority,
+              electableSpecs: {instanceSize: 'M0'},
+            }
+          // One tier across the region's specs, as checked.
+          const hardware = (given?: GivenHardware): Hardware | undefined =>
+            given && {...given, instanceSize: checked.size}
+          return {
+            providerName: checked.provider,
+            regionName,
+            priority,
+            electableSpecs: {nodeCount: 3, ...hardware(rc.electableSpecs)},
+            readOnlySpecs: hardware(rc.readOnlySpecs),
+            analyticsSpecs: hardware(rc.analyticsSpecs),
+            autoScaling: rc.autoScaling,
+            analyticsAutoScaling: rc.analyticsAutoScaling,
+          }
+        }),
       }
     })
   }
@@ -541,7 +597,7 @@ export class AtlasModel {
     if (tenant) {
       if (clusterType !== 'REPLICASET') throw bad('M0 clusters are replica sets.', 'INVALID_ATTRIBUTE', ['clusterType'])
       const other = Object.values(clusters).find(
-        (c) => c.doc.replicationSpecs?.[0]?.regionConfigs?.[0]?.providerName === 'TENANT',
+        (c) => c.kind === 'cluster' && c.doc.replicationSpecs[0].regionConfigs[0].providerName === 'TENANT',
       )
       if (other) {
         throw bad(
@@ -558,7 +614,7 @@ export class AtlasModel {
         'INVALID_ATTRIBUTE',
         ['mongoDBMajorVersion'],
       )
-    const doc: Json = {
+    const doc: ClusterDoc = {
       id: newId(),
       groupId: g.id,
       name: b.name,
@@ -579,7 +635,7 @@ export class AtlasModel {
     const large =
       clusterType !== 'REPLICASET' || replicationSpecs.length > 1 || replicationSpecs[0].regionConfigs.length > 1
     const creation = tenant ? this.delays.m0CreateMs : large ? this.delays.largeCreateMs : undefined
-    const record: ClusterRecord = {
+    const record: DedicatedRecord = {
       kind: 'cluster',
       doc,
       pending: this.pending(creation ?? this.delays.clusterCreateMs, 'IDLE'),
@@ -595,10 +651,13 @@ export class AtlasModel {
     const b = requestBody('updateGroupCluster', call.body)
     if (c.doc.stateName === 'DELETING')
       throw bad(`Cluster ${c.doc.name} is being deleted.`, 'CLUSTER_ALREADY_REQUESTED_DELETION', [c.doc.name])
-    if (c.doc.paused && b.paused !== false && Object.keys(b).some((k) => k !== 'paused')) {
-      throw bad(
-        `Cluster ${c.doc.name} is paused; resume it (paused: false) before changing it.`,
+    // A paused cluster takes a resume alone, then other changes (409, as in mongodb-atlas-cli issue 4310; resuming
+    // with other changes is refused too, per the CloudFormation provider's PR 1469).
+    if (c.doc.paused && Object.keys(b).some((k) => k !== 'paused')) {
+      throw new ApiProblem(
+        409,
         'CANNOT_UPDATE_PAUSED_CLUSTER',
+        `Cannot update cluster ${c.doc.name} while it is paused or being paused.`,
         [c.doc.name],
       )
     }
@@ -608,10 +667,7 @@ export class AtlasModel {
     if (b.diskSizeGB !== undefined && specs === undefined) {
       // The 2023-02-01 shape: one disk size for every spec of the cluster.
       if (tenant) throw bad('The disk size of an M0 is fixed.', 'TENANT_CLUSTER_UPDATE_UNSUPPORTED', [c.doc.name])
-      specs = c.doc.replicationSpecs.map((rs: Json) => ({
-        ...rs,
-        regionConfigs: rs.regionConfigs.map((rc: Json) => wholeRegionConfig(rc)),
-      }))
+      specs = c.doc.replicationSpecs.map((rs) => ({...rs, regionConfigs: rs.regionConfigs.map(wholeRegionConfig)}))
     }
     if (specs !== undefined) {
       const next = this.normalizeSpecs(structuredClone(specs))
@@ -620,10 +676,10 @@ export class AtlasModel {
           for (const rc of rs.regionConfigs)
             for (const k of HARDWARE_SPECS) rc[k] = {...wholeRegionConfig(rc)[k], diskSizeGB: b.diskSizeGB}
       const nextTenant = next[0].regionConfigs[0].providerName === 'TENANT'
-      const sizes = (specs: Json[]) =>
+      const sizes = (specs: ReplicationSpecDoc[]) =>
         JSON.stringify(
           specs.map((s) =>
-            s.regionConfigs.map((rc: Json) => [
+            s.regionConfigs.map((rc) => [
               rc.providerName,
               rc.regionName,
               ...HARDWARE_SPECS.map((k) => [
@@ -644,9 +700,9 @@ export class AtlasModel {
           [c.doc.name],
         )
       }
-      const providers = (specs: Json[]) =>
+      const providers = (specs: ReplicationSpecDoc[]) =>
         specs
-          .flatMap((s) => s.regionConfigs.map((rc: Json) => rc.providerName))
+          .flatMap((s) => s.regionConfigs.map((rc) => rc.providerName))
           .sort()
           .join()
       if (changesHardware && providers(next) !== providers(c.doc.replicationSpecs))
@@ -715,66 +771,80 @@ export class AtlasModel {
         [b.name],
       )
     const ps: LegacyProviderSettings = b.providerSettings ?? {}
-    if (ps.providerName === 'FLEX' || ps.instanceSizeName === 'FLEX') {
-      c.kind = 'flex'
-      c.doc = this.flexDoc(
-        c.doc.groupId,
-        c.doc.name,
-        ps.backingProviderName ?? rc.backingProviderName,
-        ps.regionName ?? rc.regionName,
-        c.doc,
-      )
-    } else {
-      const provider = ps.providerName
-      const spec = {
-        providerName: provider,
-        regionName: ps.regionName ?? rc.regionName,
-        priority: 7,
-        electableSpecs: {instanceSize: ps.instanceSizeName, nodeCount: 3},
+    const toFlex = ps.providerName === 'FLEX' || ps.instanceSizeName === 'FLEX'
+    const regionName = ps.regionName ?? rc.regionName
+    let next: ClusterRecord = c
+    if (toFlex) {
+      const backing = providerOf(ps.backingProviderName ?? rc.backingProviderName)
+      if (!backing)
+        throw bad(`providerSettings.backingProviderName must be one of ${PROVIDERS.join(', ')}.`, 'INVALID_ATTRIBUTE', [
+          'providerSettings.backingProviderName',
+        ])
+      next = {
+        kind: 'flex',
+        doc: this.flexDoc(c.doc.groupId, c.doc.name, backing, regionName, c.doc),
+        provisioned: c.provisioned,
       }
-      this.checkRegionConfig(spec, 'providerSettings')
+      this.settle(c.doc.groupId)[c.doc.name] = next
+    } else {
+      const placement = {
+        providerName: ps.providerName,
+        regionName,
+        electableSpecs: {instanceSize: ps.instanceSizeName},
+      }
+      const {provider, size} = this.checkRegionConfig(placement, 'providerSettings')
       // Recorded: TENANT/M0 for about 2 of the upgrade's 25 minutes; here the update delay, then as long again.
       c.upgradeTo = {
         at: this.now() + (this.delays.tenantUpgradeAsM0Ms ?? this.delays.clusterUpdateMs),
-        regionConfig: spec,
+        regionConfig: {
+          providerName: provider,
+          regionName,
+          priority: 7,
+          electableSpecs: {instanceSize: size, nodeCount: 3},
+        },
       }
       c.tenantUpgrade = 'running'
     }
-    c.doc.stateName = 'UPDATING'
-    c.pending = this.pending(
-      c.upgradeTo ? (this.delays.tenantUpgradeMs ?? this.delays.clusterUpdateMs * 2) : this.delays.clusterUpdateMs,
+    next.doc.stateName = 'UPDATING'
+    next.pending = this.pending(
+      toFlex ? this.delays.clusterUpdateMs : (this.delays.tenantUpgradeMs ?? this.delays.clusterUpdateMs * 2),
       'IDLE',
     )
-    const size = c.kind === 'flex' ? 'FLEX' : ps.instanceSizeName
     return {
       status: 200,
       body: {
-        id: c.doc.id,
-        groupId: c.doc.groupId,
-        name: c.doc.name,
+        id: next.doc.id,
+        groupId: next.doc.groupId,
+        name: next.doc.name,
         clusterType: 'REPLICASET',
         stateName: 'UPDATING',
-        mongoDBVersion: c.doc.mongoDBVersion,
+        mongoDBVersion: next.doc.mongoDBVersion,
         mongoDBMajorVersion: c.doc.mongoDBMajorVersion,
-        createDate: c.doc.createDate,
+        createDate: next.doc.createDate,
         paused: false,
         links: [],
         providerSettings:
-          c.kind === 'flex'
+          next.kind === 'flex'
             ? {
                 providerName: 'FLEX',
-                backingProviderName: c.doc.providerSettings.backingProviderName,
+                backingProviderName: next.doc.providerSettings.backingProviderName,
                 instanceSizeName: 'FLEX',
-                regionName: c.doc.providerSettings.regionName,
+                regionName: next.doc.providerSettings.regionName,
               }
-            : {providerName: ps.providerName, instanceSizeName: size, regionName: ps.regionName ?? rc.regionName},
+            : {providerName: ps.providerName, instanceSizeName: ps.instanceSizeName, regionName},
       },
     }
   }
 
   // ---- flex clusters ----
   /** A flex document as Atlas keeps it: without links (recorded). */
-  private flexDoc(groupId: string, name: string, backing: string, regionName: string, from?: Json): Json {
+  private flexDoc(
+    groupId: string,
+    name: string,
+    backing: Provider,
+    regionName: string,
+    from?: Pick<FlexDoc, 'tags' | 'terminationProtectionEnabled'> & Partial<Pick<FlexDoc, 'id' | 'createDate'>>,
+  ): FlexDoc {
     return {
       id: from?.id ?? newId(),
       groupId,
@@ -825,7 +895,7 @@ export class AtlasModel {
       tags: validTags(b.tags),
       terminationProtectionEnabled: b.terminationProtectionEnabled ?? false,
     })
-    const record: ClusterRecord = {
+    const record: FlexRecord = {
       kind: 'flex',
       doc,
       pending: this.pending(this.delays.flexCreateMs ?? this.delays.clusterCreateMs, 'IDLE'),
@@ -857,8 +927,7 @@ export class AtlasModel {
     if (specs[0].regionConfigs[0].providerName === 'TENANT')
       throw bad('A flex cluster upgrades to a dedicated tier (M10 and up).', 'INVALID_ATTRIBUTE', ['replicationSpecs'])
     const flexView = this.flexView(c)
-    c.kind = 'cluster'
-    c.doc = {
+    const doc: ClusterDoc = {
       id: c.doc.id,
       groupId: c.doc.groupId,
       name: c.doc.name,
@@ -876,7 +945,12 @@ export class AtlasModel {
       stateName: 'UPDATING',
       links: [],
     }
-    c.pending = this.pending(this.delays.clusterUpdateMs, 'IDLE')
+    this.settle(c.doc.groupId)[c.doc.name] = {
+      kind: 'cluster',
+      doc,
+      provisioned: c.provisioned,
+      pending: this.pending(this.delays.clusterUpdateMs, 'IDLE'),
+    }
     return {status: 200, body: {...flexView, stateName: 'UPDATING'}}
   }
 
@@ -905,8 +979,9 @@ export class AtlasModel {
   scramUsers(): BackingUser[] {
     return Object.keys(this.state.users)
       .flatMap((g) => Object.values(this.users(g)))
-      .filter((u) => u.databaseName === 'admin' && typeof u.password === 'string')
-      .map((u) => ({username: u.username, password: u.password, roles: u.roles}))
+      .flatMap(({databaseName, username, password, roles}) =>
+        databaseName === 'admin' && password !== undefined ? [{username, password, roles}] : [],
+      )
   }
 
   /** Whether a user will expire: the backing server must then be swept as time passes. */
@@ -914,7 +989,7 @@ export class AtlasModel {
     return Object.values(this.state.users).some((g) => Object.values(g).some((u) => u.deleteAfterDate))
   }
 
-  private users(groupId: string): Record<string, Json> {
+  private users(groupId: string): Record<string, UserDoc> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
     for (const [k, u] of Object.entries(users))
@@ -1019,7 +1094,7 @@ export class AtlasModel {
       throw new ApiProblem(409, 'USER_ALREADY_EXISTS', `The user ${b.username} already exists.`, [b.username])
     if (Object.keys(users).length >= 100)
       throw bad('This project has the most database users allowed (100).', 'DATABASE_USER_LIMIT_EXCEEDED', [100])
-    const u: Json = {
+    const u: UserDoc = {
       databaseName: db,
       groupId: g.id,
       username: b.username,
@@ -1116,7 +1191,7 @@ export class AtlasModel {
       checkExpiry(e.deleteAfterDate, this.now())
       const cidr = asCidr(value)
       const existing = entries[cidr]
-      const entry: Json = {
+      const entry: AccessDoc = {
         groupId: g.id,
         cidrBlock: cidr,
         ...(e.ipAddress !== undefined ? {ipAddress: value} : {}),
@@ -1163,6 +1238,125 @@ export class AtlasModel {
     delete this.access(call.params.groupId)[asCidr(call.params.entryValue)]
     return {status: 204}
   }
+
+  // ---- project API keys: organization keys with roles in one project ----
+  private keyView(call: Call, k: ApiKey, reveal = false): Json {
+    return {
+      id: k.id,
+      desc: k.desc,
+      publicKey: k.publicKey,
+      // Atlas shows a private key once, when it is made; afterwards only its end.
+      privateKey: reveal ? k.privateKey : `********-****-****-${k.privateKey.slice(-12)}`,
+      roles: (k.roles ?? []).map((r) => ({...r})),
+      links: [{href: `${call.baseUrl}/api/atlas/v2/orgs/${k.orgId}/apiKeys/${k.id}`, rel: 'self'}],
+    }
+  }
+
+  private projectKeys(groupId: string): ApiKey[] {
+    return this.state.apiKeys.filter((k) => k.roles?.some((r) => r.groupId === groupId))
+  }
+
+  createGroupApiKey(call: Call): Reply {
+    const g = this.group(call)
+    const b = requestBody('createGroupApiKey', call.body)
+    checkProjectRoles(b.roles)
+    const key: ApiKey = {
+      id: newId(),
+      desc: b.desc,
+      publicKey: newPublicKey(),
+      privateKey: randomUUID(),
+      orgId: g.orgId,
+      roles: [...new Set(b.roles)].map((roleName) => ({groupId: g.id, roleName})),
+    }
+    this.state.apiKeys.push(key)
+    return {status: 200, body: this.keyView(call, key, true)}
+  }
+
+  listGroupApiKeys(call: Call): Reply {
+    const g = this.group(call)
+    const list = this.projectKeys(g.id).map((k) => this.keyView(call, k))
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${g.id}/apiKeys`)}
+  }
+
+  private keyNotFound(id: string): ApiProblem {
+    return new ApiProblem(404, 'API_KEY_NOT_FOUND', `No API key with ID ${id} exists.`, [id])
+  }
+
+  removeGroupApiKey(call: Call): Reply {
+    const g = this.group(call)
+    const key = this.projectKeys(g.id).find((k) => k.id === call.params.apiUserId)
+    if (!key?.roles) throw this.keyNotFound(call.params.apiUserId)
+    // The key stays in the organization, without its roles in this project.
+    key.roles = key.roles.filter((r) => r.groupId !== g.id)
+    return {status: 204}
+  }
+
+  private orgKey(call: Call): ApiKey {
+    if (call.params.orgId !== call.principal.orgId) throw forbidden()
+    const key = this.state.apiKeys.find((k) => k.id === call.params.apiUserId && k.orgId === call.params.orgId)
+    if (!key) throw this.keyNotFound(call.params.apiUserId)
+    return key
+  }
+
+  getOrgApiKey(call: Call): Reply {
+    return {status: 200, body: this.keyView(call, this.orgKey(call))}
+  }
+
+  deleteOrgApiKey(call: Call): Reply {
+    const key = this.orgKey(call)
+    // In place: the authenticator reads this same list.
+    this.state.apiKeys.splice(this.state.apiKeys.indexOf(key), 1)
+    return {status: 204}
+  }
+
+  // ---- people in a project: invitations ----
+  private projectUsers(groupId: string): Record<string, ProjectUserDoc> {
+    return ((this.state.projectUsers ??= {})[groupId] ??= {})
+  }
+
+  addGroupUsers(call: Call): Reply {
+    const g = this.group(call)
+    const b = requestBody('addGroupUsers', call.body)
+    checkProjectRoles(b.roles)
+    const users = this.projectUsers(g.id)
+    // A conflict only with a pending or active user of the same email (the spec's description).
+    if (Object.values(users).some((u) => u.username.toLowerCase() === b.username.toLowerCase()))
+      throw new ApiProblem(409, 'USER_ALREADY_IN_GROUP', `The user ${b.username} is already in this project.`, [
+        b.username,
+      ])
+    const now = this.now()
+    const u: ProjectUserDoc = {
+      id: newId(),
+      username: b.username,
+      orgMembershipStatus: 'PENDING',
+      roles: [...new Set(b.roles)],
+      invitationCreatedAt: new Date(now).toISOString(),
+      invitationExpiresAt: new Date(now + INVITATION_MS).toISOString(),
+      inviterUsername: ORG_OWNER_EMAIL,
+    }
+    users[u.id] = u
+    return {status: 201, body: u}
+  }
+
+  listGroupUsers(call: Call): Reply {
+    const g = this.group(call)
+    const username = call.query.get('username')
+    // Before 2025-02-19 the list holds active users only; nobody here accepts an invitation.
+    const list =
+      call.version < '2025-02-19'
+        ? []
+        : Object.values(this.projectUsers(g.id)).filter((u) => username === null || u.username === username)
+    return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${g.id}/users`)}
+  }
+
+  removeGroupUser(call: Call): Reply {
+    const g = this.group(call)
+    const users = this.projectUsers(g.id)
+    if (!users[call.params.userId])
+      throw new ApiProblem(404, 'USER_NOT_FOUND', `No user with ID ${call.params.userId} exists.`, [call.params.userId])
+    delete users[call.params.userId]
+    return {status: 204}
+  }
 }
 
 /** One handler per operation of the spec: the compiler refuses a table that lacks one. */
@@ -1199,6 +1393,14 @@ export function handlers(m: AtlasModel): Handlers {
     getGroupAccessListStatus: (c) => m.getGroupAccessListStatus(c),
     createGroupAccessListEntry: (c) => m.createGroupAccessListEntry(c),
     deleteGroupAccessListEntry: (c) => m.deleteGroupAccessListEntry(c),
+    createGroupApiKey: (c) => m.createGroupApiKey(c),
+    listGroupApiKeys: (c) => m.listGroupApiKeys(c),
+    removeGroupApiKey: (c) => m.removeGroupApiKey(c),
+    getOrgApiKey: (c) => m.getOrgApiKey(c),
+    deleteOrgApiKey: (c) => m.deleteOrgApiKey(c),
+    addGroupUsers: (c) => m.addGroupUsers(c),
+    listGroupUsers: (c) => m.listGroupUsers(c),
+    removeGroupUser: (c) => m.removeGroupUser(c),
   }
 }
 
@@ -1238,22 +1440,17 @@ const CURRENT_CLUSTER_DEFAULTS = {
 }
 
 /** A region config with Atlas's defaults: all three hardware specs (unused ones at node count 0), auto-scaling, and the effective specs. */
-function wholeRegionConfig(rc: Json): Json {
+function wholeRegionConfig(rc: RegionConfigDoc): RegionConfigView {
   if (rc.providerName === 'TENANT')
     return {
       ...rc,
-      electableSpecs: {
-        effectiveInstanceSize: rc.electableSpecs?.instanceSize ?? 'M0',
-        instanceSize: 'M0',
-        diskSizeGB: 0.5,
-        ...rc.electableSpecs,
-      },
+      electableSpecs: {effectiveInstanceSize: 'M0', instanceSize: 'M0', diskSizeGB: 0.5, ...rc.electableSpecs},
     }
   const size = rc.electableSpecs?.instanceSize
   const aws = rc.providerName === 'AWS'
-  const hardware = (nodeCount: number, given?: Json): Json => ({
+  const hardware = (nodeCount: number, given?: Hardware): Hardware => ({
     instanceSize: size,
-    diskSizeGB: rc.electableSpecs?.diskSizeGB ?? DISK_GB[size] ?? 10,
+    diskSizeGB: rc.electableSpecs?.diskSizeGB ?? DISK_GB[size ?? ''] ?? 10,
     ...(aws ? {diskIOPS: 3000, ebsVolumeType: 'STANDARD'} : {}),
     nodeCount,
     ...given,
@@ -1273,27 +1470,33 @@ function wholeRegionConfig(rc: Json): Json {
   }
 }
 
-function withoutEffective(rs: Json): Json {
+function withoutEffective<T extends {regionConfigs: RegionConfigView[]}>(rs: T) {
   return {
     ...rs,
     regionConfigs: rs.regionConfigs.map(
-      ({effectiveElectableSpecs: _e, effectiveReadOnlySpecs: _r, effectiveAnalyticsSpecs: _a, ...rc}: Json) => rc,
+      ({
+        effectiveElectableSpecs: _e,
+        effectiveReadOnlySpecs: _r,
+        effectiveAnalyticsSpecs: _a,
+        ...rc
+      }): RegionConfigDoc => rc,
     ),
   }
 }
 
-function withoutDiskSize(rc: Json): Json {
-  const out: Json = {...rc}
+function withoutDiskSize(rc: RegionConfigDoc): RegionConfigDoc {
+  const out = {...rc}
   for (const k of HARDWARE_SPECS) {
-    if (!out[k]) continue
-    const {diskSizeGB: _d, ...spec} = out[k]
+    const given = out[k]
+    if (!given) continue
+    const {diskSizeGB: _d, ...spec} = given
     out[k] = spec
   }
   return out
 }
 
 /** Atlas leaves `tags` out of a create's answer when the request gave none (recorded); later reads carry it. */
-function withoutUnaskedTags(view: Json, request: Json): Json {
+function withoutUnaskedTags(view: Json, request: {tags?: unknown}): Json {
   if (request.tags !== undefined) return view
   const {tags: _tags, ...rest} = view
   return rest

@@ -45,6 +45,8 @@ export interface RequestBodies {
     Partial<Pick<Body<'updateGroupDatabaseUser'>, 'roles'>>
   createGroupFlexCluster: Body<'createGroupFlexCluster'>
   tenantGroupFlexClusterUpgrade: Body<'tenantGroupFlexClusterUpgrade'>
+  createGroupApiKey: Body<'createGroupApiKey'>
+  addGroupUsers: Body<'addGroupUsers'>
 }
 type BodyOperationId = keyof RequestBodies
 
@@ -124,6 +126,8 @@ const validators: {[K in BodyOperationId]: () => ValidateFunction<RequestBodies[
   updateGroupDatabaseUser: lazy('updateGroupDatabaseUser'),
   createGroupFlexCluster: lazy('createGroupFlexCluster'),
   tenantGroupFlexClusterUpgrade: lazy('tenantGroupFlexClusterUpgrade'),
+  createGroupApiKey: lazy('createGroupApiKey'),
+  addGroupUsers: lazy('addGroupUsers'),
 }
 
 /** A JSON pointer as Atlas names a field: `replicationSpecs[0].regionConfigs[0].regionName`. */

@@ -11,6 +11,7 @@ import {ApiProblem, parseJson, readBody, sendJson, sendProblem} from './http.js'
 import {type Delays, DEMO_DELAYS} from './delays.js'
 import {AtlasModel, handlers} from './model.js'
 import {defaultEndpointSets, type EndpointSet, RateLimiter} from './ratelimit.js'
+import {authorize} from './roles.js'
 import {type EmulatorState, freshState, StateFile} from './state.js'
 
 export interface EmulatorOptions {
@@ -197,6 +198,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       )
     }
     const versionHeaders = deprecationHeaders(op.versions, served)
+    // The key's roles against the spec's x-rolesRequirements, before the call touches anything.
+    authorize(principal, op, params, (id) => state.groups[id]?.orgId)
 
     const verdict = limiter.take(url.pathname, {
       USER: principal.id,

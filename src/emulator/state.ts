@@ -1,9 +1,61 @@
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import type {InstanceSize} from '../atlas/catalog.js'
+import type {components, Readable} from '../atlas/openapi.js'
 import type {ApiKey, ServiceAccount} from './auth.js'
 
-type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+type Schemas = components['schemas']
+/** AWS's hardware schema has every field the other providers' have; the tier may be any provider's. */
+export type Hardware = Omit<Readable<Schemas['AWSHardwareSpec20240805']>, 'instanceSize'> &
+  Readable<Pick<Schemas['TenantHardwareSpec20240805'], 'effectiveInstanceSize'>> & {instanceSize?: InstanceSize}
+type AutoScaling = Readable<Schemas['AdvancedAutoScalingSettings']>
+
+/**
+ * A stored region config. The generated CloudRegionConfig20240805 refers to itself through its provider variants and
+ * resolves to any, so this names its fields from the spec's leaf schemas.
+ */
+export interface RegionConfigDoc {
+  providerName: 'AWS' | 'AZURE' | 'GCP' | 'TENANT'
+  backingProviderName?: 'AWS' | 'AZURE' | 'GCP'
+  regionName: string
+  priority: number
+  electableSpecs?: Hardware
+  readOnlySpecs?: Hardware
+  analyticsSpecs?: Hardware
+  autoScaling?: AutoScaling
+  analyticsAutoScaling?: AutoScaling
+}
+/** A region config as answered: with the effective specs Atlas derives. */
+export interface RegionConfigView extends RegionConfigDoc {
+  effectiveElectableSpecs?: Hardware
+  effectiveReadOnlySpecs?: Hardware
+  effectiveAnalyticsSpecs?: Hardware
+}
+export type ReplicationSpecDoc = Omit<Readable<Schemas['ReplicationSpec20240805']>, 'regionConfigs'> & {
+  id: string
+  zoneId: string
+  regionConfigs: RegionConfigDoc[]
+}
+/** The stored documents are the public representations, typed from the spec's schemas, with the ids they always have. */
+export type GroupDoc = Omit<Readable<Schemas['Group']>, 'clusterCount' | 'links'> & {
+  id: string
+  tags: Schemas['ResourceTag'][]
+}
+export type ClusterDoc = Omit<Readable<Schemas['ClusterDescription20240805']>, 'replicationSpecs'> & {
+  id: string
+  groupId: string
+  name: string
+  /** Kept for the 2023-02-01 answers and featureCompatibilityVersion. */
+  mongoDBMajorVersion: string
+  replicationSpecs: ReplicationSpecDoc[]
+}
+export type FlexDoc = Readable<Schemas['FlexClusterDescription20241113']> & {id: string; groupId: string; name: string}
+/** A database user as listed, plus its groupId (write-only in the spec) and the password the backing server needs. */
+export type UserDoc = Readable<Schemas['CloudDatabaseUser']> & {groupId: string; password?: string}
+export type AccessDoc = Readable<Schemas['NetworkPermissionEntry']> & {cidrBlock: string}
+/** A person added to a project (addGroupUsers): an invitation until they accept it, which nobody does here. */
+export type ProjectUserDoc = Readable<Schemas['GroupPendingUserResponse']>
 
 interface Pending {
   /** When the transition completes (epoch ms). */
@@ -12,23 +64,24 @@ interface Pending {
   then: 'IDLE' | 'GONE'
 }
 
-export interface ClusterRecord {
-  kind: 'cluster' | 'flex'
-  /** The public representation (ClusterDescription20240805 or FlexClusterDescription20241113). */
-  doc: Json
+interface RecordBase {
   pending?: Pending
   /** True once the cluster has first been IDLE, from when it has connection strings. */
   provisioned: boolean
   /** A dedicated cluster that an M0 became: its upgrade is running, or done. */
   tenantUpgrade?: 'running' | 'done'
   /** An M0 being upgraded answers as the M0 until `at`, then as the new tier under a new id (recorded). */
-  upgradeTo?: {at: number; regionConfig: Json}
+  upgradeTo?: {at: number; regionConfig: RegionConfigDoc}
   /** Once at the new tier: connection strings come back, then the last keys, a while before IDLE (recorded). */
   upgradeSteps?: {connectionStringsAt: number; settledKeysAt: number}
 }
 
+export type DedicatedRecord = RecordBase & {kind: 'cluster'; doc: ClusterDoc}
+export type FlexRecord = RecordBase & {kind: 'flex'; doc: FlexDoc}
+export type ClusterRecord = DedicatedRecord | FlexRecord
+
 export interface AccessRecord {
-  entry: Json
+  entry: AccessDoc
   activeAt: number
 }
 
@@ -37,10 +90,12 @@ export interface EmulatorState {
   orgs: Array<{id: string; name: string}>
   apiKeys: ApiKey[]
   serviceAccounts: ServiceAccount[]
-  groups: Record<string, Json>
+  groups: Record<string, GroupDoc>
   clusters: Record<string, Record<string, ClusterRecord>>
-  users: Record<string, Record<string, Json>>
+  users: Record<string, Record<string, UserDoc>>
   access: Record<string, Record<string, AccessRecord>>
+  /** Per project, by user id. Absent in state files written before project users existed. */
+  projectUsers?: Record<string, Record<string, ProjectUserDoc>>
 }
 
 export const newId = (): string => randomBytes(12).toString('hex')
@@ -64,6 +119,7 @@ export function freshState(): EmulatorState {
     clusters: {},
     users: {},
     access: {},
+    projectUsers: {},
   }
 }
 

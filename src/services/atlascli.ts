@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import {type Profile, type ProfileKey, profileValueProblem} from '../config/schema.js'
+import {type Profile, type ProfileKey, profileName, profileValueProblem} from '../config/schema.js'
 import {UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
 
@@ -18,7 +18,6 @@ export interface AtlasCliProfiles {
 }
 
 const GOV_BASE_URL = 'https://cloud.mongodbgov.com'
-const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 
 /** The Atlas CLI's key for each profile value. */
 const KEYS: Array<[string, ProfileKey]> = [
@@ -85,7 +84,7 @@ export async function readAtlasCliProfiles(file: string, flag: string): Promise<
   // Top-level values are the Atlas CLI's own settings (telemetry, mongosh path); each table is a profile.
   for (const [name, value] of Object.entries(doc)) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) continue
-    const profile = PROFILE_NAME.test(name)
+    const profile = profileName.safeParse(name).success
       ? convert(value as Record<string, unknown>)
       : 'its name is not a valid profile name (letters, digits, ".", "_" or "-")'
     if (typeof profile === 'string') out.skipped.push({name, reason: profile})

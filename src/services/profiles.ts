@@ -1,7 +1,16 @@
-import {type Profile, type ProfileKey, profileValueProblem, SECRET_KEYS} from '../config/schema.js'
+import {z} from 'zod'
+import {
+  type Profile,
+  type ProfileKey,
+  profileName,
+  profileSchema,
+  profileValueProblem,
+  SECRET_KEYS,
+} from '../config/schema.js'
 import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
-import {UsageError} from '../lib/errors.js'
+import {ConflictError, UsageError} from '../lib/errors.js'
 import {mask, redactor} from '../lib/secrets.js'
+import {readSpecFile} from '../lib/spec-file.js'
 import type {AtlasCliProfiles} from './atlascli.js'
 
 export type MaskedProfile = Profile & {name: string; active: boolean}
@@ -105,7 +114,7 @@ export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile
   return maskProfile(name, store.requireProfile(name), true)
 }
 
-export interface ImportResult {
+export interface AtlasCliImport {
   /** The Atlas CLI config file read. */
   file: string
   imported: MaskedProfile[]
@@ -117,7 +126,7 @@ export interface ImportResult {
  * The Atlas CLI's profiles saved as atlasctl profiles of the same names (values it has replace those held here);
  * `only` imports one. The one named by `only`, else "default", else the first, becomes active.
  */
-export function importProfiles(store: ConfigStore, found: AtlasCliProfiles, only?: string): ImportResult {
+export function importAtlasCliProfiles(store: ConfigStore, found: AtlasCliProfiles, only?: string): AtlasCliImport {
   const wanted = only ? found.profiles.filter((p) => p.name === only) : found.profiles
   const skipped = only ? found.skipped.filter((s) => s.name === only) : found.skipped
   if (wanted.length === 0) {
@@ -140,4 +149,45 @@ export function importProfiles(store: ConfigStore, found: AtlasCliProfiles, only
     skipped,
     active,
   }
+}
+
+/** A file that carries a ready profile: an event's team bundle (`event provision --team-keys`). */
+const bundleProfileSchema = z.looseObject({
+  profile: profileSchema
+    .pick({publicApiKey: true, privateApiKey: true, orgId: true, projectId: true, baseUrl: true})
+    .required()
+    .extend({name: profileName}),
+})
+
+export interface ImportInput {
+  file: string
+  /** The profile's name; default: the one the file gives. */
+  name?: string
+  /** Replace a profile of that name that holds other keys. */
+  force?: boolean
+  activate?: boolean
+}
+
+/** Saves the file's profile (the store stays 0600); importing the same file again changes nothing. */
+export async function importProfile(store: ConfigStore, input: ImportInput): Promise<MaskedProfile> {
+  const {profile} = await readSpecFile(input.file, bundleProfileSchema, 'credential bundle', 64 * 1024)
+  redactor.add(profile.privateApiKey)
+  const {name: given, ...keys} = profile
+  const name = input.name ?? given
+  if (input.name !== undefined && !profileName.safeParse(input.name).success)
+    throw new UsageError(`Invalid --name "${input.name}": use letters, digits, ".", "_" or "-" (at most 64).`, {
+      code: 'INVALID_PROFILE_NAME',
+      details: {flag: 'name', value: input.name},
+    })
+  const existing = store.getProfile(name)
+  if (existing && existing.publicApiKey !== keys.publicApiKey && !input.force)
+    throw new ConflictError(`Profile "${name}" exists with other credentials; it was left as it is.`, {
+      code: 'PROFILE_EXISTS',
+      hint: `Import under another name (--name ${name}-2), or replace it with --force.`,
+      details: {profile: name},
+    })
+  // A re-import keeps the profile's other settings; a replaced profile starts afresh.
+  const kept = existing?.publicApiKey === keys.publicApiKey ? existing : {}
+  store.saveProfile(name, {...kept, authType: 'apiKey', ...keys}, {activate: input.activate})
+  return maskProfile(name, store.requireProfile(name), store.activeProfile === name)
 }

@@ -233,7 +233,7 @@ describe('atlasctl doctor against the emulator and a server that checks password
     const c = checksOf(r)
     expect(c.cluster.status).toBe('fail')
     expect(c.cluster.summary).toContain('paused')
-    expect(c.cluster.command).toBe(`atlas clusters start main --projectId ${p.projectId}`)
+    expect(c.cluster.command).toBe('atlasctl cluster resume main --project paused --wait')
     expect(c.tcp).toMatchObject({status: 'skip', summary: 'needs cluster, which failed'})
     expect(statuses(r)).toMatchObject({'access-list': 'pass', user: 'pass', dns: 'pass', auth: 'skip', ping: 'skip'})
   })

@@ -21,10 +21,10 @@ describe('hackathon events against the emulator', () => {
 
   const state = (eventId: string) => {
     const projects = Object.values(emu.state.groups).filter((g) =>
-      g.tags?.some((t: {key: string; value: string}) => t.key === 'event' && t.value === eventId),
+      g.tags.some((t) => t.key === 'event' && t.value === eventId),
     )
     return projects.map((p) => ({
-      team: p.tags.find((t: {key: string}) => t.key === 'team').value as string,
+      team: p.tags.find((t) => t.key === 'team')?.value ?? '(no team tag)',
       clusters: Object.keys(emu.state.clusters[p.id] ?? {}).length,
       users: Object.keys(emu.state.users[p.id] ?? {}).length,
     }))

@@ -44,6 +44,9 @@ function facts(entry: object, keys: string[]): Record<string, unknown> {
   )
 }
 
+/** The base commands whose type argument is what --json prints as `result`. */
+const COMMAND_BASES = ['AtlasCommand', 'MongoCommand']
+
 /** JSON's view of a checked type: what JSON.stringify of a value of that type can produce. */
 class ResultSchemas {
   private readonly checker: ts.TypeChecker
@@ -52,7 +55,7 @@ class ResultSchemas {
     this.checker = program.getTypeChecker()
   }
 
-  /** The exported type `name` of `file`; for a command, also checks that its class extends AtlasCommand<name>. */
+  /** The exported type `name` of `file`; for a command, also checks that its class extends AtlasCommand<name> (or MongoCommand<name>). */
   of(file: string, name: string, command: boolean): Schema {
     const source = this.program.getSourceFile(file)
     const where = path.relative(ROOT, file)
@@ -62,21 +65,42 @@ class ResultSchemas {
     )
     if (!source || !alias || !alias.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword))
       throw new Error(`${where}: no exported type ${name}`)
-    if (command) {
-      const base = source.statements.find(ts.isClassDeclaration)?.heritageClauses?.[0]?.types[0]
-      const argument = base?.typeArguments?.[0]
-      if (
-        !base ||
-        base.expression.getText(source) !== 'AtlasCommand' ||
-        !argument ||
-        argument.getText(source) !== name
-      ) {
-        throw new Error(
-          `${where}: the command class must extend AtlasCommand<${name}>, so that ${name} is what --json prints`,
-        )
+    const type = this.checker.getTypeAtLocation(alias)
+    if (command) this.checkBase(source, file, name, type)
+    return this.schema(type, `${where} ${name}`, [])
+  }
+
+  /**
+   * A command extends AtlasCommand<Result> (or MongoCommand<Result>), or another command whose Result is the same
+   * type (cluster resume is cluster pause with the other state), so that Result is what --json prints.
+   */
+  private checkBase(source: ts.SourceFile, file: string, name: string, type: ts.Type): void {
+    const where = path.relative(ROOT, file)
+    const base = source.statements.find(ts.isClassDeclaration)?.heritageClauses?.[0]?.types[0]
+    const baseName = base?.expression.getText(source)
+    const argument = base?.typeArguments?.[0]
+    if (base && baseName && COMMAND_BASES.includes(baseName) && argument?.getText(source) === name) return
+    const from = source.statements.find(
+      (s): s is ts.ImportDeclaration =>
+        ts.isImportDeclaration(s) && s.importClause?.name?.text === baseName && ts.isStringLiteral(s.moduleSpecifier),
+    )
+    const specifier = from && ts.isStringLiteral(from.moduleSpecifier) ? from.moduleSpecifier.text : undefined
+    if (specifier?.startsWith('./')) {
+      const parent = path.resolve(path.dirname(file), specifier.replace(/\.js$/, '.ts'))
+      const parentSource = this.program.getSourceFile(parent)
+      const parentAlias = parentSource?.statements.find(
+        (s): s is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(s) && s.name.text === name,
+      )
+      if (parentSource && parentAlias) {
+        const parentType = this.checker.getTypeAtLocation(parentAlias)
+        this.checkBase(parentSource, parent, name, parentType)
+        if (this.checker.isTypeAssignableTo(type, parentType) && this.checker.isTypeAssignableTo(parentType, type))
+          return
       }
     }
-    return this.schema(this.checker.getTypeAtLocation(alias), `${where} ${name}`, [])
+    throw new Error(
+      `${where}: the command class must extend AtlasCommand<${name}> or a command with the same ${name}, so that ${name} is what --json prints`,
+    )
   }
 
   private schema(type: ts.Type, at: string, outer: ts.Type[]): Schema {

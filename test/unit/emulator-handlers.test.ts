@@ -10,7 +10,12 @@ describe("the emulator's handler table", () => {
 
   it('has one handler for each operation of the spec, bound to the model', () => {
     expect(Object.keys(table).sort()).toEqual(OPERATIONS.map((o) => o.operationId).sort())
-    const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
+    const principal = {
+      kind: 'apiKey' as const,
+      id: state.apiKeys[0].publicKey,
+      orgId: state.orgs[0].id,
+      roles: [{orgId: state.orgs[0].id, roleName: 'ORG_OWNER'}],
+    }
     const reply = table.listOrgs({
       principal,
       params: {},

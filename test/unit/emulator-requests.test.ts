@@ -8,7 +8,12 @@ import {freshState} from '../../src/emulator/state.js'
 function world() {
   const state = freshState()
   const table = handlers(new AtlasModel(state, FAST_DELAYS, 'mongodb://127.0.0.1:27017'))
-  const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
+  const principal = {
+    kind: 'apiKey' as const,
+    id: state.apiKeys[0].publicKey,
+    orgId: state.orgs[0].id,
+    roles: [{orgId: state.orgs[0].id, roleName: 'ORG_OWNER'}],
+  }
   const call = (params: Record<string, string>, body: unknown, version = '2024-10-23'): Call => ({
     principal,
     params,

@@ -12,7 +12,12 @@ function world(delays: Delays) {
   const state = freshState()
   let t = Date.parse('2026-08-01T00:00:00Z')
   const model = new AtlasModel(state, delays, 'mongodb://127.0.0.1:27017', () => t)
-  const principal = {kind: 'apiKey' as const, id: state.apiKeys[0].publicKey, orgId: state.orgs[0].id}
+  const principal = {
+    kind: 'apiKey' as const,
+    id: state.apiKeys[0].publicKey,
+    orgId: state.orgs[0].id,
+    roles: [{orgId: state.orgs[0].id, roleName: 'ORG_OWNER'}],
+  }
   const call = (params: Record<string, string>, body?: unknown, version = '2024-08-05'): Call => ({
     principal,
     params,
@@ -95,6 +100,15 @@ describe('emulator timing profiles', () => {
     expect(w.get('dedicated')!.stateName).toBe('UPDATING')
     w.at(1000)
     expect(w.get('dedicated')).toMatchObject({stateName: 'IDLE', paused: true})
+    // Paused: any other change, a resume with one included, is 409; a resume alone is taken.
+    const patch = (body: object) => () =>
+      w.model.updateGroupCluster(w.call({groupId: w.groupId, clusterName: 'dedicated'}, body))
+    const tags = [{key: 'team', value: 't1'}]
+    for (const body of [{tags}, {paused: false, tags}])
+      expect(patch(body)).toThrow(expect.objectContaining({status: 409, errorCode: 'CANNOT_UPDATE_PAUSED_CLUSTER'}))
+    expect(patch({paused: false})()).toMatchObject({status: 200})
+    w.at(40_000)
+    expect(w.get('dedicated')).toMatchObject({stateName: 'IDLE', paused: false})
 
     // Deletes: an M0 in about 30 s, an M10 in about 4 minutes.
     w.model.deleteGroupCluster(w.call({groupId: w.groupId, clusterName: 'free'}))

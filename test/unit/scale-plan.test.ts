@@ -64,6 +64,15 @@ describe('the scale transition table', () => {
     expect(planScale(summary('M50'), raw('M50'), 'M30', opts).kind).toBe('patch')
   })
 
+  it('a paused cluster: the same tier is a no-op, any other is refused (exit 6) until it is resumed', () => {
+    const paused = summary('M10', {paused: true})
+    expect(planScale(paused, raw('M10'), 'M10', opts).kind).toBe('noop')
+    expect(() => planScale(paused, raw('M10'), 'M20', opts)).toThrow(
+      expect.objectContaining({code: 'CLUSTER_PAUSED', exitCode: 6}),
+    )
+    expect(() => planScale(paused, raw('M10'), 'M7', opts)).toThrow(expect.objectContaining({exitCode: 2}))
+  })
+
   it('M0 → FLEX and M0 → dedicated through the tenant upgrade; FLEX → dedicated through the flex upgrade', () => {
     expect(planScale(summary('M0'), undefined, 'FLEX', opts)).toMatchObject({
       kind: 'tenantUpgrade',

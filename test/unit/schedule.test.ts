@@ -5,7 +5,15 @@ import {describe, expect, it} from 'vitest'
 import {lastFire, matches, parseCron} from '../../src/lib/cron.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {readSpecFile} from '../../src/lib/spec-file.js'
-import {evaluateSchedule, type Schedule, scheduleSchema, tierRank} from '../../src/services/clusters/schedule.js'
+import type {ClusterSummary} from '../../src/services/clusters/clusters.js'
+import {planPause} from '../../src/services/clusters/pause.js'
+import {
+  evaluateSchedule,
+  type Schedule,
+  scheduleSchema,
+  schedulePlanner,
+  tierRank,
+} from '../../src/services/clusters/schedule.js'
 
 describe('cron', () => {
   it('matches fields, lists, ranges and steps in UTC', () => {
@@ -78,6 +86,112 @@ describe('schedule evaluation', () => {
   })
 })
 
+describe('pause windows', () => {
+  // Nights on weekdays and the whole weekend paused; the month-end billing window needs the cluster even then.
+  const schedule: Schedule = scheduleSchema.parse({
+    base: 'M10',
+    windows: [
+      {name: 'nights', cron: '0 20 * * 1-5', duration: '12h', tier: 'paused'},
+      {name: 'weekend', cron: '0 20 * * 5', duration: '60h', tier: 'paused'},
+      {name: 'billing', cron: '0 2 1 * *', duration: '48h', tier: 'M50'},
+    ],
+  })
+  const at = (iso: string) => evaluateSchedule(schedule, new Date(iso))
+  const cluster = (tier: string, extra: Partial<ClusterSummary> = {}): ClusterSummary => ({
+    name: 'dev',
+    projectId: 'p',
+    state: 'IDLE',
+    tier,
+    kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated',
+    provider: 'AWS',
+    region: 'US_EAST_1',
+    paused: false,
+    terminationProtection: false,
+    tags: [],
+    connectionStrings: {},
+    ...extra,
+  })
+  const raw = (tier: string) => ({
+    replicationSpecs: [
+      {regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', electableSpecs: {instanceSize: tier}}]},
+    ],
+  })
+  const plan = (iso: string, c: ClusterSummary) =>
+    schedulePlanner(at(iso), 'dev.yaml', {adjustAutoscaling: false})(c, raw(c.tier))
+  const kinds = (p: {steps: Array<{kind: string}>}) => p.steps.map((s) => s.kind)
+
+  it('says paused inside a pause window, and a tier window wins over it', () => {
+    expect(at('2026-12-08T21:00:00Z').tier).toBe('paused') // Tuesday night
+    expect(at('2026-12-08T21:00:00Z').reason).toContain('nights')
+    expect(at('2026-12-09T08:30:00Z').tier).toBe('M10') // Wednesday morning: the base tier
+    expect(at('2026-12-05T12:00:00Z').tier).toBe('paused') // Saturday
+    expect(at('2026-12-01T03:00:00Z').tier).toBe('M50') // billing, inside Monday's night window
+    expect(tierRank('paused')).toBeLessThan(tierRank('M0'))
+  })
+
+  it('pauses a running cluster with a PATCH of paused alone, and does nothing to a paused one', () => {
+    const p = plan('2026-12-08T21:00:00Z', cluster('M10'))
+    expect(p).toMatchObject({from: 'M10', to: 'M10', paused: true})
+    expect(p.steps).toEqual([
+      {kind: 'pause', from: 'M10', to: 'M10', operation: 'updateGroupCluster', body: {paused: true}},
+    ])
+    expect(plan('2026-12-08T21:00:00Z', cluster('M10', {paused: true})).steps).toEqual([])
+  })
+
+  it('resumes a paused cluster out of the window, then scales it if the tier differs', () => {
+    expect(kinds(plan('2026-12-09T08:30:00Z', cluster('M10', {paused: true})))).toEqual(['resume'])
+    const both = plan('2026-12-01T03:00:00Z', cluster('M10', {paused: true}))
+    expect(kinds(both)).toEqual(['resume', 'patch'])
+    expect(both).toMatchObject({from: 'M10', to: 'M50', paused: false})
+    expect(both.steps[0].body).toEqual({paused: false})
+    expect(plan('2026-12-09T08:30:00Z', cluster('M10')).steps).toEqual([])
+    expect(kinds(plan('2026-12-01T03:00:00Z', cluster('M10')))).toEqual(['patch'])
+  })
+
+  it('a schedule without pause windows leaves a paused cluster paused: a no-op at its tier, refused at another', () => {
+    const plain = scheduleSchema.parse({
+      base: 'M10',
+      windows: [{name: 'billing', cron: '0 2 1 * *', duration: '48h', tier: 'M50'}],
+    })
+    const planPlain = (iso: string, c: ClusterSummary) =>
+      schedulePlanner(evaluateSchedule(plain, new Date(iso)), 'plain.yaml', {adjustAutoscaling: false})(c, raw(c.tier))
+    expect(planPlain('2026-12-09T08:30:00Z', cluster('M10', {paused: true}))).toMatchObject({steps: [], paused: true})
+    expect(() => planPlain('2026-12-01T03:00:00Z', cluster('M10', {paused: true}))).toThrow(
+      expect.objectContaining({code: 'CLUSTER_PAUSED'}),
+    )
+  })
+
+  it('refuses to pause an M0 or flex cluster (exit 2), naming the file, the window, the cluster and its tier', () => {
+    for (const tier of ['M0', 'FLEX']) {
+      let error: unknown
+      try {
+        plan('2026-12-08T21:00:00Z', cluster(tier))
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(UsageError)
+      const e = error as UsageError
+      expect(e.exitCode).toBe(2)
+      expect(e.code).toBe('CANNOT_PAUSE')
+      expect(e.message).toContain('dev.yaml')
+      expect(e.message).toContain('"nights"')
+      expect(e.message).toContain(`cluster dev`)
+      expect(e.message).toContain(tier === 'M0' ? 'an M0' : 'a FLEX')
+      expect(e.details).toMatchObject({file: 'dev.yaml', windows: ['nights'], cluster: 'dev', tier})
+    }
+  })
+
+  it('cluster pause and resume: one PATCH, nothing when already so, M0 and FLEX refused before any request', () => {
+    expect(planPause(cluster('M30'), true).steps.map((s) => s.body)).toEqual([{paused: true}])
+    expect(planPause(cluster('M30', {paused: true}), true).steps).toEqual([])
+    expect(planPause(cluster('M30', {paused: true}), false).steps.map((s) => s.body)).toEqual([{paused: false}])
+    expect(planPause(cluster('M30'), false).steps).toEqual([])
+    expect(() => planPause(cluster('M0'), true)).toThrow(/Cannot pause cluster dev: it is an M0 cluster/)
+    expect(() => planPause(cluster('FLEX'), true)).toThrow(/it is a FLEX cluster/)
+    expect(planPause(cluster('FLEX'), false).steps).toEqual([]) // never paused: resuming is a no-op
+  })
+})
+
 describe('spec files', () => {
   const write = (text: string) => {
     const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-spec-')), 'schedule.yaml')
@@ -94,6 +208,26 @@ describe('spec files', () => {
     expect(e.exitCode).toBe(2)
     expect(e.message).toContain(`${f}:5:15: windows.0.duration`)
     expect(e.message).toContain(`${f}:7:11: windows.1.tier`)
+  })
+
+  it('refuses a pause window when the base tier cannot pause, naming the file, the line and the window', async () => {
+    for (const base of ['M0', 'FLEX']) {
+      const f = write(
+        `base: ${base}\nwindows:\n  - name: nights\n    cron: "0 20 * * *"\n    duration: 12h\n    tier: paused\n`,
+      )
+      const e = (await readSpecFile(f, scheduleSchema, 'schedule file').catch((x: unknown) => x)) as UsageError
+      expect(e).toBeInstanceOf(UsageError)
+      expect(e.exitCode).toBe(2)
+      expect(e.message).toContain(
+        `${f}:6:11: windows.0.tier: window "nights" says paused, but the base tier is ${base}`,
+      )
+    }
+    const ok = write('base: M10\nwindows:\n  - cron: "0 20 * * *"\n    duration: 12h\n    tier: paused\n')
+    expect((await readSpecFile(ok, scheduleSchema, 'schedule file')).windows[0].tier).toBe('paused')
+    const bad = write('base: paused\n')
+    expect(
+      ((await readSpecFile(bad, scheduleSchema, 'schedule file').catch((x: unknown) => x)) as Error).message,
+    ).toContain('base')
   })
 
   it('reports YAML syntax errors and unknown keys by line', async () => {

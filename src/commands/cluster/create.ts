@@ -5,6 +5,7 @@ import {INSTANCE_SIZES, type Provider, PROVIDERS, REGIONS} from '../../atlas/cat
 import {describePrice, PRICES_AS_OF} from '../../lib/prices.js'
 import {CLUSTER_NAME, validateSpec} from '../../services/clusters/clusters.js'
 import {createClusterFlow, type CreateResult, type ProjectTarget} from '../../services/clusters/create.js'
+import {DEFAULT_REGION} from '../../services/clusters/regions.js'
 import {
   findProjectByName,
   listProjects,
@@ -16,7 +17,6 @@ import {
 import {checkWith} from '../../ui/prompts.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
-const DEFAULT_REGION: Record<Provider, string> = {AWS: 'US_EAST_1', GCP: 'CENTRAL_US', AZURE: 'US_EAST_2'}
 const WIZARD_TIERS = ['M0', 'FLEX', 'M10', 'M20', 'M30', 'M40', 'M50', 'M60', 'M80']
 const VERSIONS = ['8.0', '7.0']
 const splitWords = (v: string) => v.split(/\s+/).filter(Boolean)

@@ -5,8 +5,8 @@ import {baseUrlFor, type Credentials} from '../../config/settings.js'
 import {AtlasCtlError} from '../../lib/errors.js'
 import {
   checkInitValues,
-  importProfiles,
-  type ImportResult,
+  importAtlasCliProfiles,
+  type AtlasCliImport,
   initProfile,
   type MaskedProfile,
   promptCheck,
@@ -14,7 +14,7 @@ import {
 } from '../../services/profiles.js'
 import {listOrgs, listProjects, type ProjectSummary} from '../../services/projects.js'
 
-export type Result = MaskedProfile | ImportResult
+export type Result = MaskedProfile | AtlasCliImport
 
 export default class ConfigInit extends AtlasCommand<Result> {
   static override createsProfile = true
@@ -162,11 +162,11 @@ export default class ConfigInit extends AtlasCommand<Result> {
     return {orgId, projectId: projectId || undefined}
   }
 
-  private async importAtlasCli(file: string | undefined): Promise<ImportResult> {
+  private async importAtlasCli(file: string | undefined): Promise<AtlasCliImport> {
     const {defaultAtlasCliConfig, readAtlasCliProfiles} = await import('../../services/atlascli.js')
     const found = await readAtlasCliProfiles(file ?? defaultAtlasCliConfig(), 'atlascli-config')
     const store = await this.store()
-    const r = importProfiles(store, found, this.globals.profile)
+    const r = importAtlasCliProfiles(store, found, this.globals.profile)
     for (const p of r.imported) this.audit('config init', `profile ${p.name} (from ${r.file})`, 'ok', {profile: p.name})
     for (const s of r.skipped) this.out.warn(`Not imported: profile "${s.name}": ${s.reason}.`)
     this.out.info(`Saved to ${store.file} (mode 0600); profile "${r.active}" is active.`)

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import {Flags} from '@oclif/core'
-import {AtlasCommand} from '../../base/atlas-command.js'
+import {MongoCommand} from '../../base/mongo-command.js'
 import {targetFlags} from '../../base/flags.js'
 import {MissingValueError} from '../../lib/errors.js'
 import {exportSpec, readServerState} from '../../services/indexes/apply.js'
@@ -8,7 +8,7 @@ import type {DbSpec} from '../../services/indexes/spec.js'
 
 export type Result = {file?: string; spec: DbSpec}
 
-export default class DbExportSpec extends AtlasCommand<Result> {
+export default class DbExportSpec extends MongoCommand<Result> {
   static override summary = 'Write the spec (collections, validators, indexes) of an existing database.'
   static override description =
     'Feed the file to "db init-indexes" to recreate a local database\'s indexes and validators on Atlas.'

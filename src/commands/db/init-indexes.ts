@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {AtlasCommand} from '../../base/atlas-command.js'
+import {MongoCommand} from '../../base/mongo-command.js'
 import {targetFlags} from '../../base/flags.js'
 import {AtlasCtlError, ExitCode} from '../../lib/errors.js'
 import {readSpecFile} from '../../lib/spec-file.js'
@@ -18,7 +18,7 @@ import {startProgress} from '../../ui/spinner.js'
 
 export type Result = Plan & {dryRun: boolean; applied: number; server: string}
 
-export default class DbInitIndexes extends AtlasCommand<Result> {
+export default class DbInitIndexes extends MongoCommand<Result> {
   static override summary = 'Create collections, validators and indexes from a spec file; idempotent.'
   static override description =
     "Reads the spec (YAML or JSON; docs/examples/audio-pipeline.yaml), reads the server's current state, and plans: create collections, set validators (collMod), create indexes. An index whose name exists with other keys or options is a conflict, refused (exit 6) unless --replace. A second run finds nothing to do and writes nothing. Parts the server cannot store (validators on FerretDB) are reported, never dropped silently; --skip-validators applies the rest."

@@ -14,6 +14,7 @@ import {
 } from '../../services/events/event-file.js'
 import {Ledger} from '../../services/events/ledger.js'
 import {provisionEvent, type ProvisionReport} from '../../services/events/provision.js'
+import {LEADER_ROLES, MEMBER_ROLES} from '../../services/team-access.js'
 import {pollIntervalFromEnv} from '../../lib/wait.js'
 import {withLock} from '../../lib/lock.js'
 import {AdaptiveLimit} from '../../lib/pool.js'
@@ -56,6 +57,12 @@ export default class EventProvision extends AtlasCommand<Result> {
       description: 'Teams provisioned at once to start with; halves on 429s, grows back.',
     }),
     'max-concurrency': Flags.integer({min: 1, max: 64, default: 16, description: 'The most teams at once.'}),
+    'team-keys': Flags.boolean({
+      description: `Also give each team a project API key (role ${LEADER_ROLES.join(', ')} in its project only), written to its bundle as a profile: atlasctl config import <bundle>.`,
+    }),
+    invite: Flags.boolean({
+      description: `Also add each team's leader (${LEADER_ROLES.join(', ')}) and members (${MEMBER_ROLES.join(', ')}) to its project; Atlas emails them an invitation.`,
+    }),
     'org-id': orgIdFlag,
     timeout: timeoutFlag,
   }
@@ -67,15 +74,19 @@ export default class EventProvision extends AtlasCommand<Result> {
     if (flags.roster) {
       if (!flags['event-id']) throw new MissingValueError('event-id', 'event id for the roster')
       if (!flags['ends-at']) throw new MissingValueError('ends-at', 'event end time for the roster')
-      event = readRoster(flags.roster, {
-        id: flags['event-id'],
-        name: flags['event-name'],
-        endsAt: flags['ends-at'],
-        defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']},
-      })
+      event = readRoster(
+        flags.roster,
+        {
+          id: flags['event-id'],
+          name: flags['event-name'],
+          endsAt: flags['ends-at'],
+          defaults: {provider: flags.provider, region: flags.region, openNetworkAccess: flags['open-network-access']},
+        },
+        {invite: flags.invite},
+      )
     } else {
       if (!args.file) throw new MissingValueError('FILE', 'event file (or --roster CSV)')
-      event = await readEventFile(args.file)
+      event = await readEventFile(args.file, {invite: flags.invite})
     }
     const ledgerDir = this.config.dataDir
     const earlier = Ledger.peekOutDir(ledgerDir, event.id)
@@ -86,6 +97,16 @@ export default class EventProvision extends AtlasCommand<Result> {
       [
         `Event ${event.id} (${event.name}), ends ${event.endsAt}: ${event.teams.length} teams.`,
         `Per team: project ${projectNameFor(event.id, event.teams[0].id)} (tagged event=${event.id}, team=<id>), ${d.tier} cluster ${clusterNameFor(event.teams[0].id)} on ${d.provider} ${d.region}, one database user, access list: ${d.openNetworkAccess ? '0.0.0.0/0 (open network access)' : d.accessList.join(', ') || 'none'}.`,
+        ...(flags['team-keys']
+          ? [
+              `Team keys: one project API key per team (${LEADER_ROLES.join(', ')} in its project only), kept in its bundle as a profile.`,
+            ]
+          : []),
+        ...(flags.invite
+          ? [
+              `Invitations: ${event.teams.reduce((n, t) => n + (t.leader ? 1 : 0) + t.members.length, 0)} people, leaders as ${LEADER_ROLES.join(', ')}, members as ${MEMBER_ROLES.join(', ')} of their team's project.`,
+            ]
+          : []),
         `Credentials: ${outDir}/<team>.json (mode 0600)${earlier && earlier !== outDir ? `; bundles of earlier runs (${earlier}) are carried over` : ''}.`,
       ].join('\n'),
     )
@@ -114,6 +135,9 @@ export default class EventProvision extends AtlasCommand<Result> {
             onProgress: (p) => bar.update(p),
             report: (...a) => this.audit(...a),
             resume: commandLine(['atlasctl', 'event', 'provision', ...this.argv]),
+            teamKeys: flags['team-keys'],
+            invite: flags.invite,
+            baseUrl: settings.baseUrl,
           })
         } finally {
           bar.end()
@@ -161,6 +185,15 @@ export default class EventProvision extends AtlasCommand<Result> {
         ]),
       ),
     )
+    for (const t of r.teams) {
+      const parts = [
+        t.apiKey ? `API key ${t.apiKey.publicKey} ${t.apiKey.status}` : '',
+        t.invites
+          ? `invited ${t.invites.added.length}${t.invites.present.length ? `, ${t.invites.present.length} already in the project` : ''}`
+          : '',
+      ].filter(Boolean)
+      if (parts.length > 0) this.out.info(`${t.team}: ${parts.join('; ')}`)
+    }
     this.out.info(
       `${r.done} ready, ${r.failed} failed; ${r.rateLimited} rate-limited requests were retried; up to ${r.maxConcurrency} teams at once.`,
     )

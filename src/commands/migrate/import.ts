@@ -1,6 +1,6 @@
 import path from 'node:path'
 import {Flags} from '@oclif/core'
-import {AtlasCommand} from '../../base/atlas-command.js'
+import {MongoCommand} from '../../base/mongo-command.js'
 import {nsFlags, targetFlags} from '../../base/flags.js'
 import {MissingValueError, UsageError} from '../../lib/errors.js'
 import {type ImportReport, importDump} from '../../services/migrate/import.js'
@@ -10,7 +10,7 @@ import {MultiProgress} from '../../ui/multi-progress.js'
 
 export type Result = ImportReport
 
-export default class MigrateImport extends AtlasCommand<Result> {
+export default class MigrateImport extends MongoCommand<Result> {
   static override summary = 'Import a mongodump directory or archive into MongoDB or an Atlas cluster; resumable.'
   static override description =
     "Inserts in unordered batches, collections in parallel, retrying transient errors without duplicates (a replayed document is counted as already there); rebuilds indexes after the data (without v and ns; a refused index is reported by name). The whole dump is checked first (framing, every document, archive CRCs): a corrupt dump is exit 2 with nothing written. After a crash or Ctrl-C, the same command on the same dump continues from its checkpoint and says so; --restart starts over. An M0 target is checked against M0's limits before any write."

@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {AtlasCommand} from '../../base/atlas-command.js'
+import {MongoCommand} from '../../base/mongo-command.js'
 import {nsFlags, targetFlags} from '../../base/flags.js'
 import {AtlasCtlError, ExitCode, MissingValueError} from '../../lib/errors.js'
 import {verifyMigration, type VerifyRow} from '../../services/migrate/verify.js'
@@ -8,7 +8,7 @@ import {nsMapping} from '../../services/migrate/source.js'
 
 export type Result = VerifyRow[]
 
-export default class MigrateVerify extends AtlasCommand<Result> {
+export default class MigrateVerify extends MongoCommand<Result> {
   static override summary = 'Compare a source (dump or server) with the target: counts, content hashes, indexes.'
   static override description =
     'The content hash is computed client-side and does not depend on document order (dbHash is not available on M0). Exits 1 on any difference.'

@@ -55,7 +55,8 @@ function validateClusterName(name: string, flag = 'name'): string {
   return name
 }
 
-function tiersFor(provider: Provider): string[] {
+/** Every tier a provider offers: M0 and FLEX, then its dedicated sizes. */
+export function tiersFor(provider: Provider): string[] {
   return ['M0', 'FLEX', ...INSTANCE_SIZES[provider]]
 }
 
@@ -287,6 +288,20 @@ export async function deleteCluster(
   }
 }
 
+/** The one update of a cluster (PATCH): scaling, pause and resume, termination protection. */
+export async function updateCluster(
+  client: AtlasClient,
+  c: Pick<ClusterSummary, 'projectId' | 'name'>,
+  body: ClusterBody,
+): Promise<Cluster> {
+  return client.ok(
+    client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {
+      params: {path: {groupId: c.projectId, clusterName: c.name}},
+      body,
+    }),
+  )
+}
+
 /** Termination protection on or off; a flex cluster has none to change. */
 export async function setTerminationProtection(
   client: AtlasClient,
@@ -294,12 +309,7 @@ export async function setTerminationProtection(
   enabled: boolean,
 ): Promise<void> {
   if (c.kind === 'FLEX') return
-  await client.ok(
-    client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {
-      params: {path: {groupId: c.projectId, clusterName: c.name}},
-      body: {terminationProtectionEnabled: enabled},
-    }),
-  )
+  await updateCluster(client, c, {terminationProtectionEnabled: enabled})
 }
 
 export type ClusterWaitOptions = Pick<WaitOptions<ClusterSummary>, 'timeoutMs' | 'intervalMs' | 'onProgress' | 'resume'>
@@ -314,15 +324,17 @@ export const ATLAS_TAKES = {
   dedicatedChange: {ms: 10 * 60_000, what: "a dedicated cluster's change"},
   sharedDelete: {ms: 30_000, what: 'deleting an M0 or flex cluster'},
   dedicatedDelete: {ms: 4 * 60_000, what: 'deleting a dedicated cluster'},
+  pauseOrResume: {ms: 40_000, what: 'a pause or a resume'},
 } satisfies Record<string, Expected>
 
-function expectedFor(
-  c: ClusterSummary | undefined,
-  target: {state: 'IDLE'; tier?: string} | {state: 'GONE'},
-): Expected | undefined {
+/** IDLE, optionally at a tier or paused (or not); or gone. */
+export type ClusterTarget = {state: 'IDLE'; tier?: string; paused?: boolean} | {state: 'GONE'}
+
+function expectedFor(c: ClusterSummary | undefined, target: ClusterTarget): Expected | undefined {
   if (!c) return undefined
   const shared = c.kind !== 'dedicated'
   if (target.state === 'GONE') return shared ? ATLAS_TAKES.sharedDelete : ATLAS_TAKES.dedicatedDelete
+  if (target.paused !== undefined && c.state === 'UPDATING') return ATLAS_TAKES.pauseOrResume
   if (target.tier && target.tier !== c.tier && c.kind === 'M0') return ATLAS_TAKES.tenantUpgrade
   if (c.state === 'CREATING')
     return c.kind === 'M0'
@@ -339,9 +351,11 @@ export async function waitForCluster(
   client: AtlasClient,
   projectId: string,
   name: string,
-  target: {state: 'IDLE'; tier?: string} | {state: 'GONE'},
+  target: ClusterTarget,
   o: ClusterWaitOptions,
 ) {
+  const paused =
+    target.state === 'IDLE' && target.paused !== undefined ? (target.paused ? ', paused' : ', running') : ''
   return waitFor<ClusterSummary>({
     ...o,
     resume: o.resume ?? commandLine(['atlasctl', 'cluster', 'describe', name, '--project', projectId]),
@@ -349,7 +363,7 @@ export async function waitForCluster(
     what:
       target.state === 'GONE'
         ? `cluster ${name} to be deleted`
-        : `cluster ${name} to be IDLE${target.tier ? ` at ${target.tier}` : ''}`,
+        : `cluster ${name} to be IDLE${target.tier ? ` at ${target.tier}` : ''}${paused}`,
     poll: async () => {
       const c = await getCluster(client, projectId, name)
       if (!c && target.state === 'IDLE')
@@ -359,8 +373,12 @@ export async function waitForCluster(
       return c
     },
     expected: (c) => expectedFor(c, target),
-    describe: (c) => (c ? `${c.state}${c.tier ? ` (${c.tier})` : ''}` : 'deleted'),
+    describe: (c) => (c ? `${c.state}${c.tier ? ` (${c.tier}${c.paused ? ', paused' : ''})` : ''}` : 'deleted'),
     done: (c) =>
-      target.state === 'GONE' ? c === undefined : c?.state === 'IDLE' && (!target.tier || c.tier === target.tier),
+      target.state === 'GONE'
+        ? c === undefined
+        : c?.state === 'IDLE' &&
+          (!target.tier || c.tier === target.tier) &&
+          (target.paused === undefined || c.paused === target.paused),
   })
 }

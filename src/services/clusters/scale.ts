@@ -5,9 +5,11 @@ import {ConflictError, UsageError} from '../../lib/errors.js'
 import {priceOf} from '../../lib/prices.js'
 import {
   type ClusterSummary,
+  type ClusterTarget,
   type ClusterWaitOptions,
   resolveCluster,
   summarizeCluster,
+  updateCluster,
   waitForCluster,
 } from './clusters.js'
 import {withLock} from '../../lib/lock.js'
@@ -61,6 +63,12 @@ export function planScale(cluster: ClusterSummary, raw: Json | undefined, to: st
     throw new UsageError(`Cannot scale ${cluster.name} from FLEX down to M0.`, {
       code: 'IMPOSSIBLE_TRANSITION',
       details: {from, to},
+    })
+  // Only a change that is possible is refused for the pause: bad input stays exit 2, whatever the state.
+  if (cluster.paused)
+    throw new ConflictError(`Cluster ${cluster.name} is paused; resume it before scaling. Nothing was changed.`, {
+      code: 'CLUSTER_PAUSED',
+      hint: `"atlasctl cluster resume ${cluster.name}" resumes it.`,
     })
   if (from === 'M0') {
     const providerSettings: ProviderSettingsBody | undefined =
@@ -159,28 +167,70 @@ export function costDelta(
   }
 }
 
-export interface ScaleInput {
+/** One write of a cluster change: a scale (ScalePlan's writes), or a pause or resume (a PATCH of `paused` alone). */
+type ClusterStep =
+  | Exclude<ScalePlan, {kind: 'noop'}>
+  | {kind: 'pause' | 'resume'; from: string; to: string; operation: 'updateGroupCluster'; body: {paused: boolean}}
+
+/** What a run should do to a cluster: its writes in order (none: nothing to do), and the tier and pause they leave. */
+export interface ClusterPlan {
+  from: string
+  to: string
+  paused: boolean
+  steps: ClusterStep[]
+}
+
+/** Plans from the cluster as read now; pure, and run again after every wait. */
+export type Planner = (cluster: ClusterSummary, raw: Cluster | undefined) => ClusterPlan
+
+export function scaleStepsOf(plan: ScalePlan, paused: boolean): ClusterPlan {
+  return {from: plan.from, to: plan.to, paused, steps: plan.kind === 'noop' ? [] : [plan]}
+}
+
+/** Where the cluster has got to when a step is done. */
+function targetOf(step: ClusterStep): ClusterTarget {
+  if (step.kind === 'pause' || step.kind === 'resume') return {state: 'IDLE', paused: step.kind === 'pause'}
+  return {state: 'IDLE', tier: step.to}
+}
+
+function describeStep(step: ClusterStep): string {
+  return step.kind === 'pause' || step.kind === 'resume' ? step.kind : `${step.from} → ${step.to}`
+}
+
+export interface ChangeInput {
   project: {id: string; name: string}
   cluster: string
-  tier: string
   dryRun: boolean
   waitIdle: false | ClusterWaitOptions
   wait: false | ClusterWaitOptions
   lockDir: string
-  options: ScaleOptions
   log: (line: string) => void
+}
+
+export interface ScaleInput extends ChangeInput {
+  tier: string
+  options: ScaleOptions
 }
 
 export interface ScaleResult {
   cluster: string
   project: string
+  /** The tier before the run, and the tier the plan leads to. */
   from: string
   to: string
-  action: ScalePlan['kind']
+  /** Whether the cluster is paused once the plan is carried out. */
+  paused: boolean
+  /** The first write, or noop. */
+  action: ClusterStep['kind'] | 'noop'
   changed: boolean
   dryRun: boolean
   state: string
+  /** The first write's request. */
   request?: {operation: string; body: Json}
+  /** Every write this run made, in order (on a dry run: those it would make). */
+  steps: Array<{action: ClusterStep['kind']; operation: string; body: Json}>
+  /** Without waiting, the writes left for the next run once the cluster is IDLE, e.g. "M10 → M50". */
+  pending?: string[]
   cost: ReturnType<typeof costDelta>
   autoscalingChanged?: boolean
   waited: boolean
@@ -195,77 +245,103 @@ async function rawCluster(client: AtlasClient, projectId: string, name: string):
   )
 }
 
-/** Cron-safe scaling: idempotent, pre-flight checked, locked against a second run on this host. */
-export async function scaleCluster(client: AtlasClient, input: ScaleInput): Promise<ScaleResult> {
+async function write(client: AtlasClient, cluster: ClusterSummary, step: ClusterStep): Promise<void> {
+  const path = {groupId: cluster.projectId}
+  if (step.kind === 'tenantUpgrade')
+    await client.ok(
+      client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {params: {path}, body: step.body}),
+    )
+  else if (step.kind === 'flexUpgrade')
+    await client.ok(
+      client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: step.body}),
+    )
+  else await updateCluster(client, cluster, step.body)
+}
+
+/** A plan has at most two writes (resume, then scale); more rounds than this means Atlas is not taking them. */
+const MAX_ROUNDS = 4
+
+/**
+ * The cron-safe change of a cluster, for scale, pause, resume and schedules: idempotent (an empty plan writes
+ * nothing), pre-flight checked, locked against a second run on this host, planned again after every wait.
+ */
+export async function changeCluster(client: AtlasClient, input: ChangeInput, planner: Planner): Promise<ScaleResult> {
   const {project} = input
   const read = async () => {
     const raw = await rawCluster(client, project.id, input.cluster)
     return {raw, summary: raw ? summarizeCluster(raw) : await resolveCluster(client, project, input.cluster)}
   }
   let {raw, summary} = await read()
-  const result = (plan: ScalePlan, changed: boolean, state: string, waited = false): ScaleResult => ({
+  const first = planner(summary, raw)
+  const done: ClusterStep[] = []
+  const result = (
+    plan: ClusterPlan,
+    state: string,
+    waited: boolean,
+    steps = done,
+    pending?: string[],
+  ): ScaleResult => ({
     cluster: summary.name,
     project: project.name,
-    from: plan.from,
+    from: first.from,
     to: plan.to,
-    action: plan.kind,
-    changed,
+    paused: plan.paused,
+    action: steps[0]?.kind ?? 'noop',
+    changed: !input.dryRun && steps.length > 0,
     dryRun: input.dryRun,
     state,
     waited,
-    request: plan.kind === 'noop' ? undefined : {operation: plan.operation, body: plan.body},
-    cost: costDelta(plan.from, plan.to),
-    autoscalingChanged: plan.kind === 'patch' ? plan.autoscalingChanged : undefined,
+    request: steps[0] && {operation: steps[0].operation, body: steps[0].body},
+    steps: steps.map((s) => ({action: s.kind, operation: s.operation, body: s.body})),
+    pending,
+    cost: costDelta(first.from, plan.to),
+    autoscalingChanged: steps.some((s) => s.kind === 'patch')
+      ? steps.some((s) => s.kind === 'patch' && s.autoscalingChanged)
+      : undefined,
   })
-
-  let plan = planScale(summary, raw, input.tier, input.options)
-  if (plan.kind === 'noop' || input.dryRun) return result(plan, false, summary.state)
+  if (first.steps.length === 0 || input.dryRun) return result(first, summary.state, false, first.steps)
 
   return withLock(input.lockDir, `scale-${project.id}-${summary.name}`, async () => {
-    // Re-read under the lock: another run may have finished the job meanwhile.
-    ;({raw, summary} = await read())
-    plan = planScale(summary, raw, input.tier, input.options)
-    if (plan.kind === 'noop') return result(plan, false, summary.state)
-    if (summary.paused)
-      throw new ConflictError(`Cluster ${summary.name} is paused; resume it before scaling. Nothing was changed.`, {
-        code: 'CLUSTER_PAUSED',
-      })
-    if (summary.state !== 'IDLE') {
-      if (!input.waitIdle) {
-        throw new ConflictError(`Cluster ${summary.name} is ${summary.state}, not IDLE; nothing was changed.`, {
-          code: 'CLUSTER_BUSY',
-          hint: 'Pass --wait-idle to wait until it is IDLE, or run again later.',
-        })
-      }
-      input.log(`Cluster ${summary.name} is ${summary.state}; waiting until it is IDLE.`)
-      await waitForCluster(client, project.id, summary.name, {state: 'IDLE'}, input.waitIdle)
+    let waited = false
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      // Read again under the lock and after every wait: another run, or a person, may have changed it meanwhile.
       ;({raw, summary} = await read())
-      plan = planScale(summary, raw, input.tier, input.options)
-      if (plan.kind === 'noop') return result(plan, false, summary.state)
+      const plan = planner(summary, raw)
+      if (plan.steps.length === 0) return result(plan, summary.state, waited)
+      if (summary.state !== 'IDLE') {
+        if (!input.waitIdle) {
+          throw new ConflictError(`Cluster ${summary.name} is ${summary.state}, not IDLE; nothing was changed.`, {
+            code: 'CLUSTER_BUSY',
+            hint: 'Pass --wait-idle to wait until it is IDLE, or run again later.',
+          })
+        }
+        input.log(`Cluster ${summary.name} is ${summary.state}; waiting until it is IDLE.`)
+        await waitForCluster(client, project.id, summary.name, {state: 'IDLE'}, input.waitIdle)
+        continue
+      }
+      const [step, ...rest] = plan.steps
+      await write(client, summary, step)
+      done.push(step)
+      input.log(`Requested ${summary.name}: ${describeStep(step)}.`)
+      if (!input.wait) {
+        const pending = rest.length > 0 ? rest.map(describeStep) : undefined
+        if (pending) input.log(`Then ${pending.join(', ')}: the next run does it once ${summary.name} is IDLE.`)
+        return result(plan, 'UPDATING', false, done, pending)
+      }
+      const reached = await waitForCluster(client, project.id, summary.name, targetOf(step), input.wait)
+      waited = true
+      if (rest.length === 0) return result(plan, reached.state!.state, true)
     }
-    const path = {groupId: project.id}
-    if (plan.kind === 'patch') {
-      await client.ok(
-        client.api.PATCH('/api/atlas/v2/groups/{groupId}/clusters/{clusterName}', {
-          params: {path: {groupId: project.id, clusterName: summary.name}},
-          body: plan.body,
-        }),
-      )
-    } else if (plan.kind === 'tenantUpgrade') {
-      await client.ok(
-        client.api.POST('/api/atlas/v2/groups/{groupId}/clusters/tenantUpgrade', {
-          params: {path},
-          body: plan.body,
-        }),
-      )
-    } else {
-      await client.ok(
-        client.api.POST('/api/atlas/v2/groups/{groupId}/flexClusters:tenantUpgrade', {params: {path}, body: plan.body}),
-      )
-    }
-    input.log(`Requested ${summary.name}: ${plan.from} → ${plan.to}.`)
-    if (!input.wait) return result(plan, true, 'UPDATING')
-    const done = await waitForCluster(client, project.id, summary.name, {state: 'IDLE', tier: plan.to}, input.wait)
-    return result(plan, true, done.state!.state, true)
+    throw new ConflictError(`Cluster ${summary.name} did not reach the planned state after ${done.length} changes.`, {
+      code: 'CLUSTER_BUSY',
+      hint: 'Run again later; "atlasctl cluster describe" shows where it is.',
+    })
   })
+}
+
+/** Cron-safe scaling: idempotent, pre-flight checked, locked against a second run on this host. */
+export async function scaleCluster(client: AtlasClient, input: ScaleInput): Promise<ScaleResult> {
+  return changeCluster(client, input, (cluster, raw) =>
+    scaleStepsOf(planScale(cluster, raw, input.tier, input.options), cluster.paused),
+  )
 }

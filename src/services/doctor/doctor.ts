@@ -155,8 +155,8 @@ async function clusterCheck(input: DoctorInput, rec: Recorder): Promise<ClusterS
       id: 'cluster',
       status: 'fail',
       summary: `Cluster ${name} is paused (${what}): a paused cluster takes no connections.`,
-      fix: 'Resume it in the Atlas UI, or with the Atlas CLI:',
-      command: `atlas clusters start ${name} --projectId ${project.id}`,
+      fix: `Resume it (${ATLAS_TAKES.pauseOrResume.what} takes about ${formatDuration(ATLAS_TAKES.pauseOrResume.ms)}):`,
+      command: input.command(['cluster', 'resume', name, '--project', project.name, '--wait']),
     })
   else if (c.state === 'CREATING') {
     const takes =

@@ -1,6 +1,9 @@
 import type {AtlasClient} from '../../atlas/client.js'
 import {AtlasCtlError} from '../../lib/errors.js'
 import {pool} from '../../lib/pool.js'
+import {deleteOrgKey, listProjectKeys, removeProjectMember} from '../team-access.js'
+import {exportTeam, type TeamExport} from './export-first.js'
+import type {Ledger, LedgerData} from './ledger.js'
 import {eventStatus, type TeamStatus, type UnreadableTeam} from './status.js'
 import {teardownProject} from './teardown.js'
 
@@ -19,6 +22,13 @@ export interface CleanupPlan {
   unreadable: UnreadableTeam[]
   /** Planned teams whose event (plus the grace period) has not ended: removed only with --force. */
   live: Array<{team: string; until?: string}>
+  /**
+   * Per planned team, the API keys and invitations the ledger records that this event made: these are removed. A key or
+   * invitation a person made is not recorded, and is never removed (the project's deletion takes its roles away).
+   */
+  access: Array<{team: string; keys: number; invites: number}>
+  /** Keys the ledger records for teams whose project is already gone: deleted from the organization. */
+  orphanKeys: Array<{team: string; publicKey?: string}>
 }
 
 export interface CleanupReport extends CleanupPlan {
@@ -27,13 +37,30 @@ export interface CleanupReport extends CleanupPlan {
     team: string
     project: string
     status: 'removed' | 'failed'
-    removed?: {clusters: number; users: number; entries: number}
+    removed?: {clusters: number; users: number; entries: number; keys: number; invites: number}
     error?: string
+    /** With --export-first: the team's export; a team whose export failed is kept (`stage: 'export'`). */
+    export?: TeamExport
+    /** Where a failed team stopped: its export (nothing was removed) or its teardown. */
+    stage?: 'export' | 'teardown'
   }>
   failed: number
+  /** Orphan keys deleted. */
+  orphanKeysRemoved: number
 }
 
-export async function planCleanup(client: AtlasClient, eventId: string, f: CleanupFilter): Promise<CleanupPlan> {
+/** The ledger's entry for a team, if it is about this project. */
+function recorded(ledger: LedgerData | undefined, team: string, projectId: string) {
+  const e = ledger?.teams[team]
+  return e && (e.projectId === undefined || e.projectId === projectId) ? e : undefined
+}
+
+export async function planCleanup(
+  client: AtlasClient,
+  eventId: string,
+  f: CleanupFilter,
+  ledger?: LedgerData,
+): Promise<CleanupPlan> {
   const now = f.now ?? Date.now()
   const {teams: all, unreadable} = await eventStatus(client, eventId, f.team)
   const teams: TeamStatus[] = []
@@ -56,17 +83,81 @@ export async function planCleanup(client: AtlasClient, eventId: string, f: Clean
         live.push({team: t.team, until: until === undefined ? undefined : new Date(until).toISOString()})
     }
   }
-  return {event: eventId, teams, skipped, unreadable, live}
+  const access = teams.map((t) => {
+    const e = recorded(ledger, t.team, t.projectId)
+    return {team: t.team, keys: e?.apiKey ? 1 : 0, invites: e?.invites?.length ?? 0}
+  })
+  const found = new Set([...all, ...unreadable].map((t) => t.team))
+  const orphanKeys = Object.entries(ledger?.teams ?? {})
+    .filter(([team, e]) => e.apiKey?.id && !found.has(team) && (!f.team || f.team === team))
+    .map(([team, e]) => ({team, publicKey: e.apiKey?.publicKey}))
+  return {event: eventId, teams, skipped, unreadable, live, access, orphanKeys}
 }
+
+/** Removes the invitations and the key the ledger records for this team's project, before the project goes. */
+async function removeRecordedAccess(
+  client: AtlasClient,
+  ledger: Ledger | undefined,
+  t: TeamStatus,
+): Promise<{keys: number; invites: number}> {
+  const e = recorded(ledger?.data, t.team, t.projectId)
+  if (!ledger || !e) return {keys: 0, invites: 0}
+  const invites = e.invites ?? []
+  for (const i of invites) await removeProjectMember(client, t.projectId, i.id)
+  if (invites.length > 0) ledger.update(t.team, {invites: []})
+  const key = e.apiKey
+  if (!key) return {keys: 0, invites: invites.length}
+  // A key whose answer was lost has no id in the ledger: its recorded description finds it.
+  const ids = key.id
+    ? [key.id]
+    : (await listProjectKeys(client, t.projectId)).filter((k) => k.desc === key.desc).map((k) => k.id)
+  for (const id of ids) await deleteOrgKey(client, key.orgId, id)
+  ledger.update(t.team, {apiKey: undefined})
+  return {keys: ids.length, invites: invites.length}
+}
+
+/** A team's export failed: the team is kept as it is. */
+class ExportFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(messageOf(cause))
+  }
+}
+
+/** An export's failure carries its own fix (resume the cluster, move a folder aside): keep it with the message. */
+const messageOf = (e: unknown) => (e instanceof AtlasCtlError ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : String(e))
 
 /** Tears every planned team down; continues past failures and reports each team. */
 export async function executeCleanup(
   client: AtlasClient,
   plan: CleanupPlan,
-  o: {timeoutMs?: number; pollMs: number; onProgress: (line: string) => void},
+  o: {
+    timeoutMs?: number
+    pollMs: number
+    onProgress: (line: string) => void
+    ledger?: Ledger
+    /** Export each team first (into DIR/<team>); a team whose export fails is kept. */
+    exportFirst?: {dir: string; toolVersion: string}
+  },
 ): Promise<CleanupReport> {
-  const settled = await pool(plan.teams, 4, async (t) => {
+  const exports: Array<TeamExport | undefined> = []
+  const settled = await pool(plan.teams, 4, async (t, i) => {
+    if (o.exportFirst) {
+      if (!o.ledger) throw new Error('--export-first needs the event ledger')
+      try {
+        exports[i] = await exportTeam(client, t, {
+          ...o.exportFirst,
+          eventId: plan.event,
+          ledger: o.ledger,
+          wait: {timeoutMs: o.timeoutMs, intervalMs: o.pollMs},
+          log: o.onProgress,
+        })
+      } catch (error) {
+        throw new ExportFailed(error)
+      }
+    }
     o.onProgress(`${t.team}: tearing down ${t.project}`)
+    // Keys first: a key is the organization's and would outlive the project.
+    const access = await removeRecordedAccess(client, o.ledger, t)
     const removed = await teardownProject(client, t.projectId, {
       timeoutMs: o.timeoutMs,
       pollMs: o.pollMs,
@@ -74,23 +165,52 @@ export async function executeCleanup(
       log: o.onProgress,
     })
     o.onProgress(`${t.team}: removed`)
-    return removed
+    return {...removed, ...access}
   })
+  let orphanKeysRemoved = 0
+  for (const orphan of plan.orphanKeys) {
+    const key = o.ledger?.data.teams[orphan.team]?.apiKey
+    if (!o.ledger || !key?.id) continue
+    await deleteOrgKey(client, key.orgId, key.id)
+    o.ledger.update(orphan.team, {apiKey: undefined})
+    orphanKeysRemoved++
+  }
   const results = plan.teams.map((t, i) => {
     const s = settled[i]
+    const exported = exports[i] ? {export: exports[i]} : {}
     return s.status === 'fulfilled'
       ? {
           team: t.team,
           project: t.project,
           status: 'removed' as const,
-          removed: {clusters: s.value.clusters, users: s.value.users, entries: s.value.entries},
+          ...exported,
+          removed: {
+            clusters: s.value.clusters,
+            users: s.value.users,
+            entries: s.value.entries,
+            keys: s.value.keys,
+            invites: s.value.invites,
+          },
         }
       : {
           team: t.team,
           project: t.project,
           status: 'failed' as const,
-          error: s.reason instanceof AtlasCtlError ? s.reason.message : String(s.reason),
+          ...exported,
+          stage: s.reason instanceof ExportFailed ? ('export' as const) : ('teardown' as const),
+          error:
+            s.reason instanceof ExportFailed
+              ? messageOf(s.reason.cause)
+              : s.reason instanceof AtlasCtlError
+                ? s.reason.message
+                : String(s.reason),
         }
   })
-  return {...plan, executed: true, results, failed: results.filter((r) => r.status === 'failed').length}
+  return {
+    ...plan,
+    executed: true,
+    results,
+    failed: results.filter((r) => r.status === 'failed').length,
+    orphanKeysRemoved,
+  }
 }

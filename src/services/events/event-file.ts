@@ -40,83 +40,100 @@ const entry = z.string().refine((v) => {
   }
 }, 'must be an IP address or CIDR block (0.0.0.0/0 is openNetworkAccess: true)')
 
-const eventSchema = z
-  .object({
-    id: slug,
-    name: z.string().min(1).max(200),
-    endsAt: zoned,
-    defaults: z
-      .object({
-        provider: z.enum(PROVIDERS).default('AWS'),
-        region: z.string().min(1).default('US_EAST_1'),
-        tier: z.enum(['M0', 'FLEX']).default('M0'),
-        openNetworkAccess: z.boolean().default(false),
-        accessList: z.array(entry).default([]),
-        maxDbUsers: z.number().int().min(1).max(100).default(5),
-        maxAccessEntries: z.number().int().min(1).max(200).default(20),
-      })
-      .strict()
-      .default({
-        provider: 'AWS',
-        region: 'US_EAST_1',
-        tier: 'M0',
-        openNetworkAccess: false,
-        accessList: [],
-        maxDbUsers: 5,
-        maxAccessEntries: 20,
-      }),
-    cleanup: z
-      .object({auto: z.boolean().default(false), grace: duration.optional()})
-      .strict()
-      .default({auto: false}),
-    teams: z
-      .array(
-        z
-          .object({
-            id: slug,
-            name: z.string().min(1).max(200),
-            leader: z.string().min(1).optional(),
-            members: z.array(z.string().min(1)).default([]),
-          })
-          .strict(),
-      )
-      .min(1, 'list at least one team')
-      .max(MAX_TEAMS, `at most ${MAX_TEAMS} teams per event`),
-  })
-  .strict()
-  .superRefine((e, ctx) => {
-    const {provider, region} = e.defaults
-    if (!REGIONS[provider].includes(region)) {
-      const close = closeMatches(region, [...REGIONS[provider]])
-      ctx.addIssue({
-        code: 'custom',
-        path: ['defaults', 'region'],
-        message: `"${region}" is not a ${provider} region${close.length ? `; did you mean ${close.join(', ')}?` : ''}`,
-      })
-    }
-    const seen = new Set<string>()
-    // Derived names are cut to Atlas's limits; two teams must never land on one project.
-    const projects = new Map<string, string>()
-    e.teams.forEach((t, i) => {
-      if (seen.has(t.id.toLowerCase()))
-        ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
-      seen.add(t.id.toLowerCase())
-      const name = projectNameFor(e.id, t.id).toLowerCase()
-      const other = projects.get(name)
-      if (other !== undefined)
+/** Leaders and members are names in the bundles; with `--invite` they are Atlas users, named by their email. */
+const named = z.string().trim().min(1)
+const invitee = z.email('must be an email address (the Atlas user that --invite adds to the project)')
+
+const schemaFor = (person: typeof named | typeof invitee) =>
+  z
+    .object({
+      id: slug,
+      name: z.string().min(1).max(200),
+      endsAt: zoned,
+      defaults: z
+        .object({
+          provider: z.enum(PROVIDERS).default('AWS'),
+          region: z.string().min(1).default('US_EAST_1'),
+          tier: z.enum(['M0', 'FLEX']).default('M0'),
+          openNetworkAccess: z.boolean().default(false),
+          accessList: z.array(entry).default([]),
+          maxDbUsers: z.number().int().min(1).max(100).default(5),
+          maxAccessEntries: z.number().int().min(1).max(200).default(20),
+        })
+        .strict()
+        .default({
+          provider: 'AWS',
+          region: 'US_EAST_1',
+          tier: 'M0',
+          openNetworkAccess: false,
+          accessList: [],
+          maxDbUsers: 5,
+          maxAccessEntries: 20,
+        }),
+      cleanup: z
+        .object({auto: z.boolean().default(false), grace: duration.optional()})
+        .strict()
+        .default({auto: false}),
+      teams: z
+        .array(
+          z
+            .object({
+              id: slug,
+              name: z.string().min(1).max(200),
+              leader: person.optional(),
+              members: z.array(person).default([]),
+            })
+            .strict()
+            .superRefine((t, ctx) => {
+              // One role per person in a project: the leader's.
+              const seen = new Set(t.leader ? [t.leader.toLowerCase()] : [])
+              t.members.forEach((m, i) => {
+                if (seen.has(m.toLowerCase()))
+                  ctx.addIssue({code: 'custom', path: ['members', i], message: `${m} is listed twice in team ${t.id}`})
+                seen.add(m.toLowerCase())
+              })
+            }),
+        )
+        .min(1, 'list at least one team')
+        .max(MAX_TEAMS, `at most ${MAX_TEAMS} teams per event`),
+    })
+    .strict()
+    .superRefine((e, ctx) => {
+      const {provider, region} = e.defaults
+      if (!REGIONS[provider].includes(region)) {
+        const close = closeMatches(region, [...REGIONS[provider]])
         ctx.addIssue({
           code: 'custom',
-          path: ['teams', i, 'id'],
-          message: `team "${t.id}" would share the project ${projectNameFor(e.id, t.id)} with team "${other}" (project names are cut to 64 characters); use shorter event or team ids`,
+          path: ['defaults', 'region'],
+          message: `"${region}" is not a ${provider} region${close.length ? `; did you mean ${close.join(', ')}?` : ''}`,
         })
-      else projects.set(name, t.id)
+      }
+      const seen = new Set<string>()
+      // Derived names are cut to Atlas's limits; two teams must never land on one project.
+      const projects = new Map<string, string>()
+      e.teams.forEach((t, i) => {
+        if (seen.has(t.id.toLowerCase()))
+          ctx.addIssue({code: 'custom', path: ['teams', i, 'id'], message: `duplicate team id "${t.id}"`})
+        seen.add(t.id.toLowerCase())
+        const name = projectNameFor(e.id, t.id).toLowerCase()
+        const other = projects.get(name)
+        if (other !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['teams', i, 'id'],
+            message: `team "${t.id}" would share the project ${projectNameFor(e.id, t.id)} with team "${other}" (project names are cut to 64 characters); use shorter event or team ids`,
+          })
+        else projects.set(name, t.id)
+      })
     })
-  })
+const eventSchema = schemaFor(named)
+/** `--invite` needs every leader and member to be an email; files without invitations keep any names. */
+const inviteSchema = schemaFor(invitee)
 export type EventFile = z.infer<typeof eventSchema>
 export type Team = EventFile['teams'][number]
 
-export async function readEventFile(file: string): Promise<EventFile> {
-  return readSpecFile(file, eventSchema, 'event file', MAX_EVENT_FILE_BYTES)
+export async function readEventFile(file: string, o: {invite?: boolean} = {}): Promise<EventFile> {
+  return readSpecFile(file, o.invite ? inviteSchema : eventSchema, 'event file', MAX_EVENT_FILE_BYTES)
 }
 
 /**
@@ -133,6 +150,7 @@ const ROSTER_FLAGS: Record<string, string> = {
 export function readRoster(
   file: string,
   event: {id: string; name?: string; endsAt: string; defaults?: Partial<EventFile['defaults']>},
+  o: {invite?: boolean} = {},
 ): EventFile {
   let text: string
   try {
@@ -178,7 +196,7 @@ export function readRoster(
         : [],
     })
   })
-  const parsed = eventSchema.safeParse({
+  const parsed = (o.invite ? inviteSchema : eventSchema).safeParse({
     id: event.id,
     name: event.name ?? event.id,
     endsAt: event.endsAt,

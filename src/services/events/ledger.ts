@@ -13,18 +13,34 @@ const teamEntrySchema = z.object({
   bundle: z.string().optional(),
   /** A fingerprint of the password Atlas holds for the team's user (never the password): which bundle works. */
   passwordFingerprint: z.string().optional(),
+  /**
+   * The team's project API key (--team-keys). `desc`, unique to this key, is recorded before the key is made, so a key
+   * whose answer was lost is still known as ours; a key in the project that is not recorded here is a person's.
+   */
+  apiKey: z
+    .object({desc: z.string(), orgId: z.string(), id: z.string().optional(), publicKey: z.string().optional()})
+    .optional(),
+  /** The invitations this event made (--invite); a person someone else added to the project is not here. */
+  invites: z.array(z.object({id: z.string(), username: z.string(), roles: z.array(z.string())})).optional(),
   status: z.enum(['pending', 'done', 'failed', 'rolled-back']),
   error: z.string().optional(),
   updatedAt: z.string(),
 })
-/** `outDirs`: every bundle folder a run used, the latest last. */
+/**
+ * A temporary read-only user of `cleanup --export-first`, recorded before it is created, so a re-run after a crash
+ * finds and deletes it: the record, not its name, says it is ours.
+ */
+const exportUserSchema = z.object({projectId: z.string(), username: z.string(), createdAt: z.string()})
+/** `outDirs`: every bundle folder a run used, the latest last. `exportUsers`: per team. */
 const ledgerSchema = z.object({
   eventId: z.string(),
   outDirs: z.array(z.string()).default([]),
   teams: z.record(z.string(), teamEntrySchema),
+  exportUsers: z.record(z.string(), exportUserSchema).default({}),
 })
 
 export type TeamEntry = z.infer<typeof teamEntrySchema>
+export type ExportUser = z.infer<typeof exportUserSchema>
 export type LedgerData = z.infer<typeof ledgerSchema>
 
 /**
@@ -38,7 +54,7 @@ export class Ledger {
 
   constructor(dir: string, eventId: string) {
     this.file = Ledger.path(dir, eventId)
-    let data: LedgerData = {eventId, outDirs: [], teams: {}}
+    let data: LedgerData = {eventId, outDirs: [], teams: {}, exportUsers: {}}
     let text: string | undefined
     try {
       text = fs.readFileSync(this.file, 'utf8')
@@ -91,6 +107,19 @@ export class Ledger {
   useOutDir(dir: string): void {
     if (this.data.outDirs.at(-1) === dir) return
     this.data.outDirs = [...this.data.outDirs.filter((d) => d !== dir), dir]
+    this.save()
+  }
+
+  /** Written before the user is created in Atlas. */
+  recordExportUser(team: string, user: ExportUser): void {
+    this.data.exportUsers[team] = user
+    this.save()
+  }
+
+  /** Once Atlas no longer has the user. */
+  clearExportUser(team: string): void {
+    if (!(team in this.data.exportUsers)) return
+    delete this.data.exportUsers[team]
     this.save()
   }
 

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import {z} from 'zod'
@@ -19,6 +19,16 @@ import type {Ledger} from './ledger.js'
 import {tagOf} from './status.js'
 import {teardownProject} from './teardown.js'
 import {createDatabaseUser, deleteDatabaseUser, getUser, updateDatabaseUser, type UserBody} from '../users.js'
+import {
+  addProjectMember,
+  createProjectKey,
+  deleteOrgKey,
+  LEADER_ROLES,
+  listProjectKeys,
+  listProjectMembers,
+  MEMBER_ROLES,
+  removeProjectMember,
+} from '../team-access.js'
 
 export interface ProvisionInput {
   event: EventFile
@@ -28,11 +38,17 @@ export interface ProvisionInput {
   orgId: string
   waitTimeoutMs?: number
   pollMs: number
-  onProgress: (p: {done: number; failed: number; total: number; message: string}) => void
+  /** `waiting`: teams whose resources are all asked for, their clusters not ready yet; `done`: teams ready. */
+  onProgress: (p: {waiting: number; done: number; failed: number; total: number; message: string}) => void
   /** One audit line per bundle written (a local write of a secret), never the password. */
   report?: WriteReport
   /** The command that picks the run up again, named when a wait times out or is interrupted. */
   resume?: string
+  /** --team-keys: a project API key per team, as a ready profile in its bundle; the profile points at `baseUrl`. */
+  teamKeys?: boolean
+  baseUrl: string
+  /** --invite: the team's leader and members are added to its project. */
+  invite?: boolean
 }
 
 interface TeamReport {
@@ -46,6 +62,10 @@ interface TeamReport {
   passwordRotated?: boolean
   bundle?: string
   error?: string
+  /** --team-keys: the team's key (its public half), and whether this run made it. */
+  apiKey?: {publicKey: string; status: 'created' | 'existed' | 'replaced'}
+  /** --invite: people this run added to the project, and those already in it. */
+  invites?: {added: string[]; present: string[]}
 }
 
 export interface ProvisionReport {
@@ -66,6 +86,17 @@ const bundleSchema = z.object({
   username: z.string(),
   password: z.string().min(1),
   connectionString: z.string().optional(),
+  /** --team-keys: the team's project API key, as `atlasctl config import` takes it. */
+  profile: z
+    .object({
+      name: z.string(),
+      publicApiKey: z.string(),
+      privateApiKey: z.string(),
+      orgId: z.string(),
+      projectId: z.string(),
+      baseUrl: z.string(),
+    })
+    .optional(),
 })
 type Bundle = z.infer<typeof bundleSchema>
 
@@ -76,6 +107,10 @@ interface Made {
   user?: boolean
   /** The fingerprint of the new password a bundle was written with. */
   bundle?: string
+  /** The id of the API key this run made. */
+  key?: string
+  /** The invitations this run made. */
+  invites?: string[]
 }
 
 /** Recognizes a password without keeping it: the ledger must never hold one. */
@@ -144,7 +179,13 @@ async function provisionTeam(
   input: ProvisionInput,
   team: Team,
   made: Made,
-): Promise<{project: ProjectSummary; reused: boolean; passwordRotated: boolean}> {
+): Promise<{
+  project: ProjectSummary
+  reused: boolean
+  passwordRotated: boolean
+  apiKey?: TeamReport['apiKey']
+  invites?: TeamReport['invites']
+}> {
   const {event, ledger} = input
   const entry = ledger.team(team.id, {
     projectName: projectNameFor(event.id, team.id),
@@ -266,13 +307,114 @@ async function provisionTeam(
     await step(() =>
       addEntries(client, {project, entries, comment: `event ${event.id}`, maxEntries: event.defaults.maxAccessEntries}),
     )
-  return {project, reused, passwordRotated}
+  const write = (b: Bundle) => {
+    const text = `${JSON.stringify(b, null, 2)}\n`
+    reportedWrite(input.report, 'write credentials bundle', bundleFile, entry.username, () =>
+      writeSecretFile(bundleFile, text),
+    )
+  }
+  const apiKey = input.teamKeys
+    ? await step(() => teamKey(client, input, team, project, bundle, write, made))
+    : undefined
+  const invites = input.invite ? await step(() => inviteTeam(client, input, team, project, made)) : undefined
+  return {project, reused, passwordRotated, apiKey, invites}
+}
+
+/**
+ * The team's project API key, kept in its bundle as a profile. A key of ours that no bundle holds the private half of
+ * (Atlas shows it once) is replaced; keys in the project that the ledger does not record are a person's, left alone.
+ */
+async function teamKey(
+  client: AtlasClient,
+  input: ProvisionInput,
+  team: Team,
+  project: ProjectSummary,
+  bundle: Bundle,
+  write: (b: Bundle) => void,
+  made: Made,
+): Promise<NonNullable<TeamReport['apiKey']>> {
+  const {ledger, event} = input
+  const recorded = ledger.data.teams[team.id].apiKey
+  const ours = recorded
+    ? (await listProjectKeys(client, project.id)).filter((k) => k.id === recorded.id || k.desc === recorded.desc)
+    : []
+  const held = bundle.profile
+  if (held && ours.some((k) => k.publicKey === held.publicApiKey)) {
+    redactor.add(held.privateApiKey)
+    return {publicKey: held.publicApiKey, status: 'existed'}
+  }
+  for (const k of ours) await deleteOrgKey(client, project.orgId, k.id)
+  // Recorded before Atlas makes the key: an answer lost on the way still leaves it known as ours.
+  const desc = `atlasctl event ${event.id} team ${team.id} ${randomBytes(4).toString('hex')}`
+  ledger.update(team.id, {apiKey: {desc, orgId: project.orgId}})
+  const key = await createProjectKey(client, project.id, {desc, roles: LEADER_ROLES})
+  redactor.add(key.privateKey)
+  made.key = key.id
+  ledger.update(team.id, {apiKey: {desc, orgId: project.orgId, id: key.id, publicKey: key.publicKey}})
+  bundle.profile = {
+    name: `${event.id}-${team.id}`,
+    publicApiKey: key.publicKey,
+    privateApiKey: key.privateKey,
+    orgId: project.orgId,
+    projectId: project.id,
+    baseUrl: input.baseUrl,
+  }
+  write(bundle)
+  return {publicKey: key.publicKey, status: ours.length > 0 ? 'replaced' : 'created'}
+}
+
+/** Adds the leader (LEADER_ROLES) and members (MEMBER_ROLES); anyone already in the project keeps what they have. */
+async function inviteTeam(
+  client: AtlasClient,
+  input: ProvisionInput,
+  team: Team,
+  project: ProjectSummary,
+  made: Made,
+): Promise<NonNullable<TeamReport['invites']>> {
+  const {ledger} = input
+  const wanted = [
+    ...(team.leader ? [{username: team.leader, roles: LEADER_ROLES}] : []),
+    ...team.members.map((username) => ({username, roles: MEMBER_ROLES})),
+  ]
+  const inProject = new Set((await listProjectMembers(client, project.id)).map((m) => m.username.toLowerCase()))
+  const added: string[] = []
+  const present: string[] = []
+  for (const w of wanted) {
+    if (inProject.has(w.username.toLowerCase())) {
+      present.push(w.username)
+      continue
+    }
+    try {
+      const m = await addProjectMember(client, project.id, w.username, w.roles)
+      made.invites = [...(made.invites ?? []), m.id]
+      ledger.update(team.id, {
+        invites: [...(ledger.data.teams[team.id].invites ?? []), {id: m.id, username: m.username, roles: m.roles}],
+      })
+      added.push(w.username)
+    } catch (error) {
+      // Someone added them meanwhile: theirs, so not recorded.
+      if (!(error instanceof AtlasApiError && error.status === 409)) throw error
+      present.push(w.username)
+    }
+  }
+  return {added, present}
 }
 
 /** Undoes only what this run made; what an earlier run or a person made is never deleted. Returns what it removed. */
 async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, made: Made): Promise<string[]> {
   const entry = input.ledger.data.teams[team.id]
   const undone: string[] = []
+  // A key outlives its project (it is the organization's): it goes first, whatever else is undone.
+  if (made.key && entry?.apiKey) {
+    await deleteOrgKey(client, entry.apiKey.orgId, made.key)
+    input.ledger.update(team.id, {apiKey: undefined})
+    undone.push('API key')
+  }
+  if (entry?.projectId && !made.project && made.invites?.length) {
+    for (const id of made.invites) await removeProjectMember(client, entry.projectId, id)
+    input.ledger.update(team.id, {invites: entry.invites?.filter((i) => !made.invites?.includes(i.id))})
+    undone.push('invitations')
+  }
   if (entry?.projectId && made.project) {
     await teardownProject(client, entry.projectId, {
       timeoutMs: input.waitTimeoutMs,
@@ -326,6 +468,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
   const total = event.teams.length
   let done = 0
   let failed = 0
+  let waiting = 0
   let maxConcurrency = input.limit.current
   const reports = new Map<string, TeamReport>()
   const made = new Map(event.teams.map((t): [string, Made] => [t.id, {}]))
@@ -349,6 +492,7 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     try {
       const undone = await rollback(client, input, team, made.get(team.id)!)
       input.onProgress({
+        waiting,
         done,
         failed,
         total,
@@ -370,8 +514,15 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
         const r = await provisionTeam(client, input, team, made.get(team.id)!)
         input.limit.succeeded()
         created.push({team, project: r.project})
-        report(team, {reused: r.reused, passwordRotated: r.passwordRotated || undefined})
+        report(team, {
+          reused: r.reused,
+          passwordRotated: r.passwordRotated || undefined,
+          apiKey: r.apiKey,
+          invites: r.invites,
+        })
+        waiting++
         input.onProgress({
+          waiting,
           done,
           failed,
           total,
@@ -410,10 +561,12 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
         writeSecretFile(entry.bundle!, content),
       )
       ledger.update(team.id, {status: 'done', error: undefined})
+      waiting--
       done++
       report(team, {status: 'done', bundle: entry.bundle})
-      input.onProgress({done, failed, total, message: `${team.id}: ready`})
+      input.onProgress({waiting, done, failed, total, message: `${team.id}: ready`})
     } catch (error) {
+      waiting--
       await fail(team, error)
     }
   })

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Start-up: oclif and every command in one CommonJS file (dist/main.cjs), so a run compiles one script, from a V8
+// code cache made here. bin/run.js loads it; oclif finds the commands in it (the explicit command strategy).
+// Run after tsc, from dist/: the per-file build stays for `oclif manifest`, the contract and the tests.
+import {spawnSync} from 'node:child_process'
+import fs from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {build} from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dist = path.join(root, 'dist')
+const out = path.join(dist, 'main.cjs')
+
+/** dist/commands/<topic>/<verb>.js is the command `topic:verb`, as oclif's pattern strategy names it. */
+function commandFiles(dir, prefix = []) {
+  return fs.readdirSync(dir, {withFileTypes: true}).flatMap((e) => {
+    if (e.isDirectory()) return commandFiles(path.join(dir, e.name), [...prefix, e.name])
+    if (!e.name.endsWith('.js') || e.name === 'index.js') return []
+    return [{id: [...prefix, e.name.slice(0, -3)].join(':'), file: path.join(dir, e.name)}]
+  })
+}
+
+const commands = commandFiles(path.join(dist, 'commands')).sort((a, b) => (a.id < b.id ? -1 : 1))
+// Each command is evaluated when oclif first reads its id, so a run evaluates only the command it runs.
+const entry = [
+  "export {execute} from '@oclif/core'",
+  'export const COMMANDS = {}',
+  ...commands.map(
+    (c) =>
+      `Object.defineProperty(COMMANDS, ${JSON.stringify(c.id)}, {enumerable: true, get: () => require(${JSON.stringify(c.file)}).default})`,
+  ),
+].join('\n')
+
+// import.meta.url in CommonJS: each file's own URL, so paths relative to it (the vendored spec) still resolve.
+const importMetaUrl = {
+  name: 'import-meta-url',
+  setup(b) {
+    b.onLoad({filter: /\.js$/}, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8')
+      if (!text.includes('import.meta.url') || !args.path.startsWith(dist + path.sep)) return undefined
+      const rel = JSON.stringify(path.relative(dist, args.path))
+      return {
+        contents: text.replaceAll(
+          'import.meta.url',
+          `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${rel})).href`,
+        ),
+        loader: 'js',
+      }
+    })
+  },
+}
+
+const result = await build({
+  stdin: {contents: entry, resolveDir: dist, sourcefile: 'main-entry.js', loader: 'js'},
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile: out,
+  // Loaded from node_modules by the commands that use them, so a run of --version or help never reads them. Only
+  // packages read by name stay out: a require() of an ES module (Node >= 20.19) has no CommonJS default.
+  // (typescript: oclif's support for development runs only.)
+  external: [
+    'mongodb',
+    'zod',
+    'yaml',
+    'ajv',
+    'ajv-formats',
+    '@inquirer/prompts',
+    'cli-table3',
+    'smol-toml',
+    'typescript',
+  ],
+  // A script run from a code cache cannot import(): lazy imports become require(), which loads ES modules too.
+  supported: {'dynamic-import': false},
+  plugins: [importMetaUrl],
+  logLevel: 'warning',
+  metafile: true,
+})
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+
+// An ES-module-only package kept out and read by its default would get its namespace instead (a require() of an ES
+// module has no CommonJS default): refuse, so that it is bundled instead.
+const text = fs.readFileSync(out, 'utf8')
+const nodeRequire = createRequire(import.meta.url)
+for (const m of text.matchAll(/(?:(\w+) = )?__toESM\(require\("([^"]+)"\), 1\)/g)) {
+  const [, variable, name] = m
+  if (name.startsWith('node:')) continue
+  const dir = path.join(root, 'node_modules', ...name.split('/').slice(0, name.startsWith('@') ? 2 : 1))
+  const pkg = nodeRequire(path.join(dir, 'package.json'))
+  if (pkg.type !== 'module' || JSON.stringify(pkg.exports ?? {}).includes('"require"')) continue
+  const byDefault = variable
+    ? text.includes(`${variable}.default`)
+    : /default\s*:[^;]*$/.test(text.slice(Math.max(0, m.index - 120), m.index))
+  if (byDefault) {
+    console.error(`bundle: ${name} is an ES module read by its default; bundle it instead of keeping it out`)
+    process.exit(1)
+  }
+}
+
+// The code cache: V8's compiled form of what a topic's help runs, which bin/run.js writes when there is none.
+const cache = `${out}.cache`
+fs.rmSync(cache, {force: true})
+const run = spawnSync(process.execPath, [path.join(root, 'bin', 'run.js'), 'cluster', '--help'], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
+if (run.status !== 0 || !fs.existsSync(cache)) {
+  console.error('bundle: the run that makes the code cache failed')
+  process.exit(1)
+}
+console.error(
+  `bundle: ${commands.length} commands in dist/main.cjs (${Math.round(bytes / 1024)} KB), code cache ${Math.round(fs.statSync(cache).size / 1024)} KB`,
+)

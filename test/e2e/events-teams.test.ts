@@ -1,0 +1,258 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {AtlasClient} from '../../src/atlas/client.js'
+import {FAST_DELAYS} from '../../src/emulator/delays.js'
+import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {eventYaml} from '../support/events.js'
+import {runCli, tempHome} from '../support/run-cli.js'
+
+describe('team self-service: project keys, invitations and their cleanup', () => {
+  let emu: TestEmulator
+  let env: Record<string, string>
+  let dir: string
+  const calls: string[] = []
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({onExchange: (x) => calls.push(`${x.operationId} ${x.path} ${x.status}`)})
+    const h = tempHome()
+    dir = h.dir
+    env = {...h.env, ...emu.env}
+  })
+  afterAll(() => emu.close())
+
+  const group = (name: string) => Object.values(emu.state.groups).find((g) => g.name === name)!
+  const admin = () =>
+    new AtlasClient({
+      baseUrl: emu.url,
+      credentials: {type: 'apiKey', publicKey: emu.credentials.publicKey, privateKey: emu.credentials.privateKey},
+    })
+  const withMembers = (yaml: string) =>
+    yaml.replace(
+      '{id: t1, name: Team t1, leader: lead-t1@example.org}',
+      '{id: t1, name: Team t1, leader: lead-t1@example.org, members: [ann@example.org, bo@example.org]}',
+    )
+
+  it("a team's key works on its own project and is refused (403, exit 3) on another team's and on the org", async () => {
+    const file = path.join(dir, 'k1.yaml')
+    fs.writeFileSync(file, eventYaml('k1', 2))
+    const out = path.join(dir, 'creds-k1')
+    const r = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.json.result.teams.map((t: {apiKey: {status: string}}) => t.apiKey.status)).toEqual(['created', 'created'])
+    const bundleFile = path.join(out, 't1.json')
+    const bundle = JSON.parse(fs.readFileSync(bundleFile, 'utf8'))
+    expect(fs.statSync(bundleFile).mode & 0o777).toBe(0o600)
+    const a = group('mh-k1-t1')
+    const b = group('mh-k1-t2')
+    expect(bundle.profile).toMatchObject({name: 'k1-t1', projectId: a.id, orgId: a.orgId, baseUrl: emu.url})
+    // The key Atlas holds has one role, in its own project only.
+    const key = emu.state.apiKeys.find((k) => k.publicKey === bundle.profile.publicApiKey)!
+    expect(key.roles).toEqual([{groupId: a.id, roleName: 'GROUP_OWNER'}])
+    // The private key is in the bundle only: not in the output or the audit log.
+    const audit = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
+    for (const text of [r.stdout, r.stderr, audit]) expect(text).not.toContain(bundle.profile.privateApiKey)
+
+    // A team leader's machine: no admin keys in the environment, only the imported bundle.
+    const leader = tempHome().env
+    const imported = await runCli(['config', 'import', bundleFile, '--use', '--json'], {env: leader})
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.stdout + imported.stderr).not.toContain(bundle.profile.privateApiKey)
+    expect(imported.json.result).toMatchObject({name: 'k1-t1', active: true, projectId: a.id})
+    const configFile = path.join(leader.XDG_CONFIG_HOME, 'atlasctl', 'config.json')
+    expect(fs.statSync(configFile).mode & 0o777).toBe(0o600)
+    const again = await runCli(['config', 'import', bundleFile, '--json'], {env: leader})
+    expect(again.code, again.stderr).toBe(0)
+
+    // Its own project: a database user and an access entry.
+    const creds = path.join(dir, 'dev1.json')
+    const user = await runCli(['user', 'add', 'dev1', '--credentials-file', creds, '--json'], {env: leader})
+    expect(user.code, user.stdout).toBe(0)
+    const ip = await runCli(['ip', 'add', '198.51.100.7', '--json'], {env: leader})
+    expect(ip.code, ip.stdout).toBe(0)
+    expect(Object.keys(emu.state.users[a.id])).toContain('admin/dev1')
+    expect(Object.keys(emu.state.access[a.id])).toContain('198.51.100.7/32')
+
+    // Another team's project: refused, and nothing there changes.
+    const before = JSON.stringify([emu.state.users[b.id], emu.state.access[b.id], emu.state.clusters[b.id]])
+    const list = await runCli(['cluster', 'list', '--project', b.id, '--json'], {env: leader})
+    expect(list.code).toBe(3)
+    expect(list.json.error).toMatchObject({code: 'USER_UNAUTHORIZED', details: {status: 403}})
+    const del = await runCli(['cluster', 'delete', 't2', '--project', b.id, '--yes', '--json'], {env: leader})
+    expect(del.code).toBe(3)
+    const addThere = await runCli(
+      ['user', 'add', 'intruder', '--project', b.id, '--credentials-file', path.join(dir, 'intruder.json'), '--json'],
+      {env: leader},
+    )
+    expect(addThere.code).toBe(3)
+    const byName = await runCli(['cluster', 'list', '--project', 'mh-k1-t2', '--json'], {env: leader})
+    expect(byName.code).toBe(3)
+    expect(JSON.stringify([emu.state.users[b.id], emu.state.access[b.id], emu.state.clusters[b.id]])).toBe(before)
+    // The organization's calls are refused too, and the key sees only its own project.
+    expect((await runCli(['project', 'create', 'mine', '--json'], {env: leader})).code).toBe(3)
+    const projects = await runCli(['project', 'list', '--json'], {env: leader})
+    expect(projects.json.result.map((p: {id: string}) => p.id)).toEqual([a.id])
+
+    // Its own cluster: the leader may delete it.
+    const own = await runCli(['cluster', 'delete', 't1', '--yes', '--json'], {env: leader})
+    expect(own.code, own.stdout).toBe(0)
+
+    // A re-run keeps the keys the bundles hold.
+    const rerun = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(rerun.code, rerun.stderr).toBe(0)
+    expect(rerun.json.result.teams.map((t: {apiKey: {status: string}}) => t.apiKey.status)).toEqual([
+      'existed',
+      'existed',
+    ])
+    expect(JSON.parse(fs.readFileSync(bundleFile, 'utf8')).profile.privateApiKey).toBe(bundle.profile.privateApiKey)
+    // A lost bundle: nobody holds that key's private half any more, so it is replaced, not left behind.
+    const lost = JSON.parse(fs.readFileSync(path.join(out, 't2.json'), 'utf8')).profile.publicApiKey
+    fs.rmSync(path.join(out, 't2.json'))
+    const replaced = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(replaced.code, replaced.stderr).toBe(0)
+    expect(replaced.json.result.teams[1].apiKey.status).toBe('replaced')
+    expect(emu.state.apiKeys.some((k) => k.publicKey === lost)).toBe(false)
+    const fresh = JSON.parse(fs.readFileSync(path.join(out, 't2.json'), 'utf8')).profile
+    expect(emu.state.apiKeys.find((k) => k.publicKey === fresh.publicApiKey)?.roles).toEqual([
+      {groupId: b.id, roleName: 'GROUP_OWNER'},
+    ])
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('config import refuses a file without a profile (exit 2, naming the file and field)', async () => {
+    const home = tempHome().env
+    const file = path.join(dir, 'not-a-bundle.json')
+    fs.writeFileSync(file, JSON.stringify({profile: {name: 'x', publicApiKey: 'abc'}}))
+    const r = await runCli(['config', 'import', file, '--json'], {env: home})
+    expect(r.code).toBe(2)
+    expect(r.json.error.message).toContain(file)
+    expect(r.json.error.message).toContain('profile.privateApiKey')
+    expect(fs.existsSync(path.join(home.XDG_CONFIG_HOME, 'atlasctl', 'config.json'))).toBe(false)
+  })
+
+  it('invites leaders and members once, and cleanup removes only what the event made, twice in a row', async () => {
+    const file = path.join(dir, 'k2.yaml')
+    fs.writeFileSync(file, withMembers(eventYaml('k2', 2)))
+    const out = path.join(dir, 'creds-k2')
+    const args = ['event', 'provision', file, '--out', out, '--team-keys', '--invite', '--yes', '--json']
+    const r = await runCli(args, {env})
+    expect(r.code, r.stderr).toBe(0)
+    const a = group('mh-k2-t1')
+    const people = (id: string) =>
+      Object.values(emu.state.projectUsers?.[id] ?? {})
+        .map((u) => [u.username, u.roles.join(','), u.orgMembershipStatus])
+        .sort()
+    expect(people(a.id)).toEqual([
+      ['ann@example.org', 'GROUP_READ_ONLY', 'PENDING'],
+      ['bo@example.org', 'GROUP_READ_ONLY', 'PENDING'],
+      ['lead-t1@example.org', 'GROUP_OWNER', 'PENDING'],
+    ])
+    expect(r.json.result.teams[0].invites).toEqual({
+      added: ['lead-t1@example.org', 'ann@example.org', 'bo@example.org'],
+      present: [],
+    })
+    const again = await runCli(args, {env})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.result.teams[0].invites.added).toEqual([])
+    expect(people(a.id)).toHaveLength(3)
+
+    // People's own: the leader makes a key with the team's key, an organizer invites a mentor by hand.
+    const t1 = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile
+    const asLeader = new AtlasClient({
+      baseUrl: emu.url,
+      credentials: {type: 'apiKey', publicKey: t1.publicApiKey, privateKey: t1.privateApiKey},
+    })
+    const theirs = await asLeader.ok(
+      asLeader.api.POST('/api/atlas/v2/groups/{groupId}/apiKeys', {
+        params: {path: {groupId: a.id}},
+        body: {desc: 'my laptop', roles: ['GROUP_READ_ONLY']},
+      }),
+    )
+    const client = admin()
+    const mentor = await client.ok(
+      client.api.POST('/api/atlas/v2/groups/{groupId}/users', {
+        params: {path: {groupId: a.id}},
+        body: {username: 'mentor@example.org', roles: ['GROUP_READ_ONLY']},
+      }),
+    )
+    const teamKeys = ['t1', 't2'].map((t) => JSON.parse(fs.readFileSync(path.join(out, `${t}.json`), 'utf8')).profile)
+
+    const plan = await runCli(['event', 'cleanup', 'k2', '--json'], {env})
+    expect(plan.json.result.access).toEqual([
+      {team: 't1', keys: 1, invites: 3},
+      {team: 't2', keys: 1, invites: 1},
+    ])
+    calls.length = 0
+    const cleaned = await runCli(['event', 'cleanup', 'k2', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result.results.map((x: {removed: {keys: number; invites: number}}) => x.removed)).toEqual([
+      expect.objectContaining({keys: 1, invites: 3}),
+      expect.objectContaining({keys: 1, invites: 1}),
+    ])
+    // The event's keys are gone from the organization; the person's key stays, and their invitation was not touched.
+    for (const k of teamKeys) expect(emu.state.apiKeys.some((x) => x.publicKey === k.publicApiKey)).toBe(false)
+    expect(emu.state.apiKeys.some((x) => x.id === theirs.id)).toBe(true)
+    expect(calls.filter((c) => c.startsWith('removeGroupUser'))).toHaveLength(4)
+    expect(calls.some((c) => c.includes(mentor.id))).toBe(false)
+    expect(calls.filter((c) => c.startsWith('deleteOrgApiKey')).some((c) => c.includes(theirs.id!))).toBe(false)
+
+    calls.length = 0
+    const twice = await runCli(['event', 'cleanup', 'k2', '--yes', '--json'], {env})
+    expect(twice.code, twice.stderr).toBe(0)
+    expect(twice.json.result).toMatchObject({teams: [], orphanKeys: []})
+    expect(calls.filter((c) => !c.startsWith('list') && !c.startsWith('get'))).toEqual([])
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('a key whose project is already gone is deleted by cleanup; a bad leader email is exit 2 naming the file', async () => {
+    const file = path.join(dir, 'k3.yaml')
+    fs.writeFileSync(file, eventYaml('k3', 1))
+    const out = path.join(dir, 'creds-k3')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const publicKey = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile.publicApiKey
+    // Someone tore the project down by hand: the key stays in the organization, with no role left.
+    const g = group('mh-k3-t1')
+    expect((await runCli(['cluster', 'delete', 't1', '--project', g.id, '--yes', '--wait'], {env})).code).toBe(0)
+    expect((await runCli(['project', 'delete', g.id, '--yes'], {env})).code).toBe(0)
+    expect(emu.state.apiKeys.find((k) => k.publicKey === publicKey)?.roles).toEqual([])
+    const cleaned = await runCli(['event', 'cleanup', 'k3', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result).toMatchObject({orphanKeys: [{team: 't1', publicKey}], orphanKeysRemoved: 1})
+    expect(emu.state.apiKeys.some((k) => k.publicKey === publicKey)).toBe(false)
+
+    const bad = path.join(dir, 'k4.yaml')
+    fs.writeFileSync(bad, eventYaml('k4', 1).replace('lead-t1@example.org', 'Lead Person'))
+    const refused = await runCli(['event', 'provision', bad, '--invite', '--yes', '--json'], {env})
+    expect(refused.code).toBe(2)
+    expect(refused.json.error.message).toContain(`${bad}:`)
+    expect(refused.json.error.message).toContain('teams.0.leader: must be an email address')
+    expect(Object.values(emu.state.groups).some((x) => x.name.startsWith('mh-k4-'))).toBe(false)
+    // Without --invite, a leader is only a name: files from before invitations keep working.
+    const plain = await runCli(['event', 'provision', bad, '--yes', '--json'], {env})
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.json.result).toMatchObject({done: 1, failed: 0})
+  })
+
+  it('a team rolled back after its key was made leaves no key behind', async () => {
+    // Clusters that never get ready within --timeout: the run fails after the keys and invitations were made.
+    const slow = await startTestEmulator({delays: {...FAST_DELAYS, m0CreateMs: 120_000}})
+    try {
+      const home = tempHome()
+      const slowEnv = {...home.env, ...slow.env}
+      const file = path.join(home.dir, 'k5.yaml')
+      fs.writeFileSync(file, withMembers(eventYaml('k5', 1)))
+      const args = ['event', 'provision', file, '--team-keys', '--invite', '--timeout', '1s', '--yes', '--json']
+      const r = await runCli(args, {env: slowEnv})
+      expect(r.code).toBe(7)
+      expect(r.json.error.details.report.teams[0].status).toBe('rolled-back')
+      expect(slow.state.apiKeys.map((k) => k.publicKey)).toEqual([slow.credentials.publicKey])
+      expect(Object.keys(slow.state.groups)).toEqual([])
+      const ledger = JSON.parse(
+        fs.readFileSync(path.join(slowEnv.XDG_DATA_HOME, 'atlasctl', 'events', 'k5', 'ledger.json'), 'utf8'),
+      )
+      expect(ledger.teams.t1.apiKey).toBeUndefined()
+    } finally {
+      await slow.close()
+    }
+  })
+})

@@ -68,7 +68,17 @@ const result = await build({
   // Loaded from node_modules by the commands that use them, so a run of --version or help never reads them. Only
   // packages read by name stay out: a require() of an ES module (Node >= 20.19) has no CommonJS default.
   // (typescript: oclif's support for development runs only.)
-  external: ['mongodb', 'zod', 'yaml', 'ajv', 'ajv-formats', '@inquirer/prompts', 'cli-table3', 'typescript'],
+  external: [
+    'mongodb',
+    'zod',
+    'yaml',
+    'ajv',
+    'ajv-formats',
+    '@inquirer/prompts',
+    'cli-table3',
+    'smol-toml',
+    'typescript',
+  ],
   // A script run from a code cache cannot import(): lazy imports become require(), which loads ES modules too.
   supported: {'dynamic-import': false},
   plugins: [importMetaUrl],

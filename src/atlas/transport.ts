@@ -29,8 +29,12 @@ export interface TransportStats {
 }
 
 const DEFAULT_RETRY: RetryPolicy = {maxRetries: 5, baseDelayMs: 500, maxDelayMs: 30_000}
-/** Nothing listens at the address: worth a short retry (a restart), not the full backoff. */
+/**
+ * Nothing listens at the address, or the host name does not resolve: worth a short retry (a restart, a blip), not
+ * the full backoff of a server that answers slowly.
+ */
 const REFUSED_BUDGET_MS = 3000
+const SHORT_LIVED = new Set(['ECONNREFUSED', 'ENOTFOUND'])
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'])
 
 export class NetworkError extends AtlasCtlError {
@@ -76,8 +80,12 @@ function errorCode(error: unknown): string | undefined {
   return (error as {cause?: {code?: string}})?.cause?.code ?? (error as {code?: string})?.code
 }
 
+/** fetch refuses some ports outright (e.g. 9, 6000): no retry can change that. */
+const refusedByFetch = (error: unknown) => (error as {cause?: Error})?.cause?.message === 'bad port'
+
 function isConnectionError(error: unknown): boolean {
   const code = errorCode(error)
+  if (refusedByFetch(error)) return false
   return (
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ETIMEDOUT', 'UND_ERR_CLOSED'].includes(code ?? '') ||
     (error as Error)?.message === 'fetch failed'
@@ -253,7 +261,7 @@ export function createTransport(options: TransportOptions): {
             } catch (error) {
               const timedOut = (error as Error)?.name === 'TimeoutError'
               const code = errorCode(error)
-              if (code === 'ECONNREFUSED') refusedSince ??= started
+              if (SHORT_LIVED.has(code ?? '')) refusedSince ??= started
               const why =
                 code ??
                 (error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error))
@@ -264,7 +272,11 @@ export function createTransport(options: TransportOptions): {
                   ? `no answer in ${timeoutMs} ms`
                   : code === 'ECONNREFUSED'
                     ? 'connection refused'
-                    : `connection error (${why})`,
+                    : code === 'ENOTFOUND'
+                      ? `host name ${url.hostname} not found`
+                      : refusedByFetch(error)
+                        ? `fetch never connects to port ${url.port}`
+                        : `connection error (${why})`,
               )
             }
             debug?.(

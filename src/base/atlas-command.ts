@@ -14,6 +14,7 @@ import {
   PartialFailureError,
   UsageError,
 } from '../lib/errors.js'
+import {describeIssues, type Issue} from '../lib/issues.js'
 import {redactor} from '../lib/secrets.js'
 import {commandLine} from '../lib/text.js'
 import {Output} from '../ui/output.js'
@@ -47,8 +48,11 @@ function toAtlasCtlError(error: unknown, knownFlags: string[]): AtlasCtlError {
     error.message = tidy(error.message)
     return error
   }
-  const e = error as Error & {oclif?: {exit?: number}; code?: string}
+  const e = error as Error & {oclif?: {exit?: number}; code?: string; issues?: Issue[]}
   if (e?.name === 'ExitPromptError') return new CancelledError()
+  // Values are checked where they are given, naming the flag; a validation that still escapes is shown readably.
+  if (e?.name === 'ZodError' && Array.isArray(e.issues))
+    return new UsageError(`Invalid value: ${describeIssues(e.issues).join('; ')}.`, {code: 'INVALID_VALUE', cause: e})
   if (e instanceof Errors.CLIError || e?.oclif?.exit !== undefined) {
     // Every parse error (oclif's CLIParseError carries `parse`) is the user's: an invalid option value included.
     const exit = 'parse' in e ? ExitCode.usage : (e.oclif?.exit ?? ExitCode.failure)
@@ -70,6 +74,15 @@ function unknownFlags(unknown: string[], known: string[]): UsageError {
     `Nonexistent flag${unknown.length === 1 ? '' : 's'}: ${unknown.join(', ')}.${guesses.length > 0 ? ` Did you mean ${guesses.join(', ')}?` : ''}`,
     {code: 'USAGE', hint: 'See the flags with --help.', details: {flags: unknown, suggestions: close}},
   )
+}
+
+/**
+ * Whatever fails while the command line is read is the user's (exit 2): oclif throws a plain CLIError, with the
+ * default exit 1, for a flag without its value or given twice.
+ */
+function commandLineError(error: unknown): unknown {
+  if (error instanceof AtlasCtlError || error instanceof Errors.ExitError || !(error instanceof Error)) return error
+  return new UsageError(tidy(error.message), {code: 'USAGE', cause: error})
 }
 
 /**
@@ -135,6 +148,8 @@ export abstract class AtlasCommand<T> extends Command {
       args: ctor.args,
       strict: ctor.strict,
       enableJsonFlag: ctor.enableJsonFlag,
+    }).catch((error: unknown) => {
+      throw commandLineError(error)
     })
     this.globals = {
       profile: flags.profile,
@@ -264,11 +279,15 @@ export abstract class AtlasCommand<T> extends Command {
   }
 
   protected async atlas(settings?: Settings): Promise<AtlasClient> {
-    if (this.clientCache) return this.clientCache
-    const s = settings ?? (await this.settings())
+    this.clientCache ??= await this.atlasFor(settings ?? (await this.settings()))
+    return this.clientCache
+  }
+
+  /** A client for these credentials and base URL: config init tries keys that no profile holds yet. */
+  protected async atlasFor(s: Pick<Settings, 'baseUrl' | 'credentials'>): Promise<AtlasClient> {
     const {createAtlasClient} = await import('../atlas/client.js')
     const {httpOptionsFromEnv} = await import('../atlas/env.js')
-    this.clientCache = createAtlasClient({
+    return createAtlasClient({
       baseUrl: s.baseUrl,
       credentials: s.credentials,
       debug: this.globals.debug ? this.out.debug : undefined,
@@ -284,21 +303,35 @@ export abstract class AtlasCommand<T> extends Command {
       onConnectionRetry: (line) => this.out.warn(line),
       ...httpOptionsFromEnv(),
     })
-    return this.clientCache
   }
 
   /** --project, else the environment, else the profile; resolved by name or id. */
   protected async project(flag?: string): Promise<ProjectSummary> {
     const settings = await this.settings({projectId: flag})
+    const client = await this.atlas(settings)
     const {resolveProject} = await import('../services/projects.js')
-    return resolveProject(await this.atlas(settings), settings.projectId)
+    return resolveProject(client, settings.projectId ?? (await this.pickProject(client)))
   }
 
   /** Runs `use` in the project of --project (or the environment, or the profile) for an answer that needs only its id. */
   protected async inProject<R>(flag: string | undefined, use: (project: ProjectRef) => Promise<R>): Promise<R> {
     const settings = await this.settings({projectId: flag})
+    const client = await this.atlas(settings)
     const {inProject} = await import('../services/projects.js')
-    return inProject(await this.atlas(settings), settings.projectId, use)
+    return inProject(client, settings.projectId ?? (await this.pickProject(client)), use)
+  }
+
+  /** No project given: a terminal picks one of those the key sees; elsewhere the lookup's exit 2 names --project. */
+  private async pickProject(client: AtlasClient): Promise<string | undefined> {
+    if (!this.interactive) return undefined
+    const {listProjects} = await import('../services/projects.js')
+    const projects = await listProjects(client)
+    if (projects.length === 0) return undefined
+    return this.prompt.select({
+      flag: 'project',
+      message: 'Project',
+      choices: projects.map((x) => ({name: `${x.name} (${x.clusterCount} clusters)`, value: x.id})),
+    })
   }
 
   /**

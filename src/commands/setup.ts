@@ -9,7 +9,7 @@ import {describePrice} from '../lib/prices.js'
 import {commandLine} from '../lib/text.js'
 import {checkAnywhere, currentAddress, type EntrySpec, parseEntry} from '../services/access-list.js'
 import {CLUSTER_NAME} from '../services/clusters/clusters.js'
-import {resolveOrgId} from '../services/projects.js'
+import {listOrgs, resolveOrgId} from '../services/projects.js'
 import {
   checkDotenvOwner,
   existingUserConflict,
@@ -20,6 +20,7 @@ import {
 } from '../services/setup.js'
 import {DEFAULT_ROLE, keepPassword, parseRole} from '../services/users.js'
 import {checkPasswordDestination, passwordLines, showUnsavedPassword, shownCredentials} from '../ui/credentials.js'
+import {checkWith} from '../ui/prompts.js'
 import {reportWait, startProgress} from '../ui/spinner.js'
 
 export type Result = Omit<SetupResult, 'credentials'> & {
@@ -101,6 +102,9 @@ export default class Setup extends AtlasCommand<Result> {
     }
     if (flags.dotenv) checkSecretDestination(flags.dotenv, 'dotenv')
     checkPasswordDestination(output, true)
+
+    // Keys Atlas refuses are said before the first question, not after every answer has been typed.
+    if (p.interactive) await listOrgs(await this.atlas(await this.settings({orgId: flags['org-id']})))
 
     const ask = <V>(value: V | undefined, fallback: V, question: () => Promise<V>): Promise<V> =>
       value !== undefined ? Promise.resolve(value) : p.interactive ? question() : Promise.resolve(fallback)
@@ -227,15 +231,18 @@ export default class Setup extends AtlasCommand<Result> {
       (await p.confirm({message: `Allow connections from this machine's address ${current.value}?`, default: true}))
     )
       return [current]
+    const entries = (v: string) =>
+      v
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(parseEntry)
     const typed = await p.input({
       flag: 'ip',
       message: 'IP addresses or CIDR blocks that may connect (space-separated; empty for none):',
       default: '',
+      validate: checkWith(entries),
     })
-    return typed
-      .split(/[\s,]+/)
-      .filter(Boolean)
-      .map(parseEntry)
+    return entries(typed)
   }
 
   /** The user exists and its password is unknown: a terminal may choose a new one; elsewhere --rotate-password must. */

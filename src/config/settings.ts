@@ -1,6 +1,6 @@
 import {AuthError, UsageError} from '../lib/errors.js'
 import {redactor} from '../lib/secrets.js'
-import {DEFAULT_BASE_URL, type Profile} from './schema.js'
+import {baseUrlProblem, DEFAULT_BASE_URL, type Profile} from './schema.js'
 import type {ConfigStore} from './store.js'
 
 type Source = 'flag' | 'env' | 'profile' | 'default'
@@ -50,16 +50,36 @@ export interface SettingsInput {
 
 /** An absolute http(s) URL; anything else (e.g. `example.com`) is exit 2 naming the value and where it came from. */
 function checkBaseUrl(value: string, from: string): void {
-  const url = URL.canParse(value) ? new URL(value) : undefined
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
-    throw new UsageError(
-      `Invalid Atlas base URL "${value}" (from ${from}): use an absolute http(s) URL such as ${DEFAULT_BASE_URL}.`,
-      {
-        code: 'INVALID_BASE_URL',
-        details: {value, from},
-      },
-    )
-  }
+  const problem = baseUrlProblem(value)
+  if (problem)
+    throw new UsageError(`Invalid Atlas base URL "${value}" (from ${from}): it ${problem}.`, {
+      code: 'INVALID_BASE_URL',
+      details: {value, from},
+    })
+}
+
+/** The base URL: flag > environment > profile > default, checked (exit 2 naming the value and where it came from). */
+export function baseUrlFor(o: {flag?: string; profile: Profile; profileName?: string; env?: NodeJS.ProcessEnv}): {
+  url: string
+  source: Source
+} {
+  const env = o.env ?? process.env
+  const e = fromEnv(env, 'baseUrl')
+  const [url, source]: [string, Source] = o.flag
+    ? [o.flag, 'flag']
+    : e
+      ? [e, 'env']
+      : o.profile.baseUrl
+        ? [o.profile.baseUrl, 'profile']
+        : [DEFAULT_BASE_URL, 'default']
+  const from = {
+    flag: '--base-url',
+    env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment',
+    profile: `profile "${o.profileName}"`,
+    default: 'the default',
+  }[source]
+  checkBaseUrl(url, from)
+  return {url: url.replace(/\/+$/, ''), source}
 }
 
 /** Precedence: flag > environment > profile > default. */
@@ -74,7 +94,7 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   }
 
   const sources: Settings['sources'] = {}
-  const pick = (key: 'orgId' | 'projectId' | 'clusterName' | 'baseUrl', profileValue?: string): string | undefined => {
+  const pick = (key: 'orgId' | 'projectId' | 'clusterName', profileValue?: string): string | undefined => {
     const flag = flags[key]
     if (flag) return ((sources[key] = 'flag'), flag)
     const e = fromEnv(env, key)
@@ -113,21 +133,15 @@ export function resolveSettings({store, profileFlag, flags = {}, env = process.e
   if (credentials?.type === 'apiKey') redactor.add(credentials.privateKey)
   if (credentials?.type === 'serviceAccount') redactor.add(credentials.clientSecret)
 
-  const baseUrl = pick('baseUrl', profile.baseUrl) ?? ((sources.baseUrl = 'default'), DEFAULT_BASE_URL)
-  const from = {
-    flag: '--base-url',
-    env: ENV_NAMES.baseUrl.find((n) => env[n]) ?? 'the environment',
-    profile: `profile "${profileName}"`,
-    default: 'the default',
-  }[sources.baseUrl ?? 'default']
-  checkBaseUrl(baseUrl, from)
+  const {url: baseUrl, source} = baseUrlFor({flag: flags.baseUrl, profile, profileName, env})
+  sources.baseUrl = source
   return {
     profile: profileName,
     credentials,
     orgId: pick('orgId', profile.orgId),
     projectId: pick('projectId', profile.projectId),
     clusterName: pick('clusterName'),
-    baseUrl: baseUrl.replace(/\/+$/, ''),
+    baseUrl,
     limits: {maxDbUsers: profile.maxDbUsers, maxAccessEntries: profile.maxAccessEntries},
     sources,
   }

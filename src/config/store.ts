@@ -2,12 +2,26 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type Conf from 'conf'
 import {AuthError, NotFoundError, UsageError} from '../lib/errors.js'
+import {describeIssues, type Issue} from '../lib/issues.js'
 import {CONFIG_FILE_NAME} from './output-preference.js'
-import {type ConfigFile, configFileSchema, type Profile, profileSchema, SECRET_KEYS} from './schema.js'
+import {
+  type ConfigFile,
+  configFileSchema,
+  type Profile,
+  type ProfileKey,
+  profileSchema,
+  profileValueProblem,
+  SECRET_KEYS,
+} from './schema.js'
 
-/** Formats zod issues as `path: message` lines. */
-function describeIssues(issues: ReadonlyArray<{path: PropertyKey[]; message: string}>): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(top level)'}: ${i.message}`).join('; ')
+function invalidFile(file: string, issues: readonly Issue[]): AuthError {
+  return new AuthError(
+    `The config file ${file} is invalid: ${describeIssues(issues).join('; ')}. It was left unchanged.`,
+    {
+      code: 'CONFIG_INVALID',
+      hint: 'Fix the named keys, or move the file and run "atlasctl config init".',
+    },
+  )
 }
 
 /**
@@ -57,19 +71,13 @@ export class ConfigStore {
       )
     }
     const parsed = configFileSchema.safeParse(json)
-    if (!parsed.success) {
-      throw new AuthError(
-        `The config file ${this.file} is invalid: ${describeIssues(parsed.error.issues)}. It was left unchanged.`,
-        {
-          code: 'CONFIG_INVALID',
-          hint: 'Fix the named keys, or move the file and run "atlasctl config init".',
-        },
-      )
-    }
+    if (!parsed.success) throw invalidFile(this.file, parsed.error.issues)
   }
 
   private get data(): ConfigFile {
-    return configFileSchema.parse(this.conf!.store)
+    const parsed = configFileSchema.safeParse(this.conf!.store)
+    if (!parsed.success) throw invalidFile(this.file, parsed.error.issues)
+    return parsed.data
   }
 
   get activeProfile(): string | undefined {
@@ -109,7 +117,14 @@ export class ConfigStore {
   }
 
   saveProfile(name: string, profile: Profile, options: {activate?: boolean} = {}): void {
-    const valid = profileSchema.parse(profile)
+    const parsed = profileSchema.safeParse(profile)
+    // Commands check each value as it is given, naming its flag; this is the last line of defence, still readable.
+    if (!parsed.success)
+      throw new UsageError(`Invalid profile "${name}": ${describeIssues(parsed.error.issues).join('; ')}.`, {
+        code: 'INVALID_VALUE',
+        details: {profile: name},
+      })
+    const valid = parsed.data
     const data = this.data
     data.profiles[name] = valid
     if (options.activate || !data.activeProfile) data.activeProfile = name
@@ -147,11 +162,11 @@ export function assertProfileKey(key: string): void {
 
 export function parseProfileValue(key: string, value: string): Partial<Profile> {
   assertProfileKey(key)
-  const parsed = profileSchema.safeParse({[key]: value})
-  if (!parsed.success) {
+  const problem = profileValueProblem(key as ProfileKey, value)
+  if (problem) {
     // Names the value, except a secret's.
     const shown = SECRET_KEYS.some((k) => k === key) ? '' : ` "${value}"`
-    throw new UsageError(`Invalid value${shown} for ${key}: ${describeIssues(parsed.error.issues)}`, {details: {key}})
+    throw new UsageError(`Invalid value${shown} for ${key}: ${problem}.`, {code: 'INVALID_VALUE', details: {key}})
   }
-  return parsed.data
+  return profileSchema.parse({[key]: value})
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import type {z} from 'zod'
 import {UsageError} from './errors.js'
+import {describeIssues} from './issues.js'
 
 /**
  * Reads a YAML or JSON input file (schedules, event files, index specs) and validates it with zod.
@@ -64,14 +65,16 @@ async function parseSpecText<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(value)
   if (parsed.success) return parsed.data
-  const problems = parsed.error.issues.slice(0, 10).map((issue) => {
-    // Point at the deepest node that exists along the issue's path.
-    let node: unknown
-    for (let n = issue.path.length; n >= 0 && !node; n--)
-      node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true)
-    const range = (node as {range?: [number, number, number]})?.range
-    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'
-    return `${at(range?.[0])}: ${where}: ${issue.message}`
+  const problems = describeIssues(parsed.error.issues, {
+    limit: 10,
+    where: (issue) => {
+      // Point at the deepest node that exists along the issue's path.
+      let node: unknown
+      for (let n = issue.path.length; n >= 0 && !node; n--)
+        node = doc.getIn(issue.path.slice(0, n) as Array<string | number>, true)
+      const range = (node as {range?: [number, number, number]})?.range
+      return `${at(range?.[0])}: ${issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'}`
+    },
   })
   throw new UsageError(`Invalid ${what}:\n  ${problems.join('\n  ')}`, {
     code: 'BAD_INPUT_FILE',

@@ -18,6 +18,8 @@ export interface EmulatorRuntime {
   port: number
   dataDir?: string
   profile: string
+  /** The profile that was active before this emulator made "local" active: stopping gives it back. */
+  previousProfile?: string
   startedAt: string
 }
 
@@ -116,6 +118,9 @@ export async function runEmulator(
     throw error
   }
   const c = emulator.credentials
+  // A restart after a crash: "local" is still active, and the profile before it is in the stale runtime file.
+  const previousProfile =
+    store.activeProfile === LOCAL_PROFILE ? running?.previousProfile : (store.activeProfile ?? undefined)
   store.saveProfile(
     LOCAL_PROFILE,
     {authType: 'apiKey', publicApiKey: c.publicKey, privateApiKey: c.privateKey, orgId: c.orgId, baseUrl: emulator.url},
@@ -127,6 +132,7 @@ export async function runEmulator(
     port: emulator.port,
     dataDir: s.dataDir && path.resolve(s.dataDir),
     profile: LOCAL_PROFILE,
+    previousProfile,
     startedAt: new Date().toISOString(),
   }
   const file = path.join(configDir, RUNTIME_FILE)
@@ -178,9 +184,24 @@ export async function startDetached(
   })
 }
 
-export async function stopEmulator(configDir: string): Promise<{stopped: boolean; pid?: number; url?: string}> {
+/**
+ * Gives back the profile that was active before the emulator, if "local" is still the active one and that profile
+ * still exists; answers the profile made active, or undefined when nothing changed.
+ */
+export function restoreProfile(store: ConfigStore, rt: Pick<EmulatorRuntime, 'previousProfile'>): string | undefined {
+  const previous = rt.previousProfile
+  if (store.activeProfile !== LOCAL_PROFILE || !previous || !store.getProfile(previous)) return undefined
+  store.use(previous)
+  return previous
+}
+
+/** Stops the emulator; its own process gives the previous profile back, and this does if that process could not. */
+export async function stopEmulator(
+  configDir: string,
+  store: ConfigStore,
+): Promise<{stopped: boolean; pid?: number; url?: string; activeProfile?: string; restored?: string}> {
   const rt = readRuntime(configDir)
-  if (!rt) return {stopped: false}
+  if (!rt) return {stopped: false, activeProfile: store.activeProfile}
   if (alive(rt.pid)) {
     process.kill(rt.pid, 'SIGTERM')
     const deadline = Date.now() + 10_000
@@ -188,7 +209,8 @@ export async function stopEmulator(configDir: string): Promise<{stopped: boolean
     if (alive(rt.pid)) process.kill(rt.pid, 'SIGKILL')
   }
   fs.rmSync(path.join(configDir, RUNTIME_FILE), {force: true})
-  return {stopped: true, pid: rt.pid, url: rt.url}
+  const restored = restoreProfile(store, rt)
+  return {stopped: true, pid: rt.pid, url: rt.url, activeProfile: store.activeProfile, restored}
 }
 
 export async function emulatorStatus(configDir: string): Promise<{running: boolean} & Partial<EmulatorRuntime>> {

@@ -1,9 +1,17 @@
 import {z} from 'zod'
-import {type Profile, type ProfileKey, profileName, profileSchema, SECRET_KEYS} from '../config/schema.js'
+import {
+  type Profile,
+  type ProfileKey,
+  profileName,
+  profileSchema,
+  profileValueProblem,
+  SECRET_KEYS,
+} from '../config/schema.js'
 import {assertProfileKey, type ConfigStore, parseProfileValue} from '../config/store.js'
 import {ConflictError, UsageError} from '../lib/errors.js'
 import {mask, redactor} from '../lib/secrets.js'
 import {readSpecFile} from '../lib/spec-file.js'
+import type {AtlasCliProfiles} from './atlascli.js'
 
 export type MaskedProfile = Profile & {name: string; active: boolean}
 
@@ -54,6 +62,39 @@ export function setValue(
   return {profile: name, key, value: secret ? mask(value) : value}
 }
 
+/** The flag of each value config init takes: its errors and prompts name it. */
+const INIT_FLAGS = {
+  publicApiKey: 'public-key',
+  privateApiKey: 'private-key',
+  clientId: 'client-id',
+  clientSecret: 'client-secret',
+  orgId: 'org-id',
+  projectId: 'project-id',
+  baseUrl: 'base-url',
+} as const satisfies Partial<Record<ProfileKey, string>>
+export type InitKey = keyof typeof INIT_FLAGS
+
+/** A prompt's check of a typed value: the same check as its flag's, its problem shown under the prompt. */
+export const promptCheck =
+  (key: InitKey) =>
+  (value: string): true | string =>
+    profileValueProblem(key, value) ?? true
+
+/** Values given as flags, checked before anything is asked or written: exit 2 naming the flag and the form it needs. */
+export function checkInitValues(values: Partial<Record<InitKey, string>>): void {
+  for (const key of Object.keys(INIT_FLAGS) as InitKey[]) {
+    const value = values[key]
+    const problem = value === undefined ? undefined : profileValueProblem(key, value)
+    if (!problem) continue
+    const flag = INIT_FLAGS[key]
+    const secret = SECRET_KEYS.includes(key)
+    throw new UsageError(`Invalid --${flag}${secret ? '' : ` "${value}"`}: it ${problem}.`, {
+      code: 'INVALID_VALUE',
+      details: {flag, ...(secret ? {} : {value})},
+    })
+  }
+}
+
 export interface InitInput extends Profile {
   name: string
 }
@@ -62,6 +103,7 @@ export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile
   const {name, ...profile} = input
   redactor.add(profile.privateApiKey)
   redactor.add(profile.clientSecret)
+  checkInitValues(profile)
   if (profile.authType === 'apiKey' && !(profile.publicApiKey && profile.privateApiKey)) {
     throw new UsageError('An API key profile needs both --public-key and --private-key.')
   }
@@ -70,6 +112,43 @@ export function initProfile(store: ConfigStore, input: InitInput): MaskedProfile
   }
   store.saveProfile(name, profile, {activate: true})
   return maskProfile(name, store.requireProfile(name), true)
+}
+
+export interface AtlasCliImport {
+  /** The Atlas CLI config file read. */
+  file: string
+  imported: MaskedProfile[]
+  skipped: Array<{name: string; reason: string}>
+  active: string
+}
+
+/**
+ * The Atlas CLI's profiles saved as atlasctl profiles of the same names (values it has replace those held here);
+ * `only` imports one. The one named by `only`, else "default", else the first, becomes active.
+ */
+export function importAtlasCliProfiles(store: ConfigStore, found: AtlasCliProfiles, only?: string): AtlasCliImport {
+  const wanted = only ? found.profiles.filter((p) => p.name === only) : found.profiles
+  const skipped = only ? found.skipped.filter((s) => s.name === only) : found.skipped
+  if (wanted.length === 0) {
+    const known = [...found.profiles, ...found.skipped].map((p) => p.name)
+    throw new UsageError(
+      only && !known.includes(only)
+        ? `The Atlas CLI config ${found.file} has no profile "${only}". Its profiles: ${known.join(', ') || '(none)'}.`
+        : `No profile in ${found.file} can be imported: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || 'it has none'}.`,
+      {code: 'NOTHING_TO_IMPORT', details: {file: found.file, skipped}},
+    )
+  }
+  const active = only ?? (wanted.some((p) => p.name === 'default') ? 'default' : wanted[0].name)
+  for (const {name, profile} of wanted) {
+    checkInitValues(profile)
+    store.saveProfile(name, {...store.getProfile(name), ...profile}, {activate: name === active})
+  }
+  return {
+    file: found.file,
+    imported: wanted.map(({name}) => maskProfile(name, store.requireProfile(name), name === active)),
+    skipped,
+    active,
+  }
 }
 
 /** A file that carries a ready profile: an event's team bundle (`event provision --team-keys`). */

@@ -165,11 +165,17 @@ export async function deleteProject(client: AtlasClient, id: string): Promise<vo
   await client.found(client.api.DELETE('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: id}}}))
 }
 
+/** The organizations the key sees. */
+export async function listOrgs(client: AtlasClient): Promise<Array<{id: string; name: string}>> {
+  const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}})))
+  return orgs.map((o) => ({id: o.id!, name: o.name}))
+}
+
 /** The org: explicit, else the only one the key sees. */
 export async function resolveOrgId(client: AtlasClient, orgId: string | undefined): Promise<string> {
   if (orgId) return orgId
-  const orgs = await client.paginate((query) => client.ok(client.api.GET('/api/atlas/v2/orgs', {params: {query}})))
-  if (orgs.length === 1) return orgs[0].id!
+  const orgs = await listOrgs(client)
+  if (orgs.length === 1) return orgs[0].id
   throw new MissingValueError(
     'org-id',
     `organization (the key sees ${orgs.length}; set MONGODB_ATLAS_ORG_ID or the profile's orgId)`,

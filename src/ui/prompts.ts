@@ -1,4 +1,4 @@
-import {CancelledError, MissingValueError, UsageError} from '../lib/errors.js'
+import {AtlasCtlError, CancelledError, MissingValueError, UsageError} from '../lib/errors.js'
 
 export interface Choice<V> {
   name: string
@@ -7,6 +7,22 @@ export interface Choice<V> {
 }
 
 const context = {output: process.stderr}
+
+/**
+ * A prompt's `validate` from the flag's own parser: what it refuses is shown under the prompt and asked again,
+ * so a typed answer and a flag are held to one rule.
+ */
+export function checkWith(parse: (value: string) => unknown): (value: string) => true | string {
+  return (value) => {
+    try {
+      parse(value)
+      return true
+    } catch (error) {
+      if (error instanceof AtlasCtlError) return error.message
+      throw error
+    }
+  }
+}
 
 async function inquirer() {
   return import('@inquirer/prompts')

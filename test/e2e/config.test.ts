@@ -102,6 +102,7 @@ describe('config commands through the binary', () => {
       ['config use', 'config use', 'profile default', 'default', 'ok'],
       ['config delete', 'config delete', 'profile ci', 'ci', 'ok'],
       ['emulator start', 'config write', `profile local (baseUrl=${emulator.json.result.url}, active)`, 'local', 'ok'],
+      ['emulator start', 'config use', 'profile default (emulator stopped)', 'default', 'ok'],
     ])
     const file = fs.readFileSync(path.join(env.XDG_CONFIG_HOME, 'atlasctl', 'audit.log'), 'utf8')
     for (const text of [audit.stdout, file]) {

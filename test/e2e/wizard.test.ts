@@ -67,7 +67,8 @@ describe('wizards on a terminal', () => {
   })
 
   it('config init asks for the keys and masks the private one', async () => {
-    const home = tempHome().env
+    // It lists the orgs the keys see: an address on this machine where nothing listens, never Atlas itself.
+    const home = {...tempHome().env, ATLAS_BASE_URL: 'http://127.0.0.1:1', ATLASCTL_MAX_RETRIES: '0'}
     const r = await runInPty(
       ['config', 'init', '--profile', 'typed'],
       [

@@ -14,10 +14,12 @@ import {
   resolveOrgId,
   resolveProject,
 } from '../../services/projects.js'
+import {checkWith} from '../../ui/prompts.js'
 import {reportWait, startProgress} from '../../ui/spinner.js'
 
 const WIZARD_TIERS = ['M0', 'FLEX', 'M10', 'M20', 'M30', 'M40', 'M50', 'M60', 'M80']
 const VERSIONS = ['8.0', '7.0']
+const splitWords = (v: string) => v.split(/\s+/).filter(Boolean)
 
 export type Result = CreateResult
 
@@ -160,9 +162,14 @@ export default class ClusterCreate extends AtlasCommand<Result> {
     if (asked) {
       if (!flags.tag)
         allTags = parseTags(
-          (await p.input({flag: 'tag', message: 'Tags (key=value, space-separated; optional):', default: ''}))
-            .split(/\s+/)
-            .filter(Boolean),
+          splitWords(
+            await p.input({
+              flag: 'tag',
+              message: 'Tags (key=value, space-separated; optional):',
+              default: '',
+              validate: checkWith((v) => parseTags(splitWords(v))),
+            }),
+          ),
         )
       terminationProtection ??= await p.confirm({message: 'Enable termination protection?', default: false})
     }

@@ -4,6 +4,7 @@ import {AtlasCommand} from '../../base/atlas-command.js'
 import {
   DEFAULT_EMULATOR_PORT,
   type EmulatorRuntime,
+  restoreProfile,
   runEmulator,
   startDetached,
 } from '../../services/emulator-process.js'
@@ -104,7 +105,9 @@ export default class EmulatorStart extends AtlasCommand<Result> {
       process.once('SIGTERM', resolve)
     })
     await stop()
-    this.out.info('Emulator stopped.')
+    const restored = restoreProfile(await this.store(), runtime)
+    if (restored) this.audit('config use', `profile ${restored} (emulator stopped)`, 'ok', {profile: restored})
+    this.out.info(`Emulator stopped.${restored ? ` Profile "${restored}" is active again.` : ''}`)
     return {...runtime, detached: false}
   }
 

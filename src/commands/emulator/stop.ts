@@ -9,10 +9,16 @@ export default class EmulatorStop extends AtlasCommand<Result> {
 
   protected async execute(): Promise<Result> {
     await this.parse(EmulatorStop)
-    return stopEmulator(this.config.configDir)
+    const r = await stopEmulator(this.config.configDir, await this.store())
+    if (r.restored) this.audit('config use', `profile ${r.restored} (emulator stopped)`, 'ok', {profile: r.restored})
+    return r
   }
 
   protected override render(r: Result): void {
-    this.out.info(r.stopped ? `Stopped the emulator at ${r.url} (pid ${r.pid}).` : 'No emulator is running.')
+    this.out.info(
+      r.stopped
+        ? `Stopped the emulator at ${r.url} (pid ${r.pid}).${r.activeProfile && r.activeProfile !== 'local' ? ` Profile "${r.activeProfile}" is active again.` : ''}`
+        : 'No emulator is running.',
+    )
   }
 }

@@ -3,6 +3,7 @@ import {z} from 'zod'
 import {PROVIDERS, REGIONS} from '../../atlas/catalog.js'
 import {parseDuration} from '../../lib/duration.js'
 import {UsageError} from '../../lib/errors.js'
+import {describeIssues} from '../../lib/issues.js'
 import {closeMatches} from '../../lib/text.js'
 import {readSpecFile} from '../../lib/spec-file.js'
 import {parseEntry} from '../access-list.js'
@@ -203,13 +204,15 @@ export function readRoster(
     teams,
   })
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const [first, index, ...rest] = issue.path
-      if (first === 'teams' && typeof index === 'number')
-        return `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}: ${issue.message}`
-      // The roster's event settings come from flags: name the flag.
-      const key = first === 'defaults' ? String(index) : String(first)
-      return `--${ROSTER_FLAGS[key] ?? key}: ${issue.message}`
+    const problems = describeIssues(parsed.error.issues, {
+      where: (issue) => {
+        const [first, index, ...rest] = issue.path
+        if (first === 'teams' && typeof index === 'number')
+          return `${file}:${index + 2}: ${rest.map(String).join('.') || 'row'}`
+        // The roster's event settings come from flags: name the flag.
+        const key = first === 'defaults' ? String(index) : String(first)
+        return `--${ROSTER_FLAGS[key] ?? key}`
+      },
     })
     throw new UsageError(`Invalid roster:\n  ${problems.join('\n  ')}`, {
       code: 'BAD_INPUT_FILE',

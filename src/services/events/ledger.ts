@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {z} from 'zod'
 import {UsageError} from '../../lib/errors.js'
+import {describeIssues} from '../../lib/issues.js'
 import {writeSecretFile} from '../../lib/secret-file.js'
 
 const teamEntrySchema = z.object({
@@ -68,14 +69,7 @@ export class Ledger {
         throw badLedger(this.file, (error as Error).message)
       }
       const parsed = ledgerSchema.safeParse(json)
-      if (!parsed.success)
-        throw badLedger(
-          this.file,
-          parsed.error.issues
-            .slice(0, 3)
-            .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
-            .join('; '),
-        )
+      if (!parsed.success) throw badLedger(this.file, describeIssues(parsed.error.issues, {limit: 3}).join('; '))
       if (parsed.data.eventId !== eventId) throw badLedger(this.file, `it belongs to event "${parsed.data.eventId}"`)
       data = parsed.data
     }

@@ -80,9 +80,12 @@ function unknownFlags(unknown: string[], known: string[]): UsageError {
  * Whatever fails while the command line is read is the user's (exit 2): oclif throws a plain CLIError, with the
  * default exit 1, for a flag without its value or given twice.
  */
-function commandLineError(error: unknown): unknown {
-  if (error instanceof AtlasCtlError || error instanceof Errors.ExitError || !(error instanceof Error)) return error
-  return new UsageError(tidy(error.message), {code: 'USAGE', cause: error})
+function commandLineError(error: unknown, knownFlags: string[]): unknown {
+  if (error instanceof Errors.ExitError || !(error instanceof Error)) return error
+  const e = toAtlasCtlError(error, knownFlags)
+  return e.exitCode === ExitCode.failure && e.code === 'CLI'
+    ? new UsageError(e.message, {code: 'USAGE', cause: error})
+    : e
 }
 
 /**
@@ -149,7 +152,7 @@ export abstract class AtlasCommand<T> extends Command {
       strict: ctor.strict,
       enableJsonFlag: ctor.enableJsonFlag,
     }).catch((error: unknown) => {
-      throw commandLineError(error)
+      throw commandLineError(error, [...flagNames({...ctor.baseFlags, ...ctor.flags}), '--json', '--help'])
     })
     this.globals = {
       profile: flags.profile,

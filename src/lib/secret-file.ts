@@ -9,11 +9,7 @@ import {UsageError} from './errors.js'
  * A failed write removes its temporary file: no copy of the secret is left behind.
  */
 export function writeSecretFile(given: string, content: string): void {
-  const file = realTarget(given)
-  const dir = path.dirname(file)
-  fs.mkdirSync(dir, {recursive: true, mode: 0o700})
-  // A fresh name opened exclusively: never an older file whose mode we did not choose.
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const {file, tmp} = secretTemp(given)
   const fd = fs.openSync(tmp, 'wx', 0o600)
   try {
     try {
@@ -28,6 +24,34 @@ export function writeSecretFile(given: string, content: string): void {
     fs.rmSync(tmp, {force: true})
     throw error
   }
+}
+
+/** writeSecretFile off the event loop, for a file rewritten often while other work runs (a checkpoint). */
+export async function writeSecretFileAsync(given: string, content: string): Promise<void> {
+  const {file, tmp} = secretTemp(given)
+  try {
+    const handle = await fs.promises.open(tmp, 'wx', 0o600)
+    try {
+      await handle.writeFile(content)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.promises.chmod(tmp, 0o600)
+    await fs.promises.rename(tmp, file)
+  } catch (error) {
+    await fs.promises.rm(tmp, {force: true})
+    throw error
+  }
+}
+
+/** The real target and a fresh temporary name beside it, its folder created. */
+function secretTemp(given: string): {file: string; tmp: string} {
+  const file = realTarget(given)
+  const dir = path.dirname(file)
+  fs.mkdirSync(dir, {recursive: true, mode: 0o700})
+  // A fresh name opened exclusively: never an older file whose mode we did not choose.
+  return {file, tmp: path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)}
 }
 
 /**

@@ -5,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {connect, type MongoClient} from '../../src/mongo/connect.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {redactedUri, requireMongo, startTestMongo, type TestMongo} from '../support/mongo.js'
+import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 let n = 0
@@ -240,6 +241,42 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
     expect(await client.db(target).collection('events').countDocuments()).toBe(40_000)
     const verify = await runCli(['migrate', 'verify', '--from', out, '--uri', mongo.uri, ...rename(big, target)], {env})
     expect(verify.code, verify.stdout).toBe(0)
+  })
+
+  it('on a terminal: import shows its check first, a resumed import its checkpoint at once, verify each side; a pipe shows no progress', async (ctx) => {
+    const mongo = requireMongo(testMongo, ctx)
+    const src = unique('tty')
+    await client
+      .db(src)
+      .collection<{_id: number}>('docs')
+      .insertMany(Array.from({length: 40_000}, (_, i) => ({_id: i, payload: 'x'.repeat(200)})))
+    const out = path.join(dir, 'ttydump')
+    expect((await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', src, '--out', out], {env})).code).toBe(0)
+    const target = unique('ttycopy')
+    const args = ['migrate', 'import', '--from', out, '--uri', mongo.uri, ...rename(src, target)]
+    await importKilledAfter([...args, '--json'], env, 10_000)
+
+    const resumed = await runInPty(args, [], env)
+    expect(resumed.code, resumed.output).toBe(0)
+    const screen = resumed.output
+    // The dump is checked (and shown) before anything else; the resumed collection starts where the checkpoint was.
+    expect(screen.indexOf(`check ${src}.docs`)).toBeGreaterThanOrEqual(0)
+    expect(screen.indexOf(`check ${src}.docs`)).toBeLessThan(screen.indexOf('Resuming the import'))
+    const first = new RegExp(`import ${target}\\.docs  (\\d+) docs`).exec(screen)
+    expect(Number(first?.[1])).toBeGreaterThanOrEqual(10_000)
+
+    const verify = await runInPty(
+      ['migrate', 'verify', '--from', out, '--uri', mongo.uri, ...rename(src, target)],
+      [],
+      env,
+    )
+    expect(verify.code, verify.output).toBe(0)
+    expect(verify.output).toMatch(new RegExp(`source ${src}\\.docs  40000 docs .*done`))
+    expect(verify.output).toMatch(new RegExp(`target ${target}\\.docs  40000 docs .*done`))
+
+    const piped = await runCli(['migrate', 'verify', '--from', out, '--uri', mongo.uri, ...rename(src, target)], {env})
+    expect(piped.code, piped.stderr).toBe(0)
+    expect(piped.stderr).not.toContain('docs  ')
   })
 
   it('a checkpoint is resumed only by the same import of the same dump; --restart discards it; import and export are audited', async (ctx) => {

@@ -57,6 +57,7 @@ export default class MigrateExport extends AtlasCommand<Result> {
         query,
         parallel: flags.parallel,
         toolVersion: `atlasctl-${this.config.version}`,
+        totals: progress.live,
         onProgress: (p) => progress.update(p),
       }).catch((error: unknown) => {
         // A bad filter or --out (exit 2, 4) wrote nothing; a failure after that may have left part of a dump.

@@ -3,6 +3,7 @@ import {MongoCommand} from '../../base/mongo-command.js'
 import {nsFlags, targetFlags} from '../../base/flags.js'
 import {AtlasCtlError, ExitCode, MissingValueError} from '../../lib/errors.js'
 import {verifyMigration, type VerifyRow} from '../../services/migrate/verify.js'
+import {MultiProgress} from '../../ui/multi-progress.js'
 import {table} from '../../ui/output.js'
 import {nsMapping} from '../../services/migrate/source.js'
 
@@ -34,6 +35,7 @@ export default class MigrateVerify extends MongoCommand<Result> {
     const {connect} = await import('../../mongo/connect.js')
     const target = await connect(uri)
     const sourceClient = flags['source-uri'] ? await connect(flags['source-uri']) : undefined
+    const progress = new MultiProgress(this.jsonEnabled())
     try {
       const rows = await verifyMigration({
         target,
@@ -42,7 +44,9 @@ export default class MigrateVerify extends MongoCommand<Result> {
         archive: flags.archive,
         gzip: flags.gzip,
         mapping: nsMapping(flags),
+        onProgress: (p) => progress.update(p),
       })
+      progress.end()
       const bad = rows.filter((r) => !r.ok)
       if (bad.length > 0) {
         if (!this.jsonEnabled()) await this.render(rows)

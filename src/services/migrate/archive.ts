@@ -43,7 +43,7 @@ export class ArchiveWriter {
   }
 
   /** One block of documents for a namespace; blocks of different namespaces may interleave. */
-  async block(db: string, collection: string, docs: Buffer[]): Promise<void> {
+  async block(db: string, collection: string, docs: Uint8Array[]): Promise<void> {
     if (docs.length === 0) return
     const key = `${db}.${collection}`
     const crc = this.crcs.get(key) ?? new Crc64()

@@ -3,12 +3,13 @@ import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {PassThrough} from 'node:stream'
 import zlib from 'node:zlib'
-import type {Document, MongoClient} from 'mongodb'
+import type {Collection, Document, MongoClient} from 'mongodb'
 import {NotFoundError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
 import {pool} from '../../lib/pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
 import {dumpFileStem} from './format.js'
+import {rawBatches} from './source.js'
 
 interface Sink {
   write(b: Buffer): Promise<void>
@@ -40,6 +41,11 @@ export interface ExportInput {
   query?: Document
   parallel: number
   toolVersion: string
+  /**
+   * Count each collection for the progress bar's total, alongside the export. Only for a bar someone sees: some
+   * servers (FerretDB) count by scanning, which would take the export's time.
+   */
+  totals: boolean
   onProgress: (p: {ns: string; docs: number; bytes: number; total?: {docs?: number}; done: boolean}) => void
 }
 
@@ -59,6 +65,17 @@ interface Namespace {
 }
 
 const SYSTEM_DBS = new Set(['admin', 'local', 'config'])
+/** Bytes per server reply: a batch of 1,000 documents of 50 KB would hold 50 MB at once. */
+const REPLY_BYTES = 2 * 1024 * 1024
+const REPLY_DOCS = 1000
+
+/** Documents per reply, sized by the largest of the first few documents so a reply stays near REPLY_BYTES. */
+async function replySize(coll: Collection, query: Document): Promise<number> {
+  let largest = 1
+  for await (const docs of rawBatches(coll.find(query, {raw: true, limit: 16, batchSize: 16})))
+    for (const d of docs) largest = Math.max(largest, d.byteLength)
+  return Math.max(1, Math.min(REPLY_DOCS, Math.floor(REPLY_BYTES / largest)))
+}
 
 /** mongodump's metadata: listCollections options, listIndexes verbatim, uuid as hex; canonical Extended JSON. */
 async function namespaces(input: ExportInput): Promise<Namespace[]> {
@@ -174,29 +191,25 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
     if (n.type === 'view') return
     const sink = archive ? undefined : openSink(`${base}.bson${gz}`, input.gzip)
     const coll = input.client.db(n.db).collection(n.collection)
-    const total = input.query ? undefined : {docs: await coll.estimatedDocumentCount().catch(() => 0)}
-    const cursor = coll.find(input.query ?? {}, {raw: true, batchSize: 1000})
-    let block: Buffer[] = []
-    let blockBytes = 0
-    const flush = async () => {
-      if (archive && block.length > 0) await archive.writer.block(n.db, n.collection, block)
-      block = []
-      blockBytes = 0
+    const total: {docs?: number} = {}
+    if (input.totals && !input.query)
+      void coll
+        .estimatedDocumentCount()
+        .then((docs) => (total.docs = docs))
+        .catch(() => undefined)
+    const query = input.query ?? {}
+    const cursor = coll.find(query, {raw: true, batchSize: await replySize(coll, query)})
+    // One write per server reply: the file stream and the archive see batches, never single documents.
+    for await (const docs of rawBatches(cursor)) {
+      let size = 0
+      for (const d of docs) size += d.byteLength
+      s.docs += docs.length
+      s.bytes += size
+      heap.moved(size)
+      if (sink) await sink.write(Buffer.concat(docs, size))
+      else if (archive) await archive.writer.block(n.db, n.collection, docs)
+      input.onProgress({ns, ...s, total, done: false})
     }
-    for await (const raw of cursor as unknown as AsyncIterable<Uint8Array>) {
-      const doc = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
-      s.docs++
-      s.bytes += doc.length
-      heap.moved(doc.length)
-      if (sink) await sink.write(doc)
-      else {
-        block.push(doc)
-        blockBytes += doc.length
-        if (blockBytes >= 1 << 20) await flush()
-      }
-      if (s.docs % 2000 === 0) input.onProgress({ns, ...s, total, done: false})
-    }
-    await flush()
     if (archive) await archive.writer.eof(n.db, n.collection)
     await sink?.close()
     input.onProgress({ns, ...s, total, done: true})

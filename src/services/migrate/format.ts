@@ -3,6 +3,7 @@ import {isUtf8} from 'node:buffer'
 import {UsageError} from '../../lib/errors.js'
 
 const MAX_BSON = 16 * 1024 * 1024
+const EMPTY = Buffer.alloc(0)
 
 /** Go's url.QueryEscape, as mongodump names collection files (space → +, all but A-Za-z0-9-_.~ escaped). */
 export function escapeCollection(name: string): string {
@@ -54,7 +55,7 @@ export function frameLength(buf: Buffer, pos: number, corrupt: (what: string) =>
  * corrupt file is exit 2 naming the file and the byte offset. Feed chunks, then call end().
  */
 export class BsonSplitter {
-  private pending: Buffer = Buffer.alloc(0)
+  private pending: Buffer = EMPTY
   /** Offset (in the whole file) of the first byte not yet returned as a document. */
   offset: number
 
@@ -66,17 +67,33 @@ export class BsonSplitter {
   }
 
   *push(chunk: Buffer): Generator<{doc: Buffer; end: number}> {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    let rest = chunk
+    if (this.pending.length > 0) {
+      // Only the document cut at the last chunk's end is copied, completed from this chunk's head; the rest is
+      // framed in place. A bad length takes the whole chunk, so the framer below names it.
+      const p = this.pending
+      const head = p.length >= 4 ? p : Buffer.concat([p, chunk.subarray(0, 4 - p.length)])
+      const need = head.length >= 4 ? head.readInt32LE(0) : 0
+      const take = need >= 5 && need <= MAX_BSON ? need - p.length : chunk.length
+      rest = chunk.subarray(Math.min(take, chunk.length))
+      yield* this.frames(Buffer.concat([p, chunk.subarray(0, take)]))
+      if (this.pending.length > 0) return
+    }
+    yield* this.frames(rest)
+  }
+
+  private *frames(buf: Buffer): Generator<{doc: Buffer; end: number}> {
     let pos = 0
     for (;;) {
-      const len = frameLength(this.pending, pos, (what) => this.corrupt(what, this.offset))
+      const len = frameLength(buf, pos, (what) => this.corrupt(what, this.offset))
       if (len === undefined) break
-      const doc = this.pending.subarray(pos, pos + len)
+      const doc = buf.subarray(pos, pos + len)
       pos += len
       this.offset += len
       yield {doc, end: this.offset}
     }
-    this.pending = this.pending.subarray(pos)
+    // A copy: the cut document must not keep its whole chunk alive.
+    this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : EMPTY
   }
 
   end(): void {
@@ -89,6 +106,49 @@ export class BsonSplitter {
       code: 'CORRUPT_DUMP',
       details: {file: this.file, offset: at},
     })
+  }
+}
+
+/** One insert's worth of documents; end is the stream offset after its last document (dump files). */
+export interface Batch {
+  docs: Buffer[]
+  bytes: number
+  end: number
+}
+
+/**
+ * Groups a stream of documents into batches of at most maxDocs documents and maxBytes bytes, so large documents
+ * come in small batches and memory stays flat whatever their size. A document larger than maxBytes goes alone.
+ */
+export class Batcher {
+  private docs: Buffer[] = []
+  private bytes = 0
+  private end = 0
+
+  constructor(
+    private readonly maxDocs: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Adds a document; returns the batch it closed, if it did not fit in the open one. */
+  add(doc: Buffer, end = 0): Batch | undefined {
+    const full =
+      this.docs.length > 0 && (this.docs.length >= this.maxDocs || this.bytes + doc.length > this.maxBytes)
+        ? this.take()
+        : undefined
+    this.docs.push(doc)
+    this.bytes += doc.length
+    this.end = end
+    return full
+  }
+
+  /** The open batch (undefined when empty), which is then closed. */
+  take(): Batch | undefined {
+    if (this.docs.length === 0) return undefined
+    const batch = {docs: this.docs, bytes: this.bytes, end: this.end}
+    this.docs = []
+    this.bytes = 0
+    return batch
   }
 }
 
@@ -167,8 +227,9 @@ const FIXED: Record<number, number> = {
   0xff: 0,
 }
 
-/** True when bytes [from, to) are valid UTF-8; ASCII, the common case, is checked without a native call. */
+/** True when bytes [from, to) are valid UTF-8: short ASCII, the common case, without a native call; long runs natively. */
 function utf8(buf: Uint8Array, from: number, to: number): boolean {
+  if (to - from > 64) return isUtf8(buf.subarray(from, to))
   for (let i = from; i < to; i++) if (buf[i] >= 0x80) return isUtf8(buf.subarray(from, to))
   return true
 }

@@ -2,20 +2,23 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import type {Collection, Document, MongoClient} from 'mongodb'
+import type {Collection, Db, Document, MongoClient} from 'mongodb'
 import {z} from 'zod'
 import {PartialFailureError, UsageError} from '../../lib/errors.js'
 import {HeapKeeper} from '../../lib/memory.js'
 import {retrying} from '../../lib/retry.js'
-import {writeSecretFile} from '../../lib/secret-file.js'
+import {writeSecretFileAsync} from '../../lib/secret-file.js'
 import {pool} from '../../lib/pool.js'
 import {type PreludeEntry, readArchive} from './archive.js'
-import {bsonProblem, corruptDocument} from './format.js'
+import {type Batch, Batcher, bsonProblem, corruptDocument} from './format.js'
 import {type DumpNamespace, mapNamespace, type NsMapping, readBsonFile, readDumpDir, redactUri} from './source.js'
 
 const M0_LIMITS = {bytes: 512 * 1024 * 1024, collections: 500, databases: 100}
 const BATCH_DOCS = 1000
-const BATCH_BYTES = 8 * 1024 * 1024
+/** Bytes per insert: large documents come in small batches, so memory stays flat (bench: migrate, 50 KB documents). */
+const BATCH_BYTES = 2 * 1024 * 1024
+/** Batches sent per collection before the oldest is acknowledged: the server is never left waiting on this side. */
+const IN_FLIGHT = 2
 
 export interface ImportInput {
   client: MongoClient
@@ -33,7 +36,15 @@ export interface ImportInput {
   checkpointDir: string
   /** Pre-flight against the Atlas M0 limits (the target is an M0 cluster). */
   m0: boolean
-  onProgress: (p: {ns: string; docs: number; bytes: number; total?: {bytes?: number}; done: boolean}) => void
+  /** phase 'check' is the read of the whole dump before the first write; then each collection's data. */
+  onProgress: (p: {
+    ns: string
+    phase: 'check' | 'import'
+    docs: number
+    bytes: number
+    total?: {bytes?: number}
+    done: boolean
+  }) => void
   warn: (line: string) => void
 }
 
@@ -79,6 +90,22 @@ const checkpointSchema = z.object({
 })
 type Checkpoint = z.infer<typeof checkpointSchema>
 
+/** One target collection while its data is written. */
+interface Ctx {
+  src: string
+  target: string
+  db: Db
+  coll: Collection
+  st: z.infer<typeof nsStateSchema>
+  r: NsReport
+  total?: {bytes?: number}
+  /** Archive documents seen so far (archive positions count documents). */
+  seen: number
+  batcher: Batcher
+  /** Sent batches, oldest first; their results are applied in this order only. */
+  inflight: Array<{batch: Batch; result: ReturnType<typeof insertBatch>}>
+}
+
 /**
  * Everything that changes what an import writes: the source, the target, the namespace mapping, --drop and
  * --gzip. Another import (another target or mapping) never picks up this one's checkpoint.
@@ -122,6 +149,39 @@ function dumpFingerprint(files: string[]): string {
   return h.digest('hex')
 }
 
+/**
+ * Writes the checkpoint off the event loop (a synchronous write and fsync per batch stalled the inserts), in
+ * order: each write is the state when it was asked for; a newer state replaces one still waiting its turn.
+ */
+class CheckpointWriter {
+  private running: Promise<void> | undefined
+  private waiting: string | undefined
+  private error: unknown
+
+  constructor(private readonly file: string) {}
+
+  save(content: string): void {
+    if (this.error) throw this.error
+    this.waiting = content
+    this.running ??= this.run()
+  }
+
+  /** Waits for the last asked-for state to be on disk; a failed write is thrown. */
+  async flush(): Promise<void> {
+    await this.running
+    if (this.error) throw this.error
+  }
+
+  private async run(): Promise<void> {
+    while (this.waiting !== undefined && !this.error) {
+      const content = this.waiting
+      this.waiting = undefined
+      await writeSecretFileAsync(this.file, content).catch((error: unknown) => (this.error = error))
+    }
+    this.running = undefined
+  }
+}
+
 function readCheckpoint(file: string, warn: (line: string) => void): Checkpoint | undefined {
   let text: string
   try {
@@ -153,41 +213,94 @@ const transient = (e: unknown) => {
   )
 }
 
+interface WriteError {
+  code: number
+  index: number
+  errmsg?: string
+}
+const DECODE = {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true} as const
+type Sequence = typeof import('mongodb/lib/cmap/commands.js').DocumentSequence
+let sequence: Promise<Sequence | undefined> | undefined
+
+/**
+ * The driver's OP_MSG document sequence, loaded defensively (it is internal to the driver): with it a batch goes
+ * on the wire as the dump's own bytes, never decoded and encoded again, which saves most of the CPU and memory of
+ * an import. Without it (another driver version), insertMany of the decoded documents.
+ */
+function documentSequence(): Promise<Sequence | undefined> {
+  sequence ??= import('mongodb/lib/cmap/commands.js').then(
+    (m) => (typeof m.DocumentSequence === 'function' ? m.DocumentSequence : undefined),
+    () => undefined,
+  )
+  return sequence
+}
+
+/** One unordered insert of raw documents: its write errors (duplicates, refusals); anything else is thrown. */
+async function insertRaw(db: Db, coll: Collection, docs: Buffer[]): Promise<WriteError[]> {
+  const {BSON, MongoServerError} = await import('mongodb')
+  const Sequence = await documentSequence()
+  if (!Sequence) {
+    try {
+      await coll.insertMany(
+        docs.map((d) => BSON.deserialize(d, DECODE)),
+        {ordered: false, bypassDocumentValidation: true},
+      )
+      return []
+    } catch (error) {
+      const e = error as {writeErrors?: WriteError[] | WriteError}
+      if (e.writeErrors === undefined) throw error
+      return Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
+    }
+  }
+  const seq = new Sequence('documents')
+  for (const d of docs) seq.push(NO_DOCUMENT, d)
+  const wc = coll.writeConcern
+  const writeConcern = wc
+    ? Object.fromEntries(
+        Object.entries({w: wc.w, j: wc.journal, wtimeout: wc.wtimeoutMS}).filter(([, v]) => v !== undefined),
+      )
+    : undefined
+  const reply = await db.command({
+    insert: coll.collectionName,
+    documents: seq,
+    ordered: false,
+    bypassDocumentValidation: true,
+    ...(writeConcern ? {writeConcern} : {}),
+  })
+  if (reply.writeConcernError) throw new MongoServerError(reply.writeConcernError)
+  return Array.isArray(reply.writeErrors) ? reply.writeErrors : []
+}
+/** What the sequence keeps beside each raw document (for command monitoring, which this tool does not use). */
+const NO_DOCUMENT = {}
+
 /** Unordered insert of one batch; a duplicate _id (a replayed batch) counts as already there, never as loss. */
 async function insertBatch(
+  db: Db,
   coll: Collection,
-  docs: Document[],
+  docs: Buffer[],
 ): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
   return retrying(
     async () => {
-      try {
-        const r = await coll.insertMany(docs, {ordered: false, bypassDocumentValidation: true})
-        return {inserted: r.insertedCount, alreadyThere: 0, failed: 0, errors: []}
-      } catch (error) {
-        const e = error as {
-          writeErrors?:
-            Array<{code: number; index: number; errmsg?: string}> | {code: number; index: number; errmsg?: string}
-        }
-        if (e.writeErrors === undefined) throw error
-        const list = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
-        // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
-        // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
-        const {BSON} = await import('mongodb')
-        const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
-        const dupIds = list.filter((w) => w.code === 11000).map((w) => docs[w.index]?._id)
-        const found =
-          dupIds.length > 0
-            ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray()
-            : []
-        const present = new Set(found.map((d) => key(d._id)))
-        const already = list.filter((w) => w.code === 11000 && present.has(key(docs[w.index]?._id)))
-        const others = list.filter((w) => !already.includes(w))
-        return {
-          inserted: docs.length - list.length,
-          alreadyThere: already.length,
-          failed: others.length,
-          errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`),
-        }
+      const list = await insertRaw(db, coll, docs)
+      if (list.length === 0) return {inserted: docs.length, alreadyThere: 0, failed: 0, errors: []}
+      // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
+      // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
+      const {BSON} = await import('mongodb')
+      const key = (id: unknown) => BSON.EJSON.stringify({id}, {relaxed: false})
+      const idOf = (i: number) => (docs[i] ? BSON.deserialize(docs[i], DECODE)._id : undefined)
+      const dupIds = list.filter((w) => w.code === 11000).map((w) => idOf(w.index))
+      const found =
+        dupIds.length > 0
+          ? await coll.find({_id: {$in: dupIds}}, {projection: {_id: 1}, promoteValues: false}).toArray()
+          : []
+      const present = new Set(found.map((d) => key(d._id)))
+      const already = list.filter((w) => w.code === 11000 && present.has(key(idOf(w.index))))
+      const others = list.filter((w) => !already.includes(w))
+      return {
+        inserted: docs.length - list.length,
+        alreadyThere: already.length,
+        failed: others.length,
+        errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`),
       }
     },
     {policy: INSERT_RETRY, retryable: transient},
@@ -212,6 +325,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     ns.type !== 'view' && mapNamespace(`${ns.db}.${ns.collection}`, input.mapping) !== undefined
 
   // 1. Check everything before the first write.
+  const heap = new HeapKeeper()
   const checked = new Map<string, {docs: number; bytes: number}>()
   let nss: DumpNamespace[] = []
   let entries: PreludeEntry[] = []
@@ -230,7 +344,15 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
             c.docs++
             c.bytes += doc.length
           }
-        }
+          heap.moved(ev.docs.reduce((a, d) => a + d.length, 0))
+          input.onProgress({ns: `${ev.db}.${ev.collection}`, phase: 'check', ...c, done: false})
+        } else if (ev.kind === 'eof' && checked.has(`${ev.db}.${ev.collection}`))
+          input.onProgress({
+            ns: `${ev.db}.${ev.collection}`,
+            phase: 'check',
+            ...checked.get(`${ev.db}.${ev.collection}`)!,
+            done: true,
+          })
       }
       for (const e of entries.filter(selected))
         if (e.metadata) parseMetadata(BSON, e.metadata, `${input.archive} (metadata of ${e.db}.${e.collection})`)
@@ -238,13 +360,21 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       nss = (await readDumpDir(input.from!)).filter(selected)
       const settled = await pool(nss, input.parallel, async (ns) => {
         const c = {docs: 0, bytes: 0}
-        checked.set(`${ns.db}.${ns.collection}`, c)
-        for await (const {doc, end} of readBsonFile(ns)) {
-          const bad = bsonProblem(doc)
-          if (bad) throw corruptDocument(ns.file!, end - doc.length, bad)
-          c.docs++
-          c.bytes += doc.length
+        const name = `${ns.db}.${ns.collection}`
+        checked.set(name, c)
+        const total = ns.gzip ? undefined : {bytes: ns.size}
+        for await (const docs of readBsonFile(ns)) {
+          const before = c.bytes
+          for (const {doc, end} of docs) {
+            const bad = bsonProblem(doc)
+            if (bad) throw corruptDocument(ns.file!, end - doc.length, bad)
+            c.docs++
+            c.bytes += doc.length
+          }
+          heap.moved(c.bytes - before)
+          input.onProgress({ns: name, phase: 'check', ...c, total, done: false})
         }
+        input.onProgress({ns: name, phase: 'check', ...c, total, done: true})
       })
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
@@ -292,9 +422,10 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       `Resuming the import interrupted at ${previous.savedAt}: ${resumedFrom.docs} documents were done (--restart starts over).`,
     )
   }
+  const writer = new CheckpointWriter(checkpointFile)
   const save = () => {
     checkpoint.savedAt = new Date().toISOString()
-    writeSecretFile(checkpointFile, JSON.stringify(checkpoint))
+    writer.save(JSON.stringify(checkpoint))
   }
 
   const reports = new Map<string, NsReport>()
@@ -326,7 +457,6 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       indexesDone: false,
     })
   let bytes = 0
-  const heap = new HeapKeeper()
   const summary = (namespaces: NsReport[]) => ({
     namespaces,
     docs: namespaces.reduce((a, n) => a + n.docs, 0),
@@ -347,7 +477,11 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     return {...summary([...reports.values()]), bytes: [...checked.values()].reduce((a, c) => a + c.bytes, 0)}
   }
 
-  const prepare = async (ns: {db: string; collection: string; type: string; metadata: Document}) => {
+  const contexts: Ctx[] = []
+  const prepare = async (
+    ns: {db: string; collection: string; type: string; metadata: Document},
+    total?: {bytes?: number},
+  ) => {
     const src = `${ns.db}.${ns.collection}`
     const target = mapNamespace(src, input.mapping)
     if (!target || ns.type === 'view') return undefined
@@ -377,24 +511,38 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
         }
       }
     }
-    return {src, target, coll, st, r, total: undefined as {bytes?: number} | undefined, seen: 0}
+    // A resumed collection shows where it stands at once, before its first new batch.
+    if (st.docs > 0 || st.dataDone)
+      input.onProgress({ns: target, phase: 'import', docs: st.docs, bytes: st.offset, total, done: st.dataDone})
+    const ctx: Ctx = {
+      src,
+      target,
+      db: input.client.db(db),
+      coll,
+      st,
+      r,
+      total,
+      seen: 0,
+      batcher: new Batcher(BATCH_DOCS, BATCH_BYTES),
+      inflight: [],
+    }
+    contexts.push(ctx)
+    return ctx
   }
 
-  const flush = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, docs: Buffer[], endOffset: number) => {
-    if (docs.length === 0) return
-    heap.moved(docs.reduce((a, d) => a + d.length, 0))
-    const res = await insertBatch(
-      ctx.coll,
-      docs.map((d) =>
-        BSON.deserialize(d, {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true}),
-      ),
-    )
+  /**
+   * Applies the oldest sent batch once acknowledged: counts, offset, checkpoint. Applying in send order keeps the
+   * checkpoint a prefix of the dump; a later batch acknowledged before a crash is replayed and counted as already there.
+   */
+  const settle = async (ctx: Ctx) => {
+    const {batch, result} = ctx.inflight.shift()!
+    const res = await result
     for (const e of res.errors) input.warn(`${ctx.target}: a document was refused: ${e}`)
-    ctx.st.docs += docs.length
+    ctx.st.docs += batch.docs.length
     ctx.st.inserted += res.inserted
     ctx.st.alreadyThere += res.alreadyThere
     ctx.st.failed += res.failed
-    ctx.st.offset = endOffset
+    ctx.st.offset = batch.end
     Object.assign(ctx.r, {
       docs: ctx.st.docs,
       inserted: ctx.st.inserted,
@@ -402,10 +550,33 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       failed: ctx.st.failed,
     })
     save()
-    input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: false})
+    input.onProgress({
+      ns: ctx.target,
+      phase: 'import',
+      docs: ctx.st.docs,
+      bytes: ctx.st.offset,
+      total: ctx.total,
+      done: false,
+    })
+  }
+  /** Sends a batch once fewer than IN_FLIGHT are unacknowledged; the next one is read while the server works. */
+  const send = async (ctx: Ctx, batch: Batch | undefined) => {
+    if (!batch) return
+    bytes += batch.bytes
+    heap.moved(batch.bytes)
+    while (ctx.inflight.length >= IN_FLIGHT) await settle(ctx)
+    const result = insertBatch(ctx.db, ctx.coll, batch.docs)
+    // Awaited in order by settle; this only keeps a failure that comes before its turn from being unhandled.
+    result.catch(() => undefined)
+    ctx.inflight.push({batch, result})
+  }
+  /** The open batch sent, and every sent batch applied. */
+  const drain = async (ctx: Ctx) => {
+    await send(ctx, ctx.batcher.take())
+    while (ctx.inflight.length > 0) await settle(ctx)
   }
 
-  const buildIndexes = async (ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>, metadata: Document) => {
+  const buildIndexes = async (ctx: Ctx, metadata: Document) => {
     if (ctx.st.indexesDone) return
     for (const spec of indexSpecs(metadata)) {
       try {
@@ -422,7 +593,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   // 3. Write. The input was checked; bad bytes now mean it changed under us, after writes began.
   try {
     if (input.archive) {
-      const ctxs = new Map<string, NonNullable<Awaited<ReturnType<typeof prepare>>>>()
+      const ctxs = new Map<string, Ctx>()
       const metas = new Map<string, Document>()
       for await (const ev of readArchive(BSON, openArchive(input), input.archive)) {
         if (ev.kind === 'prelude') {
@@ -438,48 +609,39 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
           // Archive positions count documents: skip what the checkpoint proves done.
           const skip = Math.max(0, Math.min(ev.docs.length, ctx.st.docs - ctx.seen))
           ctx.seen += ev.docs.length
-          const todo = ev.docs.slice(skip)
-          for (let i = 0; i < todo.length; i += BATCH_DOCS) {
-            const batch = todo.slice(i, i + BATCH_DOCS)
-            bytes += batch.reduce((a, d) => a + d.length, 0)
-            await flush(ctx, batch, 0)
-          }
+          for (let i = skip; i < ev.docs.length; i++) await send(ctx, ctx.batcher.add(ev.docs[i]))
         } else {
           const ctx = ctxs.get(`${ev.db}.${ev.collection}`)
           if (ctx) {
+            await drain(ctx)
             ctx.st.dataDone = true
             save()
+            input.onProgress({ns: ctx.target, phase: 'import', docs: ctx.st.docs, bytes: ctx.st.offset, done: true})
           }
         }
       }
       for (const [src, ctx] of ctxs) await buildIndexes(ctx, metas.get(src) ?? {})
     } else {
-      const ctxs: Array<{ns: DumpNamespace; ctx: NonNullable<Awaited<ReturnType<typeof prepare>>>}> = []
+      const ctxs: Array<{ns: DumpNamespace; ctx: Ctx}> = []
       for (const ns of nss) {
-        const ctx = await prepare(ns)
+        const ctx = await prepare(ns, ns.gzip ? undefined : {bytes: ns.size})
         if (ctx) ctxs.push({ns, ctx})
       }
       const settled = await pool(ctxs, input.parallel, async ({ns, ctx}) => {
         if (ctx.st.dataDone) return
-        if (!ns.gzip) ctx.total = {bytes: ns.size}
-        let batch: Buffer[] = []
-        let batchBytes = 0
-        let end = ctx.st.offset
-        for await (const {doc, end: e} of readBsonFile(ns, ctx.st.offset)) {
-          batch.push(doc)
-          batchBytes += doc.length
-          bytes += doc.length
-          end = e
-          if (batch.length >= BATCH_DOCS || batchBytes >= BATCH_BYTES) {
-            await flush(ctx, batch, end)
-            batch = []
-            batchBytes = 0
-          }
-        }
-        await flush(ctx, batch, end)
+        for await (const docs of readBsonFile(ns, ctx.st.offset))
+          for (const {doc, end} of docs) await send(ctx, ctx.batcher.add(doc, end))
+        await drain(ctx)
         ctx.st.dataDone = true
         save()
-        input.onProgress({ns: ctx.target, docs: ctx.st.docs, bytes: ctx.st.offset, total: ctx.total, done: true})
+        input.onProgress({
+          ns: ctx.target,
+          phase: 'import',
+          docs: ctx.st.docs,
+          bytes: ctx.st.offset,
+          total: ctx.total,
+          done: true,
+        })
       })
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
@@ -487,6 +649,16 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
       for (const {ns, ctx} of ctxs) await buildIndexes(ctx, ns.metadata)
     }
   } catch (error) {
+    // Batches already sent are counted (the report says what the target holds) and checkpointed before the
+    // command ends; a collection whose insert failed keeps the rest for the next run to send again.
+    for (const ctx of contexts) {
+      try {
+        while (ctx.inflight.length > 0) await settle(ctx)
+      } catch {
+        ctx.inflight = []
+      }
+    }
+    await writer.flush().catch(() => undefined)
     if (!(error instanceof UsageError && error.code === 'CORRUPT_DUMP')) throw error
     const written = [...reports.values()].map((r) => ({
       target: r.target,
@@ -502,6 +674,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     )
   }
 
+  await writer.flush()
   fs.rmSync(checkpointFile, {force: true})
   return {...summary([...reports.values()]), bytes}
 }

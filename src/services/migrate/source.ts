@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import zlib from 'node:zlib'
-import type {Document} from 'mongodb'
+import type {Document, FindCursor} from 'mongodb'
 import {UsageError} from '../../lib/errors.js'
 import {BsonSplitter, unescapeCollection} from './format.js'
 
@@ -68,8 +68,14 @@ export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
   return out
 }
 
-/** The documents of a .bson[.gz] file from a byte offset (of the uncompressed stream), each with its end offset. */
-export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGenerator<{doc: Buffer; end: number}> {
+/**
+ * The documents of a .bson[.gz] file from a byte offset (of the uncompressed stream), each with its end offset,
+ * a read chunk at a time (no promise per document).
+ */
+export async function* readBsonFile(
+  ns: DumpNamespace,
+  startOffset = 0,
+): AsyncGenerator<Array<{doc: Buffer; end: number}>> {
   if (!ns.file) return
   const splitter = new BsonSplitter(ns.file, startOffset)
   const raw = fs.createReadStream(ns.file, {start: ns.gzip ? 0 : startOffset, highWaterMark: 1 << 20})
@@ -83,7 +89,8 @@ export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGe
         skip -= n
         if (chunk.length === 0) continue
       }
-      yield* splitter.push(chunk)
+      const docs = [...splitter.push(chunk)]
+      if (docs.length > 0) yield docs
     }
   } catch (error) {
     if ((error as {code?: string}).code === 'Z_BUF_ERROR' || (error as {code?: string}).code === 'Z_DATA_ERROR') {
@@ -95,6 +102,27 @@ export async function* readBsonFile(ns: DumpNamespace, startOffset = 0): AsyncGe
     throw error
   }
   splitter.end()
+}
+
+/**
+ * A raw cursor's documents, a server batch at a time (no promise per document), one batch read ahead; the cursor
+ * is closed after.
+ */
+export async function* rawBatches(cursor: FindCursor): AsyncGenerator<Uint8Array[]> {
+  try {
+    let more = await cursor.hasNext()
+    while (more) {
+      // With raw: true the driver hands out each document's bytes, not the Document its types promise.
+      const docs: Uint8Array[] = cursor.readBufferedDocuments()
+      // The next reply is fetched while the caller handles this one.
+      const next = cursor.hasNext()
+      next.catch(() => undefined)
+      yield docs
+      more = await next
+    }
+  } finally {
+    await cursor.close()
+  }
 }
 
 /** A connection string fit for logs and checkpoints: the password, if any, is replaced by ****. */

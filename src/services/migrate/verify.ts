@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import zlib from 'node:zlib'
 import type {Document, MongoClient} from 'mongodb'
 import {readArchive} from './archive.js'
-import {mapNamespace, type NsMapping, readBsonFile, readDumpDir} from './source.js'
+import {mapNamespace, type NsMapping, rawBatches, readBsonFile, readDumpDir} from './source.js'
 
 /** An order-independent content hash: per-document SHA-256, summed lane by lane (so duplicates count). */
 export class ContentHash {
@@ -23,6 +23,7 @@ export class ContentHash {
 
 interface Side {
   hash: ContentHash
+  bytes: number
   indexes: string
 }
 
@@ -62,17 +63,40 @@ export interface VerifyRow {
   ok: boolean
 }
 
-async function serverSide(client: MongoClient, ns: string): Promise<Side> {
+/** What verify reports while it reads: each collection of the source, then of the target. */
+export type VerifyProgress = (p: {
+  ns: string
+  phase: 'source' | 'target'
+  docs: number
+  bytes: number
+  total?: {docs?: number; bytes?: number}
+  done: boolean
+}) => void
+
+async function serverSide(
+  client: MongoClient,
+  ns: string,
+  phase: 'source' | 'target',
+  onProgress: VerifyProgress,
+  total?: {docs: number},
+): Promise<Side> {
   const [db, ...rest] = ns.split('.')
   const coll = client.db(db).collection(rest.join('.'))
   const hash = new ContentHash()
-  for await (const raw of coll.find({}, {raw: true, batchSize: 1000}) as unknown as AsyncIterable<Uint8Array>)
-    hash.add(raw)
+  let bytes = 0
+  for await (const docs of rawBatches(coll.find({}, {raw: true, batchSize: 1000}))) {
+    for (const d of docs) {
+      hash.add(d)
+      bytes += d.byteLength
+    }
+    onProgress({ns, phase, docs: hash.count, bytes, total, done: false})
+  }
+  onProgress({ns, phase, docs: hash.count, bytes, total, done: true})
   const indexes = await coll
     .listIndexes()
     .toArray()
     .catch(() => [] as Document[])
-  return {hash, indexes: indexSignature(indexes)}
+  return {hash, bytes, indexes: indexSignature(indexes)}
 }
 
 /** Compares a source (a dump, or a server) with the target, per collection: count, content hash, index definitions. */
@@ -83,6 +107,7 @@ export async function verifyMigration(input: {
   gzip?: boolean
   sourceClient?: MongoClient
   mapping: NsMapping
+  onProgress: VerifyProgress
 }): Promise<VerifyRow[]> {
   const {BSON} = await import('mongodb')
   const sources = new Map<string, Side>()
@@ -96,7 +121,10 @@ export async function verifyMigration(input: {
         .listCollections({type: 'collection'}, {nameOnly: true})
         .toArray()) {
         if (!c.name.startsWith('system.'))
-          sources.set(`${db}.${c.name}`, await serverSide(input.sourceClient, `${db}.${c.name}`))
+          sources.set(
+            `${db}.${c.name}`,
+            await serverSide(input.sourceClient, `${db}.${c.name}`, 'source', input.onProgress),
+          )
       }
     }
   } else if (input.archive) {
@@ -112,30 +140,58 @@ export async function verifyMigration(input: {
           const meta = e.metadata ? (BSON.EJSON.parse(e.metadata, {relaxed: false}) as Document) : {}
           sources.set(`${e.db}.${e.collection}`, {
             hash: new ContentHash(),
+            bytes: 0,
             indexes: indexSignature((meta.indexes as Document[]) ?? []),
           })
         }
       } else if (ev.kind === 'docs') {
         const side = sources.get(`${ev.db}.${ev.collection}`)
-        for (const d of ev.docs) side?.hash.add(d)
+        if (!side) continue
+        for (const d of ev.docs) side.hash.add(d)
+        side.bytes += ev.docs.reduce((a, d) => a + d.length, 0)
+        input.onProgress({
+          ns: `${ev.db}.${ev.collection}`,
+          phase: 'source',
+          docs: side.hash.count,
+          bytes: side.bytes,
+          done: false,
+        })
+      } else {
+        const side = sources.get(`${ev.db}.${ev.collection}`)
+        if (side)
+          input.onProgress({
+            ns: `${ev.db}.${ev.collection}`,
+            phase: 'source',
+            docs: side.hash.count,
+            bytes: side.bytes,
+            done: true,
+          })
       }
     }
   } else {
     for (const ns of await readDumpDir(input.from!)) {
       if (ns.type === 'view') continue
       const hash = new ContentHash()
-      for await (const {doc} of readBsonFile(ns)) hash.add(doc)
-      sources.set(`${ns.db}.${ns.collection}`, {
-        hash,
-        indexes: indexSignature((ns.metadata.indexes as Document[]) ?? []),
-      })
+      const name = `${ns.db}.${ns.collection}`
+      const total = ns.gzip ? undefined : {bytes: ns.size}
+      let bytes = 0
+      for await (const docs of readBsonFile(ns)) {
+        for (const {doc} of docs) {
+          hash.add(doc)
+          bytes += doc.length
+        }
+        input.onProgress({ns: name, phase: 'source', docs: hash.count, bytes, total, done: false})
+      }
+      input.onProgress({ns: name, phase: 'source', docs: hash.count, bytes, total, done: true})
+      sources.set(name, {hash, bytes, indexes: indexSignature((ns.metadata.indexes as Document[]) ?? [])})
     }
   }
   const rows: VerifyRow[] = []
   for (const [src, side] of [...sources].sort(([a], [b]) => a.localeCompare(b))) {
     const target = mapNamespace(src, input.mapping)
     if (!target) continue
-    const t = await serverSide(input.target, target)
+    // The source's count drives the target's bar.
+    const t = await serverSide(input.target, target, 'target', input.onProgress, {docs: side.hash.count})
     const indexesMatch = side.indexes === t.indexes
     rows.push({
       source: src,

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, seedCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('cluster scale (cron) against the emulator', () => {
@@ -24,10 +24,7 @@ describe('cluster scale (cron) against the emulator', () => {
 
   const patches = () => writes.filter((w) => w.startsWith('updateGroupCluster')).length
   /** A cluster of the test's own at a known tier: no other test's scaling shows in its answers. */
-  const own = async (name: string, tier: string) => {
-    const r = await runCli(['cluster', 'create', name, '--tier', tier, '--wait'], {env})
-    expect(r.code, r.stderr).toBe(0)
-  }
+  const own = (name: string, tier: string) => seedCluster(emu, 'cron', name, tier)
 
   it('takes the cluster from ATLAS_CLUSTER_NAME and prints one JSON line', async () => {
     await own('fromenv', 'M10')

@@ -35,26 +35,31 @@ describe('users, the IP access list and setup against the emulator', () => {
   })
 
   it('ip add is idempotent: a re-run reports existing entries and adds none', async () => {
+    // A project of its own: the list below is exactly what this test added.
+    const ipEnv = {...env, ATLAS_PROJECT_ID: 'iplist'}
+    await runCli(['project', 'create', 'iplist'], {env: ipEnv})
     const first = await runCli(
       ['ip', 'add', '203.0.113.7', '198.51.100.0/24', '--comment', 'office', '--wait', '--json'],
-      {env},
+      {env: ipEnv},
     )
     expect(first.code, first.stderr).toBe(0)
     expect(first.json.result).toMatchObject({added: ['203.0.113.7', '198.51.100.0/24'], existing: [], active: true})
     const posts = writes.filter((w) => w.startsWith('createGroupAccessListEntry')).length
-    const again = await runCli(['ip', 'add', '203.0.113.7', '198.51.100.0/24', '--json'], {env})
+    const again = await runCli(['ip', 'add', '203.0.113.7', '198.51.100.0/24', '--json'], {env: ipEnv})
     expect(again.json.result).toMatchObject({added: [], existing: ['203.0.113.7', '198.51.100.0/24']})
     expect(writes.filter((w) => w.startsWith('createGroupAccessListEntry')).length).toBe(posts)
-    const list = await runCli(['ip', 'list', '--json'], {env})
+    const list = await runCli(['ip', 'list', '--json'], {env: ipEnv})
     expect(list.json.result.map((e: {entry: string}) => e.entry)).toEqual(['203.0.113.7', '198.51.100.0/24'])
-    const anywhere = await runCli(['ip', 'add', '0.0.0.0/0'], {env})
+    const anywhere = await runCli(['ip', 'add', '0.0.0.0/0'], {env: ipEnv})
     expect(anywhere.code).toBe(2)
-    const allowed = await runCli(['ip', 'add', '0.0.0.0/0', '--allow-anywhere', '--expires', '8h', '--json'], {env})
+    const allowed = await runCli(['ip', 'add', '0.0.0.0/0', '--allow-anywhere', '--expires', '8h', '--json'], {
+      env: ipEnv,
+    })
     expect(allowed.code).toBe(0)
     expect(allowed.stderr).toContain('Warning: 0.0.0.0/0 lets any address reach')
     expect(allowed.json.warnings).toHaveLength(1)
-    expect((await runCli(['ip', 'delete', '0.0.0.0/0', '10.9.9.9', '--yes'], {env})).code).toBe(4)
-    expect((await runCli(['ip', 'delete', '0.0.0.0/0', '--yes'], {env})).code).toBe(0)
+    expect((await runCli(['ip', 'delete', '0.0.0.0/0', '10.9.9.9', '--yes'], {env: ipEnv})).code).toBe(4)
+    expect((await runCli(['ip', 'delete', '0.0.0.0/0', '--yes'], {env: ipEnv})).code).toBe(0)
   })
 
   it('user add writes a 0600 credentials file; the password appears nowhere else, not even under --debug', async () => {
@@ -114,6 +119,12 @@ describe('users, the IP access list and setup against the emulator', () => {
   })
 
   it('--password-stdin, delete with confirmation, and the per-project caps', async () => {
+    // Its own project and home: two users and two entries, so both caps are reached, and a cap no other test sees.
+    const env = {...tempHome().env, ...emu.env, ATLAS_PROJECT_ID: 'capped'}
+    await runCli(['project', 'create', 'capped'], {env})
+    for (const user of ['u1', 'u2'])
+      expect((await runCli(['user', 'add', user, '--show-password'], {env})).code).toBe(0)
+    expect((await runCli(['ip', 'add', '192.0.2.1', '192.0.2.2'], {env})).code).toBe(0)
     const r = await runCli(['user', 'add', 'svc', '--password-stdin', '--json'], {
       env,
       input: 'a-long-enough-password\n',

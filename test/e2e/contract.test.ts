@@ -1,4 +1,4 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it, onTestFinished} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {AtlasApiError} from '../../src/atlas/errors.js'
 import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
@@ -11,17 +11,21 @@ describe('emulator contract', () => {
   let emu: TestEmulator
   let client: AtlasClient
 
-  beforeAll(async () => {
+  const start = async () => {
     // Entries stay PENDING for a second, so the test sees PENDING even on a loaded machine.
-    emu = await startTestEmulator({
+    const e = await startTestEmulator({
       delays: {clusterCreateMs: 300, clusterUpdateMs: 200, clusterDeleteMs: 150, accessEntryMs: 1000},
     })
-    const c = emu.credentials
-    client = new AtlasClient({
-      baseUrl: emu.url,
+    const c = e.credentials
+    const atlas = new AtlasClient({
+      baseUrl: e.url,
       credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey},
       retry: {maxRetries: 0},
     })
+    return {emu: e, client: atlas}
+  }
+  beforeAll(async () => {
+    ;({emu, client} = await start())
   })
   afterAll(() => emu.close())
 
@@ -37,6 +41,9 @@ describe('emulator contract', () => {
   }
 
   it('serves every operation atlasctl uses, within the spec', async () => {
+    // An emulator of its own: the org holds only this test's project, and the operations counted are its own.
+    const {emu, client} = await start()
+    onTestFinished(() => emu.close())
     const api = client.api
     const ok = client.ok.bind(client)
     const orgs = await ok(api.GET('/api/atlas/v2/orgs'))

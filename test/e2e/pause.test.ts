@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import type {Exchange} from '../../src/emulator/server.js'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {seedCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 /** An emulator, a fresh home and a project; `writes` records every non-GET call with its body. */
@@ -37,8 +37,17 @@ describe('cluster pause and resume against the emulator', () => {
       ['flex', 'FLEX'],
     ])
       await runCli(['cluster', 'create', name, '--tier', tier, '--wait'], {env})
+    // Paused from the start, and only read: api is paused by one test alone.
+    await seedCluster(emu, 'pausing', 'asleep', 'M10', true)
   })
-  afterAll(() => emu.close())
+  afterAll(async () => {
+    try {
+      // Every exchange of the block's own tests, whatever order they ran in.
+      expect(emu.contract.violations).toEqual([])
+    } finally {
+      await emu.close()
+    }
+  })
 
   it('pauses with one PATCH of paused alone, waits until IDLE and paused, and writes the audit log', async () => {
     const before = writes.length
@@ -72,18 +81,18 @@ describe('cluster pause and resume against the emulator', () => {
 
   it('pausing a paused cluster is a no-op: exit 0, says so, no request', async () => {
     const before = writes.length
-    const r = await runCli(['cluster', 'pause', 'api'], {env})
+    const r = await runCli(['cluster', 'pause', 'asleep'], {env})
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout.trim()).toBe('api is already paused; nothing to do.')
+    expect(r.stdout.trim()).toBe('asleep is already paused; nothing to do.')
     expect(writes.length).toBe(before)
   })
 
   it('a paused cluster is not scaled (exit 6, nothing written), not even on a dry run', async () => {
     const before = writes.length
     for (const extra of [[], ['--dry-run']]) {
-      const r = await runCli(['scale', 'api', '--tier', 'M20', '--json', ...extra], {env})
+      const r = await runCli(['scale', 'asleep', '--tier', 'M20', '--json', ...extra], {env})
       expect(r.code).toBe(6)
-      expect(r.json.error).toMatchObject({code: 'CLUSTER_PAUSED', hint: '"atlasctl cluster resume api" resumes it.'})
+      expect(r.json.error).toMatchObject({code: 'CLUSTER_PAUSED', hint: '"atlasctl cluster resume asleep" resumes it.'})
     }
     expect(writes.length).toBe(before)
   })
@@ -108,19 +117,21 @@ describe('cluster pause and resume against the emulator', () => {
   })
 
   it('resumes, then resuming again is a no-op', async () => {
-    const r = await runCli(['cluster', 'resume', 'api', '--wait'], {env})
+    await seedCluster(emu, 'pausing', 'waking', 'M10', true)
+    const violations = emu.contract.violations.length
+    const r = await runCli(['cluster', 'resume', 'waking', '--wait'], {env})
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toBe('api is resumed (IDLE).\n')
+    expect(r.stdout).toBe('waking is resumed (IDLE).\n')
     expect(r.stderr).toContain(
-      'Resuming api\nRequested api: resume.\nCluster api: UPDATING (M10)\nCluster api: IDLE (M10)',
+      'Resuming waking\nRequested waking: resume.\nCluster waking: UPDATING (M10)\nCluster waking: IDLE (M10)',
     )
     expect(pauses(writes).at(-1)).toBe('{"paused":false}')
     const before = writes.length
-    const again = await runCli(['cluster', 'resume', 'api'], {env})
+    const again = await runCli(['cluster', 'resume', 'waking'], {env})
     expect(again.code).toBe(0)
-    expect(again.stdout.trim()).toBe('api is not paused; nothing to do.')
+    expect(again.stdout.trim()).toBe('waking is not paused; nothing to do.')
     expect(writes.length).toBe(before)
-    expect(emu.contract.violations).toEqual([])
+    expect(emu.contract.violations.slice(violations)).toEqual([])
   })
 
   it('an unknown cluster is exit 4 with the close matches; a missing name is exit 2', async () => {
@@ -210,16 +221,27 @@ describe('scale --schedule with pause windows', () => {
   let env: Record<string, string>
   let home: string
   let writes: Exchange[]
-  let file: string
 
   beforeAll(async () => {
     ;({emu, env, home, writes} = await setUp('nightly'))
-    await runCli(['cluster', 'create', 'dev', '--tier', 'M10', '--wait'], {env})
-    file = path.join(home, 'dev.yaml')
+  })
+  afterAll(async () => {
+    try {
+      // Every exchange of the block's own tests, whatever order they ran in.
+      expect(emu.contract.violations).toEqual([])
+    } finally {
+      await emu.close()
+    }
+  })
+
+  /** A cluster of the test's own, at a known tier and pause, and its schedule: no test sees another's changes. */
+  const own = async (name: string, tier: string, paused: boolean) => {
+    await seedCluster(emu, 'nightly', name, tier, paused)
+    const file = path.join(home, `${name}.yaml`)
     fs.writeFileSync(
       file,
       [
-        'cluster: dev',
+        `cluster: ${name}`,
         'base: M10',
         'windows:',
         '  - name: nights',
@@ -233,25 +255,28 @@ describe('scale --schedule with pause windows', () => {
         '',
       ].join('\n'),
     )
-  })
-  afterAll(() => emu.close())
-
-  const run = (at: string, ...extra: string[]) => runCli(['scale', '--schedule', file, '--at', at, ...extra], {env})
-  const describeDev = async () => (await runCli(['cluster', 'describe', 'dev', '--json'], {env})).json.result
+    return file
+  }
+  const run = (file: string, at: string, ...extra: string[]) =>
+    runCli(['scale', '--schedule', file, '--at', at, ...extra], {env})
+  const describeCluster = async (name: string) =>
+    (await runCli(['cluster', 'describe', name, '--json'], {env})).json.result
   const NIGHT = '2026-12-08T21:00Z' // a Tuesday night
   const DAY = '2026-12-09T10:00Z'
 
   it('a dry run in a pause window shows the PATCH and writes nothing', async () => {
+    const file = await own('drydev', 'M10', false)
     const before = writes.length
-    const r = await run(NIGHT, '--dry-run')
+    const r = await run(file, NIGHT, '--dry-run')
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toBe('Would pause dev with updateGroupCluster:\n{\n  "paused": true\n}\n')
+    expect(r.stdout).toBe('Would pause drydev with updateGroupCluster:\n{\n  "paused": true\n}\n')
     expect(r.stderr).toContain('Schedule: paused (window "nights" is active until 2026-12-09T08:00:00.000Z).')
     expect(writes.length).toBe(before)
   })
 
   it('pauses in the window; the same run twice in a row writes once', async () => {
-    const first = await run(NIGHT, '--wait', '--json')
+    const file = await own('nightdev', 'M10', false)
+    const first = await run(file, NIGHT, '--wait', '--json')
     expect(first.code, first.stderr).toBe(0)
     expect(first.json.result).toMatchObject({
       action: 'pause',
@@ -262,43 +287,47 @@ describe('scale --schedule with pause windows', () => {
       schedule: {tier: 'paused'},
     })
     const before = writes.length
-    const second = await run(NIGHT, '--json')
+    const second = await run(file, NIGHT, '--json')
     expect(second.code, second.stderr).toBe(0)
     expect(second.json.result).toMatchObject({action: 'noop', changed: false, paused: true, steps: []})
     expect(writes.length).toBe(before)
-    expect(await describeDev()).toMatchObject({paused: true, tier: 'M10'})
+    expect(await describeCluster('nightdev')).toMatchObject({paused: true, tier: 'M10'})
   })
 
   it('a resume by hand inside the window is undone by the next run', async () => {
-    await runCli(['cluster', 'resume', 'dev', '--wait'], {env})
-    expect((await describeDev()).paused).toBe(false)
-    const r = await run(NIGHT, '--wait', '--json')
+    const file = await own('handdev', 'M10', true)
+    await runCli(['cluster', 'resume', 'handdev', '--wait'], {env})
+    expect((await describeCluster('handdev')).paused).toBe(false)
+    const r = await run(file, NIGHT, '--wait', '--json')
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.result).toMatchObject({action: 'pause', changed: true, paused: true})
   })
 
   it('resumes after the window; twice in a row writes once', async () => {
-    const first = await run(DAY, '--wait', '--json')
+    const file = await own('daydev', 'M10', true)
+    const first = await run(file, DAY, '--wait', '--json')
     expect(first.code, first.stderr).toBe(0)
     expect(first.json.result).toMatchObject({action: 'resume', from: 'M10', to: 'M10', paused: false, state: 'IDLE'})
     const before = writes.length
-    const second = await run(DAY, '--json')
+    const second = await run(file, DAY, '--json')
     expect(second.json.result).toMatchObject({action: 'noop', paused: false})
     expect(writes.length).toBe(before)
   })
 
   it('a scale by hand outside the windows is scaled back to the base tier', async () => {
-    await runCli(['scale', 'dev', '--tier', 'M20', '--wait'], {env})
-    const r = await run(DAY, '--wait', '--json')
+    const file = await own('scaledev', 'M10', false)
+    await runCli(['scale', 'scaledev', '--tier', 'M20', '--wait'], {env})
+    const r = await run(file, DAY, '--wait', '--json')
     expect(r.json.result).toMatchObject({action: 'patch', from: 'M20', to: 'M10', state: 'IDLE'})
   })
 
   it('a tier window wins over a pause window: resume, then scale; without --wait the next run does the scale', async () => {
-    await run(NIGHT, '--wait')
-    expect((await describeDev()).paused).toBe(true)
+    const file = await own('billdev', 'M10', false)
+    await run(file, NIGHT, '--wait')
+    expect((await describeCluster('billdev')).paused).toBe(true)
     const before = writes.length
     // 1 December 03:00 is inside both Monday's night window and the billing window.
-    const first = await run('2026-12-01T03:00Z', '--no-wait', '--json')
+    const first = await run(file, '2026-12-01T03:00Z', '--no-wait', '--json')
     expect(first.code, first.stderr).toBe(0)
     expect(first.json.result).toMatchObject({
       action: 'resume',
@@ -310,15 +339,17 @@ describe('scale --schedule with pause windows', () => {
       pending: ['M10 → M50'],
     })
     expect(writes.slice(before).map((w) => w.requestBody)).toEqual([{paused: false}])
-    const second = await run('2026-12-01T03:00Z', '--wait-idle', '--wait', '--json')
+    const second = await run(file, '2026-12-01T03:00Z', '--wait-idle', '--wait', '--json')
     expect(second.json.result).toMatchObject({action: 'patch', from: 'M10', to: 'M50', state: 'IDLE'})
-    expect(await describeDev()).toMatchObject({paused: false, tier: 'M50'})
+    expect(await describeCluster('billdev')).toMatchObject({paused: false, tier: 'M50'})
   })
 
   it('paused and at another tier, with --wait: resume and scale in one run', async () => {
-    await run(NIGHT, '--wait')
+    const file = await own('bigdev', 'M50', false)
+    await run(file, NIGHT, '--wait')
+    const violations = emu.contract.violations.length
     const before = writes.length
-    const r = await run(DAY, '--wait', '--json')
+    const r = await run(file, DAY, '--wait', '--json')
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.result).toMatchObject({
       action: 'resume',
@@ -333,19 +364,20 @@ describe('scale --schedule with pause windows', () => {
       ['paused'],
       ['replicationSpecs'],
     ])
-    expect(await describeDev()).toMatchObject({paused: false, tier: 'M10'})
-    expect(emu.contract.violations).toEqual([])
+    expect(await describeCluster('bigdev')).toMatchObject({paused: false, tier: 'M10'})
+    expect(emu.contract.violations.slice(violations)).toEqual([])
   })
 
   it('a run holding the lock keeps a second from pausing (exit 6, nothing written)', async () => {
+    const file = await own('lockdev', 'M10', false)
     const projectId = Object.values(emu.state.groups).find((g) => g.name === 'nightly')!.id
     const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
-    const lock = path.join(locks, `scale-${projectId}-dev.lock`)
+    const lock = path.join(locks, `scale-${projectId}-lockdev.lock`)
     fs.mkdirSync(locks, {recursive: true})
     fs.writeFileSync(lock, JSON.stringify({pid: process.pid}))
     try {
       const before = writes.length
-      const r = await run(NIGHT, '--json')
+      const r = await run(file, NIGHT, '--json')
       expect(r.code).toBe(6)
       expect(r.json.error).toMatchObject({code: 'LOCKED', details: {lock, pid: process.pid}})
       expect(writes.length).toBe(before)

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, seedCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('cluster scale (cron) against the emulator', () => {
@@ -13,16 +13,28 @@ describe('cluster scale (cron) against the emulator', () => {
   beforeAll(async () => {
     ;({emu, env, home, writes} = await emulatorWithCluster('cron', 'api'))
   })
-  afterAll(() => emu.close())
+  afterAll(async () => {
+    try {
+      // Every exchange of the file's own tests, whatever order they ran in.
+      expect(emu.contract.violations).toEqual([])
+    } finally {
+      await emu.close()
+    }
+  })
 
   const patches = () => writes.filter((w) => w.startsWith('updateGroupCluster')).length
+  /** A cluster of the test's own at a known tier: no other test's scaling shows in its answers. */
+  const own = (name: string, tier: string) => seedCluster(emu, 'cron', name, tier)
 
   it('takes the cluster from ATLAS_CLUSTER_NAME and prints one JSON line', async () => {
-    const r = await runCli(['scale', '--tier', 'M20', '--wait', '--json'], {env: {...env, ATLAS_CLUSTER_NAME: 'api'}})
+    await own('fromenv', 'M10')
+    const r = await runCli(['scale', '--tier', 'M20', '--wait', '--json'], {
+      env: {...env, ATLAS_CLUSTER_NAME: 'fromenv'},
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.trim().split('\n')).toHaveLength(1)
     expect(r.json.result).toMatchObject({
-      cluster: 'api',
+      cluster: 'fromenv',
       from: 'M10',
       to: 'M20',
       action: 'patch',
@@ -34,16 +46,18 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('already at the tier: exit 0 and zero PATCH requests', async () => {
+    await own('attier', 'M20')
     const before = patches()
-    const r = await runCli(['cluster', 'scale', 'api', '--tier', 'M20', '--json'], {env})
+    const r = await runCli(['cluster', 'scale', 'attier', '--tier', 'M20', '--json'], {env})
     expect(r.code).toBe(0)
     expect(r.json.result).toMatchObject({action: 'noop', changed: false})
     expect(patches()).toBe(before)
   })
 
   it('--dry-run prints the request and the cost delta and writes nothing', async () => {
+    await own('dry', 'M20')
     const before = writes.length
-    const r = await runCli(['cluster', 'scale', 'api', '--tier', 'M50', '--dry-run'], {env})
+    const r = await runCli(['cluster', 'scale', 'dry', '--tier', 'M50', '--dry-run'], {env})
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('M20 → M50 (+$1314/month)')
     expect(r.stdout).toContain('"instanceSize": "M50"')
@@ -51,17 +65,18 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('two concurrent runs make exactly one PATCH', async () => {
+    await own('race', 'M10')
     const before = patches()
     const [a, b] = await Promise.all([
-      runCli(['scale', 'api', '--tier', 'M30', '--json'], {env}),
-      runCli(['scale', 'api', '--tier', 'M30', '--json'], {env}),
+      runCli(['scale', 'race', '--tier', 'M30', '--json'], {env}),
+      runCli(['scale', 'race', '--tier', 'M30', '--json'], {env}),
     ])
     expect(patches() - before).toBe(1)
     const codes = [a.code, b.code].sort()
     // The loser saw the lock, the UPDATING state, or the finished tier: never a second write.
     expect(codes[0]).toBe(0)
     expect([0, 6]).toContain(codes[1])
-    await runCli(['cluster', 'scale', 'api', '--tier', 'M30', '--wait-idle', '--json'], {env})
+    await runCli(['cluster', 'scale', 'race', '--tier', 'M30', '--wait-idle', '--json'], {env})
   })
 
   it('a busy cluster is exit 6 unless --wait-idle', async () => {
@@ -111,21 +126,22 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('refuses dedicated → M0 with exit 2, and a stale lock of a dead process is taken over', async () => {
-    const down = await runCli(['scale', 'api', '--tier', 'M0'], {env})
+    await own('stale', 'M10')
+    const down = await runCli(['scale', 'stale', '--tier', 'M0'], {env})
     expect(down.code).toBe(2)
     expect(down.stderr).toContain('cannot move a dedicated cluster to a shared tier')
     const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
     const projectId = Object.values(emu.state.groups).find((g) => g.name === 'cron')!.id
     fs.mkdirSync(locks, {recursive: true})
-    fs.writeFileSync(path.join(locks, `scale-${projectId}-api.lock`), JSON.stringify({pid: 999_999}))
-    const r = await runCli(['scale', 'api', '--tier', 'M40', '--wait', '--json'], {env})
+    fs.writeFileSync(path.join(locks, `scale-${projectId}-stale.lock`), JSON.stringify({pid: 999_999}))
+    const r = await runCli(['scale', 'stale', '--tier', 'M40', '--wait', '--json'], {env})
     expect(r.code, r.stderr).toBe(0)
     expect(r.json.result).toMatchObject({to: 'M40', changed: true})
     expect(fs.readdirSync(locks)).toEqual([])
   })
 
   it('an empty or garbled lock left by a crash is taken over once past the grace period; a fresh one is not stolen', async () => {
-    await runCli(['cluster', 'create', 'crashed', '--tier', 'M10', '--wait'], {env})
+    await own('crashed', 'M10')
     const projectId = Object.values(emu.state.groups).find((g) => g.name === 'cron')!.id
     const locks = path.join(env.XDG_DATA_HOME, 'atlasctl', 'locks')
     const lock = path.join(locks, `scale-${projectId}-crashed.lock`)
@@ -155,21 +171,23 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('upgrades M0 → FLEX → M10 through the tenant upgrade endpoints', async () => {
-    await runCli(['cluster', 'create', 'free', '--tier', 'M0', '--wait'], {env})
+    await own('free', 'M0')
+    const violations = emu.contract.violations.length
     const flex = await runCli(['scale', 'free', '--tier', 'FLEX', '--wait', '--json'], {env})
     expect(flex.json.result).toMatchObject({action: 'tenantUpgrade', state: 'IDLE'})
     const m10 = await runCli(['scale', 'free', '--tier', 'M10', '--wait', '--json'], {env})
     expect(m10.json.result).toMatchObject({action: 'flexUpgrade', state: 'IDLE'})
     expect((await runCli(['cluster', 'describe', 'free', '--json'], {env})).json.result.tier).toBe('M10')
-    expect(emu.contract.violations).toEqual([])
+    expect(emu.contract.violations.slice(violations)).toEqual([])
   })
 
   it('reconciles to the tier a schedule gives at fixed clock times', async () => {
+    await own('billed', 'M10')
     const file = path.join(home, 'schedule.yaml')
     fs.writeFileSync(
       file,
       [
-        'cluster: api',
+        'cluster: billed',
         'base: M10',
         'windows:',
         '  - name: billing',

@@ -1,5 +1,7 @@
 import {startEmulator, type EmulatorOptions, type RunningEmulator} from '../../src/emulator/server.js'
 import {FAST_DELAYS} from '../../src/emulator/delays.js'
+import {AtlasClient} from '../../src/atlas/client.js'
+import {createCluster, updateCluster, waitForCluster} from '../../src/services/clusters/clusters.js'
 import {ContractValidator} from './contract.js'
 
 export interface TestEmulator extends RunningEmulator {
@@ -48,4 +50,29 @@ export async function emulatorWithCluster(
   await runCli(['project', 'create', project], {env})
   await runCli(['cluster', 'create', cluster, '--tier', 'M10', '--wait'], {env})
   return {emu, env, home: h.dir, writes}
+}
+
+/**
+ * A cluster of a test's own, IDLE at `tier` (and paused, if asked), made through the API from the test's process:
+ * the state a test starts from, without a CLI run to pay for it.
+ */
+export async function seedCluster(
+  emu: TestEmulator,
+  project: string,
+  name: string,
+  tier: string,
+  paused = false,
+): Promise<void> {
+  const c = emu.credentials
+  const client = new AtlasClient({
+    baseUrl: emu.url,
+    credentials: {type: 'apiKey', publicKey: c.publicKey, privateKey: c.privateKey},
+  })
+  const projectId = Object.values(emu.state.groups).find((g) => g.name === project)!.id
+  const wait = {intervalMs: 20, maxIntervalMs: 50, timeoutMs: 30_000}
+  await createCluster(client, projectId, {name, tier, provider: 'AWS', region: 'US_EAST_1'})
+  await waitForCluster(client, projectId, name, {state: 'IDLE'}, wait)
+  if (!paused) return
+  await updateCluster(client, {projectId, name}, {paused: true})
+  await waitForCluster(client, projectId, name, {state: 'IDLE', paused: true}, wait)
 }

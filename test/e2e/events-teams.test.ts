@@ -204,6 +204,37 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(emu.contract.violations).toEqual([])
   })
 
+  it('an expired or rejected invitation is sent again; a pending one is not', async () => {
+    const file = path.join(dir, 'k6.yaml')
+    fs.writeFileSync(file, withMembers(eventYaml('k6', 1)))
+    const args = ['event', 'provision', file, '--out', path.join(dir, 'creds-k6'), '--invite', '--yes', '--json']
+    expect((await runCli(args, {env})).code).toBe(0)
+    const g = group('mh-k6-t1')
+    const users = () => Object.values(emu.state.projectUsers![g.id])
+    const byName = (name: string) => users().find((u) => u.username === name)!
+    // Ann's invitation ran out; Bo said no.
+    byName('ann@example.org').invitationExpiresAt = new Date(Date.now() - 1000).toISOString()
+    byName('bo@example.org').orgMembershipStatus = 'INVITATION_REJECTED'
+    const again = await runCli(args, {env})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.result.teams[0].invites).toEqual({
+      added: ['ann@example.org', 'bo@example.org'],
+      present: ['lead-t1@example.org'],
+    })
+    expect(
+      users()
+        .map((u) => [u.username, u.orgMembershipStatus])
+        .sort(),
+    ).toEqual([
+      ['ann@example.org', 'PENDING'],
+      ['bo@example.org', 'PENDING'],
+      ['lead-t1@example.org', 'PENDING'],
+    ])
+    const plan = await runCli(['event', 'cleanup', 'k6', '--json'], {env})
+    expect(plan.json.result.access).toEqual([{team: 't1', keys: 0, invites: 3}])
+    expect(emu.contract.violations).toEqual([])
+  })
+
   it('a key whose project is already gone is deleted by cleanup; a bad leader email is exit 2 naming the file', async () => {
     const file = path.join(dir, 'k3.yaml')
     fs.writeFileSync(file, eventYaml('k3', 1))

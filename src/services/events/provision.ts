@@ -376,7 +376,12 @@ async function inviteTeam(
     ...(team.leader ? [{username: team.leader, roles: LEADER_ROLES}] : []),
     ...team.members.map((username) => ({username, roles: MEMBER_ROLES})),
   ]
-  const inProject = new Set((await listProjectMembers(client, project.id)).map((m) => m.username.toLowerCase()))
+  // An expired or rejected invitation is not a person in the project: Atlas replaces it with a new one.
+  const inProject = new Set(
+    (await listProjectMembers(client, project.id))
+      .filter((m) => m.status === 'PENDING' || m.status === 'ACTIVE')
+      .map((m) => m.username.toLowerCase()),
+  )
   const added: string[] = []
   const present: string[] = []
   for (const w of wanted) {
@@ -387,9 +392,11 @@ async function inviteTeam(
     try {
       const m = await addProjectMember(client, project.id, w.username, w.roles)
       made.invites = [...(made.invites ?? []), m.id]
-      ledger.update(team.id, {
-        invites: [...(ledger.data.teams[team.id].invites ?? []), {id: m.id, username: m.username, roles: m.roles}],
-      })
+      // The invitation it replaced is gone from Atlas: only the new one is recorded.
+      const kept = (ledger.data.teams[team.id].invites ?? []).filter(
+        (i) => i.username.toLowerCase() !== m.username.toLowerCase(),
+      )
+      ledger.update(team.id, {invites: [...kept, {id: m.id, username: m.username, roles: m.roles}]})
       added.push(w.username)
     } catch (error) {
       // Someone added them meanwhile: theirs, so not recorded.

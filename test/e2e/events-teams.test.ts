@@ -251,6 +251,17 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(cleaned.json.result).toMatchObject({orphanKeys: [{team: 't1', publicKey}], orphanKeysRemoved: 1})
     expect(emu.state.apiKeys.some((k) => k.publicKey === publicKey)).toBe(false)
 
+    // Provisioned again, torn down by hand again, then provisioned a third time: the second key goes with its record.
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const second = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile.publicApiKey
+    const g2 = group('mh-k3-t1')
+    expect((await runCli(['cluster', 'delete', 't1', '--project', g2.id, '--yes', '--wait'], {env})).code).toBe(0)
+    expect((await runCli(['project', 'delete', g2.id, '--yes'], {env})).code).toBe(0)
+    const third = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(third.code, third.stderr).toBe(0)
+    expect(emu.state.apiKeys.some((k) => k.publicKey === second)).toBe(false)
+    expect(emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k3 team t1 '))).toHaveLength(1)
+
     const bad = path.join(dir, 'k4.yaml')
     fs.writeFileSync(bad, eventYaml('k4', 1).replace('lead-t1@example.org', 'Lead Person'))
     const refused = await runCli(['event', 'provision', bad, '--invite', '--yes', '--json'], {env})

@@ -344,6 +344,8 @@ async function teamKey(
     return {publicKey: held.publicApiKey, status: 'existed'}
   }
   for (const k of ours) await deleteOrgKey(client, project.orgId, k.id)
+  // Not in this project (it was re-created): the key is the organization's still, and its record is about to go.
+  if (recorded?.id && !ours.some((k) => k.id === recorded.id)) await deleteOrgKey(client, recorded.orgId, recorded.id)
   // Recorded before Atlas makes the key: an answer lost on the way still leaves it known as ours.
   const desc = `atlasctl event ${event.id} team ${team.id} ${randomBytes(4).toString('hex')}`
   ledger.update(team.id, {apiKey: {desc, orgId: project.orgId}})

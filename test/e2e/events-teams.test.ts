@@ -275,6 +275,30 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(plain.json.result).toMatchObject({done: 1, failed: 0})
   })
 
+  it('cleanup resumes a paused, termination-protected dedicated cluster to remove it', async () => {
+    const file = path.join(dir, 'k7.yaml')
+    fs.writeFileSync(file, eventYaml('k7', 1))
+    const out = path.join(dir, 'creds-k7')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    // The team made a protected M10 with its key, and paused it.
+    const g = group('mh-k7-t1')
+    const p = ['--project', g.id]
+    const made = await runCli(
+      ['cluster', 'create', 'big', ...p, '--tier', 'M10', '--termination-protection', '--wait'],
+      {
+        env,
+      },
+    )
+    expect(made.code, made.stderr).toBe(0)
+    expect((await runCli(['cluster', 'pause', 'big', ...p, '--wait', '--yes'], {env})).code).toBe(0)
+    const cleaned = await runCli(['event', 'cleanup', 'k7', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result.results[0]).toMatchObject({status: 'removed', removed: {clusters: 2, keys: 1}})
+    expect(emu.state.groups[g.id]).toBeUndefined()
+    expect(emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k7 '))).toEqual([])
+    expect(emu.contract.violations).toEqual([])
+  })
+
   it('a team rolled back after its key was made leaves no key behind', async () => {
     // Clusters that never get ready within --timeout: the run fails after the keys and invitations were made.
     const slow = await startTestEmulator({delays: {...FAST_DELAYS, m0CreateMs: 120_000}})

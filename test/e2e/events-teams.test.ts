@@ -299,6 +299,120 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(emu.contract.violations).toEqual([])
   })
 
+  it("a project whose tags the team removed is still the event's: its key is not taken for an orphan's", async () => {
+    const file = path.join(dir, 'k8.yaml')
+    fs.writeFileSync(file, eventYaml('k8', 1))
+    const out = path.join(dir, 'creds-k8')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const g = group('mh-k8-t1')
+    const t1 = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile
+    const asLeader = new AtlasClient({
+      baseUrl: emu.url,
+      credentials: {type: 'apiKey', publicKey: t1.publicApiKey, privateKey: t1.privateApiKey},
+    })
+    await asLeader.ok(
+      asLeader.api.PATCH('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id}}, body: {tags: []}}),
+    )
+    const keyThere = () => emu.state.apiKeys.some((k) => k.publicKey === t1.publicApiKey)
+
+    // The ledger records its id, so it is the team's; its end time went with its tags, so only --force removes it.
+    const plan = await runCli(['event', 'cleanup', 'k8', '--json'], {env})
+    expect(plan.json.result).toMatchObject({teams: [{team: 't1', projectId: g.id}], orphanKeys: []})
+    expect(plan.json.result.access).toEqual([{team: 't1', keys: 1, invites: 0}])
+    const refused = await runCli(['event', 'cleanup', 'k8', '--yes', '--json'], {env})
+    expect(refused.code).not.toBe(0)
+    expect(refused.json.error.code).toBe('EVENT_NOT_ENDED')
+    expect(keyThere()).toBe(true)
+
+    // Without its id in the ledger, it is not proven the event's: left as it is, and the run is not complete (exit 7).
+    const ledgerFile = path.join(env.XDG_DATA_HOME, 'atlasctl', 'events', 'k8', 'ledger.json')
+    const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'))
+    fs.writeFileSync(ledgerFile, JSON.stringify({...ledger, teams: {t1: {...ledger.teams.t1, projectId: undefined}}}))
+    const unproven = await runCli(['event', 'cleanup', 'k8', '--yes', '--force', '--json'], {env})
+    expect(unproven.code).toBe(7)
+    expect(unproven.json.error.details.report).toMatchObject({
+      unreadable: [{team: 't1', projectId: g.id}],
+      orphanKeys: [],
+    })
+    expect(keyThere()).toBe(true)
+    expect(emu.state.groups[g.id]).toBeDefined()
+
+    fs.writeFileSync(ledgerFile, JSON.stringify(ledger))
+    const forced = await runCli(['event', 'cleanup', 'k8', '--yes', '--force', '--json'], {env})
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.json.result.results).toMatchObject([{team: 't1', status: 'removed', removed: {clusters: 1, keys: 1}}])
+    expect(emu.state.groups[g.id]).toBeUndefined()
+    expect(keyThere()).toBe(false)
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it("cleanup from another machine (no ledger) still deletes the event's keys, found by their description", async () => {
+    const file = path.join(dir, 'k9.yaml')
+    fs.writeFileSync(file, eventYaml('k9', 2))
+    const out = path.join(dir, 'creds-k9')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const ours = () => emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k9 team '))
+    expect(ours()).toHaveLength(2)
+    const elsewhere = {...tempHome().env, ...emu.env}
+    const plan = await runCli(['event', 'cleanup', 'k9', '--json'], {env: elsewhere})
+    expect(plan.json.result.access).toEqual([
+      {team: 't1', keys: 1, invites: 0},
+      {team: 't2', keys: 1, invites: 0},
+    ])
+    const cleaned = await runCli(['event', 'cleanup', 'k9', '--yes', '--json'], {env: elsewhere})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result.results.map((r: {removed: {keys: number}}) => r.removed.keys)).toEqual([1, 1])
+    expect(ours()).toEqual([])
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('an orphan key that cannot be deleted is reported with its team (exit 7); the other teams are still reported', async () => {
+    const file = path.join(dir, 'k10.yaml')
+    fs.writeFileSync(file, eventYaml('k10', 2))
+    const out = path.join(dir, 'creds-k10')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const g = group('mh-k10-t1')
+    expect((await runCli(['cluster', 'delete', 't1', '--project', g.id, '--yes', '--wait'], {env})).code).toBe(0)
+    expect((await runCli(['project', 'delete', g.id, '--yes'], {env})).code).toBe(0)
+    // The ledger names an organization the key cannot reach: Atlas refuses the delete (403).
+    const ledgerFile = path.join(env.XDG_DATA_HOME, 'atlasctl', 'events', 'k10', 'ledger.json')
+    const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'))
+    ledger.teams.t1.apiKey.orgId = 'a'.repeat(24)
+    fs.writeFileSync(ledgerFile, JSON.stringify(ledger))
+    const cleaned = await runCli(['event', 'cleanup', 'k10', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(7)
+    expect(cleaned.json.error.details.report).toMatchObject({
+      orphanKeysRemoved: 0,
+      failed: 1,
+      results: [
+        {team: 't2', status: 'removed'},
+        {team: 't1', project: 'mh-k10-t1', status: 'failed', error: expect.stringContaining('could not be deleted')},
+      ],
+    })
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('a key whose create answer was lost is found by its description and deleted in the rollback', async () => {
+    const lossy = await startTestEmulator()
+    try {
+      // Every key Atlas makes, its answer is lost: the team fails after its retries, and the last key is unknown by id.
+      Object.assign(lossy.faults, {dropRate: 1, only: '/apiKeys', method: 'POST'})
+      const home = tempHome()
+      const file = path.join(home.dir, 'k11.yaml')
+      fs.writeFileSync(file, eventYaml('k11', 1))
+      const r = await runCli(['event', 'provision', file, '--team-keys', '--yes', '--json'], {
+        env: {...home.env, ...lossy.env},
+      })
+      expect(r.code, r.stderr).toBe(7)
+      expect(lossy.stats.faults).toBe(6)
+      expect(r.json.error.details.report.teams[0]).toMatchObject({status: 'rolled-back'})
+      expect(lossy.state.apiKeys.map((k) => k.publicKey)).toEqual([lossy.credentials.publicKey])
+      expect(Object.keys(lossy.state.groups)).toEqual([])
+    } finally {
+      await lossy.close()
+    }
+  })
+
   it('a team rolled back after its key was made leaves no key behind', async () => {
     // Clusters that never get ready within --timeout: the run fails after the keys and invitations were made.
     const slow = await startTestEmulator({delays: {...FAST_DELAYS, m0CreateMs: 120_000}})

@@ -1298,10 +1298,6 @@ export class AtlasModel {
     return key
   }
 
-  getOrgApiKey(call: Call): Reply {
-    return {status: 200, body: this.keyView(call, this.orgKey(call))}
-  }
-
   deleteOrgApiKey(call: Call): Reply {
     const key = this.orgKey(call)
     // In place: the authenticator reads this same list.
@@ -1410,7 +1406,6 @@ export function handlers(m: AtlasModel): Handlers {
     createGroupApiKey: (c) => m.createGroupApiKey(c),
     listGroupApiKeys: (c) => m.listGroupApiKeys(c),
     removeGroupApiKey: (c) => m.removeGroupApiKey(c),
-    getOrgApiKey: (c) => m.getOrgApiKey(c),
     deleteOrgApiKey: (c) => m.deleteOrgApiKey(c),
     addGroupUsers: (c) => m.addGroupUsers(c),
     listGroupUsers: (c) => m.listGroupUsers(c),

@@ -299,6 +299,29 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(emu.contract.violations).toEqual([])
   })
 
+  it('a teardown that fails after the keys went is finished by a re-run', async () => {
+    const slow = await startTestEmulator({delays: {...FAST_DELAYS, sharedDeleteMs: 4000}})
+    try {
+      const home = tempHome()
+      const slowEnv = {...home.env, ...slow.env}
+      const file = path.join(home.dir, 'k12.yaml')
+      fs.writeFileSync(file, withMembers(eventYaml('k12', 1)))
+      const provisioned = await runCli(['event', 'provision', file, '--team-keys', '--invite', '--yes'], {env: slowEnv})
+      expect(provisioned.code, provisioned.stderr).toBe(0)
+      const first = await runCli(['event', 'cleanup', 'k12', '--yes', '--timeout', '1s', '--json'], {env: slowEnv})
+      expect(first.code).toBe(7)
+      expect(Object.keys(slow.state.groups)).toHaveLength(1)
+      const again = await runCli(['event', 'cleanup', 'k12', '--yes', '--json'], {env: slowEnv})
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.json.result.results).toMatchObject([{team: 't1', status: 'removed'}])
+      expect(Object.keys(slow.state.groups)).toEqual([])
+      expect(slow.state.apiKeys.map((k) => k.publicKey)).toEqual([slow.credentials.publicKey])
+      expect(slow.contract.violations).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
   it("a project whose tags the team removed is still the event's: its key is not taken for an orphan's", async () => {
     const file = path.join(dir, 'k8.yaml')
     fs.writeFileSync(file, eventYaml('k8', 1))

@@ -20,7 +20,6 @@ const EXTRA_OPERATIONS = [
   'createGroupApiKey',
   'listGroupApiKeys',
   'removeGroupApiKey',
-  'getOrgApiKey',
   'deleteOrgApiKey',
   'addGroupUsers',
   'listGroupUsers',

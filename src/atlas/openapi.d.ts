@@ -507,11 +507,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * Return One Organization API Key
-         * @description Returns one organization API key. The organization API keys grant programmatic access to an organization. You can't use the API key to log into MongoDB Cloud through the user interface.
-         */
-        get: operations["getOrgApiKey"];
+        get?: never;
         put?: never;
         post?: never;
         /**
@@ -4631,43 +4627,6 @@ export interface operations {
             403: components["responses"]["forbidden"];
             404: components["responses"]["notFound"];
             409: components["responses"]["conflict"];
-            429: components["responses"]["tooManyRequests"];
-            500: components["responses"]["internalServerError"];
-        };
-    };
-    getOrgApiKey: {
-        parameters: {
-            query?: {
-                /** @description Flag that indicates whether Application wraps the response in an `envelope` JSON object. Some API clients cannot access the HTTP response headers or status code. To remediate this, set envelope=true in the query. Endpoints that return a list of results use the results object as an envelope. Application adds the status parameter to the response body. */
-                envelope?: components["parameters"]["envelope"];
-                /** @description Flag that indicates whether the response body should be in the prettyprint format. */
-                pretty?: components["parameters"]["pretty"];
-            };
-            header?: never;
-            path: {
-                /** @description Unique 24-hexadecimal digit string that identifies the organization that contains your projects. Use the [`/orgs`](#tag/Organizations/operation/listOrganizations) endpoint to retrieve all organizations to which the authenticated user has access. */
-                orgId: components["parameters"]["orgId"];
-                /** @description Unique 24-hexadecimal digit string that identifies this organization API key that  you want to update. */
-                apiUserId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    "RateLimit-Limit": components["headers"]["HeaderRateLimitLimit"];
-                    "RateLimit-Remaining": components["headers"]["HeaderRateLimitRemaining"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/vnd.atlas.2023-01-01+json": components["schemas"]["ApiKeyUserDetails"];
-                };
-            };
-            401: components["responses"]["unauthorized"];
-            403: components["responses"]["forbidden"];
-            404: components["responses"]["notFound"];
             429: components["responses"]["tooManyRequests"];
             500: components["responses"]["internalServerError"];
         };

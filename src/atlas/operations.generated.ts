@@ -338,21 +338,6 @@ export const OPERATIONS = [
     ]
   },
   {
-    operationId: 'getOrgApiKey',
-    method: 'GET',
-    path: '/api/atlas/v2/orgs/{orgId}/apiKeys/{apiUserId}',
-    version: '2023-01-01',
-    versions: [
-      {
-        version: '2023-01-01'
-      }
-    ],
-    success: 200,
-    roles: [
-      'Organization Member'
-    ]
-  },
-  {
     operationId: 'listGroupAccessListEntries',
     method: 'GET',
     path: '/api/atlas/v2/groups/{groupId}/accessList',

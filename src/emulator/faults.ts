@@ -8,6 +8,8 @@ export interface FaultOptions {
   seed: number
   /** Faults hit only requests whose path contains this (a test aims at one project). */
   only?: string
+  /** Faults hit only requests of this method (a test loses the answers of a create, not of the list beside it). */
+  method?: string
 }
 
 export const NO_FAULTS: FaultOptions = {errorRate: 0, dropRate: 0, latencyMs: 0, seed: 1}
@@ -37,9 +39,10 @@ export class FaultInjector {
     return this.options.errorRate > 0 || this.options.dropRate > 0 || this.options.latencyMs > 0
   }
 
-  next(path = ''): Fault {
+  next(path = '', method = ''): Fault {
     if (this.options.errorRate <= 0 && this.options.dropRate <= 0) return {kind: 'none'}
     if (this.options.only !== undefined && !path.includes(this.options.only)) return {kind: 'none'}
+    if (this.options.method !== undefined && method !== this.options.method) return {kind: 'none'}
     const r = this.random()
     if (r < this.options.errorRate) return {kind: 'error', status: this.random() < 0.5 ? 500 : 503}
     if (r < this.options.errorRate + this.options.dropRate) return {kind: 'drop'}

@@ -1298,10 +1298,6 @@ export class AtlasModel {
     return key
   }
 
-  getOrgApiKey(call: Call): Reply {
-    return {status: 200, body: this.keyView(call, this.orgKey(call))}
-  }
-
   deleteOrgApiKey(call: Call): Reply {
     const key = this.orgKey(call)
     // In place: the authenticator reads this same list.
@@ -1311,7 +1307,13 @@ export class AtlasModel {
 
   // ---- people in a project: invitations ----
   private projectUsers(groupId: string): Record<string, ProjectUserDoc> {
-    return ((this.state.projectUsers ??= {})[groupId] ??= {})
+    const users = ((this.state.projectUsers ??= {})[groupId] ??= {})
+    // Nobody here accepts an invitation: a pending one expires at its invitationExpiresAt.
+    const now = this.now()
+    for (const u of Object.values(users))
+      if (u.orgMembershipStatus === 'PENDING' && Date.parse(u.invitationExpiresAt) <= now)
+        u.orgMembershipStatus = 'INVITATION_EXPIRED'
+    return users
   }
 
   addGroupUsers(call: Call): Reply {
@@ -1319,11 +1321,14 @@ export class AtlasModel {
     const b = requestBody('addGroupUsers', call.body)
     checkProjectRoles(b.roles)
     const users = this.projectUsers(g.id)
-    // A conflict only with a pending or active user of the same email (the spec's description).
-    if (Object.values(users).some((u) => u.username.toLowerCase() === b.username.toLowerCase()))
+    // A conflict only with a pending or active user of the same email; an expired or rejected one is replaced (the
+    // spec's description).
+    const same = Object.values(users).filter((u) => u.username.toLowerCase() === b.username.toLowerCase())
+    if (same.some((u) => u.orgMembershipStatus === 'PENDING' || u.orgMembershipStatus === 'ACTIVE'))
       throw new ApiProblem(409, 'USER_ALREADY_IN_GROUP', `The user ${b.username} is already in this project.`, [
         b.username,
       ])
+    for (const u of same) delete users[u.id]
     const now = this.now()
     const u: ProjectUserDoc = {
       id: newId(),
@@ -1341,11 +1346,16 @@ export class AtlasModel {
   listGroupUsers(call: Call): Reply {
     const g = this.group(call)
     const username = call.query.get('username')
+    // Without a filter, active and pending users only (the spec's orgMembershipStatuses).
+    const given = [...call.query.getAll('orgMembershipStatuses'), ...call.query.getAll('orgMembershipStatus')]
+    const statuses = new Set(given.length > 0 ? given : ['ACTIVE', 'PENDING'])
     // Before 2025-02-19 the list holds active users only; nobody here accepts an invitation.
     const list =
       call.version < '2025-02-19'
         ? []
-        : Object.values(this.projectUsers(g.id)).filter((u) => username === null || u.username === username)
+        : Object.values(this.projectUsers(g.id)).filter(
+            (u) => (username === null || u.username === username) && statuses.has(u.orgMembershipStatus),
+          )
     return {status: 200, body: page(list, call.query, `${call.baseUrl}/api/atlas/v2/groups/${g.id}/users`)}
   }
 
@@ -1396,7 +1406,6 @@ export function handlers(m: AtlasModel): Handlers {
     createGroupApiKey: (c) => m.createGroupApiKey(c),
     listGroupApiKeys: (c) => m.listGroupApiKeys(c),
     removeGroupApiKey: (c) => m.removeGroupApiKey(c),
-    getOrgApiKey: (c) => m.getOrgApiKey(c),
     deleteOrgApiKey: (c) => m.deleteOrgApiKey(c),
     addGroupUsers: (c) => m.addGroupUsers(c),
     listGroupUsers: (c) => m.listGroupUsers(c),

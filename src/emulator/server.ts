@@ -225,7 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       )
     }
 
-    const fault = faults.next(url.pathname)
+    const fault = faults.next(url.pathname, method)
     if (faults.options.latencyMs > 0) await sleep(faults.options.latencyMs)
     if (fault.kind === 'error') {
       stats.faults++

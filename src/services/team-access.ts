@@ -14,7 +14,6 @@ export interface ProjectKey {
   id: string
   publicKey: string
   desc?: string
-  roles: string[]
 }
 
 /** A new key: its private half is shown by Atlas this once. */
@@ -29,11 +28,10 @@ export interface ProjectMember {
   roles: string[]
 }
 
-const keyOf = (k: {id?: string; publicKey?: string; desc?: string; roles?: Array<{roleName?: string}>}) => ({
+const keyOf = (k: {id?: string; publicKey?: string; desc?: string}) => ({
   id: k.id ?? '',
   publicKey: k.publicKey ?? '',
   desc: k.desc,
-  roles: (k.roles ?? []).flatMap((r) => (r.roleName ? [r.roleName] : [])),
 })
 
 /** Creates an organization API key with roles in this project only (createGroupApiKey). */

@@ -204,6 +204,37 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(emu.contract.violations).toEqual([])
   })
 
+  it('an expired or rejected invitation is sent again; a pending one is not', async () => {
+    const file = path.join(dir, 'k6.yaml')
+    fs.writeFileSync(file, withMembers(eventYaml('k6', 1)))
+    const args = ['event', 'provision', file, '--out', path.join(dir, 'creds-k6'), '--invite', '--yes', '--json']
+    expect((await runCli(args, {env})).code).toBe(0)
+    const g = group('mh-k6-t1')
+    const users = () => Object.values(emu.state.projectUsers![g.id])
+    const byName = (name: string) => users().find((u) => u.username === name)!
+    // Ann's invitation ran out; Bo said no.
+    byName('ann@example.org').invitationExpiresAt = new Date(Date.now() - 1000).toISOString()
+    byName('bo@example.org').orgMembershipStatus = 'INVITATION_REJECTED'
+    const again = await runCli(args, {env})
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.json.result.teams[0].invites).toEqual({
+      added: ['ann@example.org', 'bo@example.org'],
+      present: ['lead-t1@example.org'],
+    })
+    expect(
+      users()
+        .map((u) => [u.username, u.orgMembershipStatus])
+        .sort(),
+    ).toEqual([
+      ['ann@example.org', 'PENDING'],
+      ['bo@example.org', 'PENDING'],
+      ['lead-t1@example.org', 'PENDING'],
+    ])
+    const plan = await runCli(['event', 'cleanup', 'k6', '--json'], {env})
+    expect(plan.json.result.access).toEqual([{team: 't1', keys: 0, invites: 3}])
+    expect(emu.contract.violations).toEqual([])
+  })
+
   it('a key whose project is already gone is deleted by cleanup; a bad leader email is exit 2 naming the file', async () => {
     const file = path.join(dir, 'k3.yaml')
     fs.writeFileSync(file, eventYaml('k3', 1))
@@ -220,6 +251,17 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     expect(cleaned.json.result).toMatchObject({orphanKeys: [{team: 't1', publicKey}], orphanKeysRemoved: 1})
     expect(emu.state.apiKeys.some((k) => k.publicKey === publicKey)).toBe(false)
 
+    // Provisioned again, torn down by hand again, then provisioned a third time: the second key goes with its record.
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const second = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile.publicApiKey
+    const g2 = group('mh-k3-t1')
+    expect((await runCli(['cluster', 'delete', 't1', '--project', g2.id, '--yes', '--wait'], {env})).code).toBe(0)
+    expect((await runCli(['project', 'delete', g2.id, '--yes'], {env})).code).toBe(0)
+    const third = await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes', '--json'], {env})
+    expect(third.code, third.stderr).toBe(0)
+    expect(emu.state.apiKeys.some((k) => k.publicKey === second)).toBe(false)
+    expect(emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k3 team t1 '))).toHaveLength(1)
+
     const bad = path.join(dir, 'k4.yaml')
     fs.writeFileSync(bad, eventYaml('k4', 1).replace('lead-t1@example.org', 'Lead Person'))
     const refused = await runCli(['event', 'provision', bad, '--invite', '--yes', '--json'], {env})
@@ -231,6 +273,167 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     const plain = await runCli(['event', 'provision', bad, '--yes', '--json'], {env})
     expect(plain.code, plain.stderr).toBe(0)
     expect(plain.json.result).toMatchObject({done: 1, failed: 0})
+  })
+
+  it('cleanup resumes a paused, termination-protected dedicated cluster to remove it', async () => {
+    const file = path.join(dir, 'k7.yaml')
+    fs.writeFileSync(file, eventYaml('k7', 1))
+    const out = path.join(dir, 'creds-k7')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    // The team made a protected M10 with its key, and paused it.
+    const g = group('mh-k7-t1')
+    const p = ['--project', g.id]
+    const made = await runCli(
+      ['cluster', 'create', 'big', ...p, '--tier', 'M10', '--termination-protection', '--wait'],
+      {
+        env,
+      },
+    )
+    expect(made.code, made.stderr).toBe(0)
+    expect((await runCli(['cluster', 'pause', 'big', ...p, '--wait', '--yes'], {env})).code).toBe(0)
+    const cleaned = await runCli(['event', 'cleanup', 'k7', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result.results[0]).toMatchObject({status: 'removed', removed: {clusters: 2, keys: 1}})
+    expect(emu.state.groups[g.id]).toBeUndefined()
+    expect(emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k7 '))).toEqual([])
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('a teardown that fails after the keys went is finished by a re-run', async () => {
+    const slow = await startTestEmulator({delays: {...FAST_DELAYS, sharedDeleteMs: 4000}})
+    try {
+      const home = tempHome()
+      const slowEnv = {...home.env, ...slow.env}
+      const file = path.join(home.dir, 'k12.yaml')
+      fs.writeFileSync(file, withMembers(eventYaml('k12', 1)))
+      const provisioned = await runCli(['event', 'provision', file, '--team-keys', '--invite', '--yes'], {env: slowEnv})
+      expect(provisioned.code, provisioned.stderr).toBe(0)
+      const first = await runCli(['event', 'cleanup', 'k12', '--yes', '--timeout', '1s', '--json'], {env: slowEnv})
+      expect(first.code).toBe(7)
+      expect(Object.keys(slow.state.groups)).toHaveLength(1)
+      const again = await runCli(['event', 'cleanup', 'k12', '--yes', '--json'], {env: slowEnv})
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.json.result.results).toMatchObject([{team: 't1', status: 'removed'}])
+      expect(Object.keys(slow.state.groups)).toEqual([])
+      expect(slow.state.apiKeys.map((k) => k.publicKey)).toEqual([slow.credentials.publicKey])
+      expect(slow.contract.violations).toEqual([])
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it("a project whose tags the team removed is still the event's: its key is not taken for an orphan's", async () => {
+    const file = path.join(dir, 'k8.yaml')
+    fs.writeFileSync(file, eventYaml('k8', 1))
+    const out = path.join(dir, 'creds-k8')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const g = group('mh-k8-t1')
+    const t1 = JSON.parse(fs.readFileSync(path.join(out, 't1.json'), 'utf8')).profile
+    const asLeader = new AtlasClient({
+      baseUrl: emu.url,
+      credentials: {type: 'apiKey', publicKey: t1.publicApiKey, privateKey: t1.privateApiKey},
+    })
+    await asLeader.ok(
+      asLeader.api.PATCH('/api/atlas/v2/groups/{groupId}', {params: {path: {groupId: g.id}}, body: {tags: []}}),
+    )
+    const keyThere = () => emu.state.apiKeys.some((k) => k.publicKey === t1.publicApiKey)
+
+    // The ledger records its id, so it is the team's; its end time went with its tags, so only --force removes it.
+    const plan = await runCli(['event', 'cleanup', 'k8', '--json'], {env})
+    expect(plan.json.result).toMatchObject({teams: [{team: 't1', projectId: g.id}], orphanKeys: []})
+    expect(plan.json.result.access).toEqual([{team: 't1', keys: 1, invites: 0}])
+    const refused = await runCli(['event', 'cleanup', 'k8', '--yes', '--json'], {env})
+    expect(refused.code).not.toBe(0)
+    expect(refused.json.error.code).toBe('EVENT_NOT_ENDED')
+    expect(keyThere()).toBe(true)
+
+    // Without its id in the ledger, it is not proven the event's: left as it is, and the run is not complete (exit 7).
+    const ledgerFile = path.join(env.XDG_DATA_HOME, 'atlasctl', 'events', 'k8', 'ledger.json')
+    const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'))
+    fs.writeFileSync(ledgerFile, JSON.stringify({...ledger, teams: {t1: {...ledger.teams.t1, projectId: undefined}}}))
+    const unproven = await runCli(['event', 'cleanup', 'k8', '--yes', '--force', '--json'], {env})
+    expect(unproven.code).toBe(7)
+    expect(unproven.json.error.details.report).toMatchObject({
+      unreadable: [{team: 't1', projectId: g.id}],
+      orphanKeys: [],
+    })
+    expect(keyThere()).toBe(true)
+    expect(emu.state.groups[g.id]).toBeDefined()
+
+    fs.writeFileSync(ledgerFile, JSON.stringify(ledger))
+    const forced = await runCli(['event', 'cleanup', 'k8', '--yes', '--force', '--json'], {env})
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(forced.json.result.results).toMatchObject([{team: 't1', status: 'removed', removed: {clusters: 1, keys: 1}}])
+    expect(emu.state.groups[g.id]).toBeUndefined()
+    expect(keyThere()).toBe(false)
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it("cleanup from another machine (no ledger) still deletes the event's keys, found by their description", async () => {
+    const file = path.join(dir, 'k9.yaml')
+    fs.writeFileSync(file, eventYaml('k9', 2))
+    const out = path.join(dir, 'creds-k9')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const ours = () => emu.state.apiKeys.filter((k) => k.desc?.startsWith('atlasctl event k9 team '))
+    expect(ours()).toHaveLength(2)
+    const elsewhere = {...tempHome().env, ...emu.env}
+    const plan = await runCli(['event', 'cleanup', 'k9', '--json'], {env: elsewhere})
+    expect(plan.json.result.access).toEqual([
+      {team: 't1', keys: 1, invites: 0},
+      {team: 't2', keys: 1, invites: 0},
+    ])
+    const cleaned = await runCli(['event', 'cleanup', 'k9', '--yes', '--json'], {env: elsewhere})
+    expect(cleaned.code, cleaned.stderr).toBe(0)
+    expect(cleaned.json.result.results.map((r: {removed: {keys: number}}) => r.removed.keys)).toEqual([1, 1])
+    expect(ours()).toEqual([])
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('an orphan key that cannot be deleted is reported with its team (exit 7); the other teams are still reported', async () => {
+    const file = path.join(dir, 'k10.yaml')
+    fs.writeFileSync(file, eventYaml('k10', 2))
+    const out = path.join(dir, 'creds-k10')
+    expect((await runCli(['event', 'provision', file, '--out', out, '--team-keys', '--yes'], {env})).code).toBe(0)
+    const g = group('mh-k10-t1')
+    expect((await runCli(['cluster', 'delete', 't1', '--project', g.id, '--yes', '--wait'], {env})).code).toBe(0)
+    expect((await runCli(['project', 'delete', g.id, '--yes'], {env})).code).toBe(0)
+    // The ledger names an organization the key cannot reach: Atlas refuses the delete (403).
+    const ledgerFile = path.join(env.XDG_DATA_HOME, 'atlasctl', 'events', 'k10', 'ledger.json')
+    const ledger = JSON.parse(fs.readFileSync(ledgerFile, 'utf8'))
+    ledger.teams.t1.apiKey.orgId = 'a'.repeat(24)
+    fs.writeFileSync(ledgerFile, JSON.stringify(ledger))
+    const cleaned = await runCli(['event', 'cleanup', 'k10', '--yes', '--json'], {env})
+    expect(cleaned.code, cleaned.stderr).toBe(7)
+    expect(cleaned.json.error.details.report).toMatchObject({
+      orphanKeysRemoved: 0,
+      failed: 1,
+      results: [
+        {team: 't2', status: 'removed'},
+        {team: 't1', project: 'mh-k10-t1', status: 'failed', error: expect.stringContaining('could not be deleted')},
+      ],
+    })
+    expect(emu.contract.violations).toEqual([])
+  })
+
+  it('a key whose create answer was lost is found by its description and deleted in the rollback', async () => {
+    const lossy = await startTestEmulator()
+    try {
+      // Every key Atlas makes, its answer is lost: the team fails after its retries, and the last key is unknown by id.
+      Object.assign(lossy.faults, {dropRate: 1, only: '/apiKeys', method: 'POST'})
+      const home = tempHome()
+      const file = path.join(home.dir, 'k11.yaml')
+      fs.writeFileSync(file, eventYaml('k11', 1))
+      const r = await runCli(['event', 'provision', file, '--team-keys', '--yes', '--json'], {
+        env: {...home.env, ...lossy.env},
+      })
+      expect(r.code, r.stderr).toBe(7)
+      expect(lossy.stats.faults).toBe(6)
+      expect(r.json.error.details.report.teams[0]).toMatchObject({status: 'rolled-back'})
+      expect(lossy.state.apiKeys.map((k) => k.publicKey)).toEqual([lossy.credentials.publicKey])
+      expect(Object.keys(lossy.state.groups)).toEqual([])
+    } finally {
+      await lossy.close()
+    }
   })
 
   it('a team rolled back after its key was made leaves no key behind', async () => {

@@ -3,7 +3,7 @@ import {AtlasCtlError} from '../../lib/errors.js'
 import {pool} from '../../lib/pool.js'
 import {deleteOrgKey, listProjectKeys, removeProjectMember} from '../team-access.js'
 import {exportTeam, type TeamExport} from './export-first.js'
-import type {Ledger, LedgerData} from './ledger.js'
+import {type Ledger, type LedgerData, type TeamEntry, teamKeyPrefix} from './ledger.js'
 import {eventStatus, type TeamStatus, type UnreadableTeam} from './status.js'
 import {teardownProject} from './teardown.js'
 
@@ -23,8 +23,9 @@ export interface CleanupPlan {
   /** Planned teams whose event (plus the grace period) has not ended: removed only with --force. */
   live: Array<{team: string; until?: string}>
   /**
-   * Per planned team, the API keys and invitations the ledger records that this event made: these are removed. A key or
-   * invitation a person made is not recorded, and is never removed (the project's deletion takes its roles away).
+   * Per planned team, the event's API keys in its project (the ledger's, and any described as the event describes its
+   * keys) and the invitations the ledger records: these are removed. A person's key or invitation is never removed
+   * (the project's deletion takes its roles away).
    */
   access: Array<{team: string; keys: number; invites: number}>
   /** Keys the ledger records for teams whose project is already gone: deleted from the organization. */
@@ -62,7 +63,7 @@ export async function planCleanup(
   ledger?: LedgerData,
 ): Promise<CleanupPlan> {
   const now = f.now ?? Date.now()
-  const {teams: all, unreadable} = await eventStatus(client, eventId, f.team)
+  const {teams: all, unreadable} = await eventStatus(client, eventId, f.team, ledger)
   const teams: TeamStatus[] = []
   const skipped: CleanupPlan['skipped'] = []
   const live: CleanupPlan['live'] = []
@@ -83,9 +84,13 @@ export async function planCleanup(
         live.push({team: t.team, until: until === undefined ? undefined : new Date(until).toISOString()})
     }
   }
-  const access = teams.map((t) => {
+  const counted = await pool(teams, 4, async (t) => {
     const e = recorded(ledger, t.team, t.projectId)
-    return {team: t.team, keys: e?.apiKey ? 1 : 0, invites: e?.invites?.length ?? 0}
+    return {team: t.team, keys: (await eventKeys(client, eventId, t, e)).length, invites: e?.invites?.length ?? 0}
+  })
+  const access = counted.map((r) => {
+    if (r.status === 'rejected') throw r.reason
+    return r.value
   })
   const found = new Set([...all, ...unreadable].map((t) => t.team))
   const orphanKeys = Object.entries(ledger?.teams ?? {})
@@ -94,25 +99,37 @@ export async function planCleanup(
   return {event: eventId, teams, skipped, unreadable, live, access, orphanKeys}
 }
 
-/** Removes the invitations and the key the ledger records for this team's project, before the project goes. */
+/**
+ * The event's keys in this team's project: the one the ledger records, and any described as the event describes its
+ * keys (from another machine, or one whose answer was lost, the ledger has no id for).
+ */
+async function eventKeys(
+  client: AtlasClient,
+  eventId: string,
+  t: TeamStatus,
+  e: TeamEntry | undefined,
+): Promise<string[]> {
+  const prefix = teamKeyPrefix(eventId, t.team)
+  const found = (await listProjectKeys(client, t.projectId)).filter(
+    (k) => k.desc?.startsWith(prefix) || (e?.apiKey && k.desc === e.apiKey.desc),
+  )
+  return [...new Set([...(e?.apiKey?.id ? [e.apiKey.id] : []), ...found.map((k) => k.id)])]
+}
+
+/** Removes the invitations the ledger records and the event's keys in this team's project, before the project goes. */
 async function removeRecordedAccess(
   client: AtlasClient,
   ledger: Ledger | undefined,
   t: TeamStatus,
+  eventId: string,
 ): Promise<{keys: number; invites: number}> {
   const e = recorded(ledger?.data, t.team, t.projectId)
-  if (!ledger || !e) return {keys: 0, invites: 0}
-  const invites = e.invites ?? []
+  const invites = e?.invites ?? []
   for (const i of invites) await removeProjectMember(client, t.projectId, i.id)
-  if (invites.length > 0) ledger.update(t.team, {invites: []})
-  const key = e.apiKey
-  if (!key) return {keys: 0, invites: invites.length}
-  // A key whose answer was lost has no id in the ledger: its recorded description finds it.
-  const ids = key.id
-    ? [key.id]
-    : (await listProjectKeys(client, t.projectId)).filter((k) => k.desc === key.desc).map((k) => k.id)
-  for (const id of ids) await deleteOrgKey(client, key.orgId, id)
-  ledger.update(t.team, {apiKey: undefined})
+  if (ledger && invites.length > 0) ledger.update(t.team, {invites: []})
+  const ids = await eventKeys(client, eventId, t, e)
+  for (const id of ids) await deleteOrgKey(client, t.orgId, id)
+  if (ledger && e?.apiKey) ledger.update(t.team, {apiKey: undefined})
   return {keys: ids.length, invites: invites.length}
 }
 
@@ -157,7 +174,7 @@ export async function executeCleanup(
     }
     o.onProgress(`${t.team}: tearing down ${t.project}`)
     // Keys first: a key is the organization's and would outlive the project.
-    const access = await removeRecordedAccess(client, o.ledger, t)
+    const access = await removeRecordedAccess(client, o.ledger, t, plan.event)
     const removed = await teardownProject(client, t.projectId, {
       timeoutMs: o.timeoutMs,
       pollMs: o.pollMs,
@@ -168,14 +185,26 @@ export async function executeCleanup(
     return {...removed, ...access}
   })
   let orphanKeysRemoved = 0
+  const orphanFailures: Array<{team: string; project: string; error: string}> = []
   for (const orphan of plan.orphanKeys) {
-    const key = o.ledger?.data.teams[orphan.team]?.apiKey
-    if (!o.ledger || !key?.id) continue
-    await deleteOrgKey(client, key.orgId, key.id)
+    const entry = o.ledger?.data.teams[orphan.team]
+    const key = entry?.apiKey
+    if (!o.ledger || !entry || !key?.id) continue
+    try {
+      await deleteOrgKey(client, key.orgId, key.id)
+    } catch (error) {
+      // One key that fails is reported with its team; the others, and the teams' reports, go on.
+      orphanFailures.push({
+        team: orphan.team,
+        project: entry.projectName,
+        error: `its API key ${key.publicKey ?? key.id} could not be deleted: ${error instanceof AtlasCtlError ? error.message : String(error)}`,
+      })
+      continue
+    }
     o.ledger.update(orphan.team, {apiKey: undefined})
     orphanKeysRemoved++
   }
-  const results = plan.teams.map((t, i) => {
+  const teamResults = plan.teams.map((t, i) => {
     const s = settled[i]
     const exported = exports[i] ? {export: exports[i]} : {}
     return s.status === 'fulfilled'
@@ -206,6 +235,10 @@ export async function executeCleanup(
                 : String(s.reason),
         }
   })
+  const results = [
+    ...teamResults,
+    ...orphanFailures.map((f) => ({...f, status: 'failed' as const, stage: 'teardown' as const})),
+  ]
   return {
     ...plan,
     executed: true,

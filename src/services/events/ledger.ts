@@ -39,6 +39,9 @@ const ledgerSchema = z.object({
   exportUsers: z.record(z.string(), exportUserSchema).default({}),
 })
 
+/** How every key the event makes for a team is described, a random suffix after it: found by it from any machine. */
+export const teamKeyPrefix = (eventId: string, team: string) => `atlasctl event ${eventId} team ${team} `
+
 export type TeamEntry = z.infer<typeof teamEntrySchema>
 export type ExportUser = z.infer<typeof exportUserSchema>
 export type LedgerData = z.infer<typeof ledgerSchema>

@@ -15,7 +15,7 @@ import {type ClusterSummary, createCluster, deleteCluster, getCluster, waitForCl
 import {createGroup, findGroup, summarizeProject, type ProjectSummary} from '../projects.js'
 import {type AdaptiveLimit, pool} from '../../lib/pool.js'
 import {clusterNameFor, endsAtTag, type EventFile, projectNameFor, type Team, userNameFor} from './event-file.js'
-import type {Ledger} from './ledger.js'
+import {type Ledger, teamKeyPrefix} from './ledger.js'
 import {tagOf} from './status.js'
 import {teardownProject} from './teardown.js'
 import {createDatabaseUser, deleteDatabaseUser, getUser, updateDatabaseUser, type UserBody} from '../users.js'
@@ -109,6 +109,8 @@ interface Made {
   bundle?: string
   /** The id of the API key this run made. */
   key?: string
+  /** The description of the key this run asked for: found by it when the answer was lost. */
+  keyDesc?: string
   /** The invitations this run made. */
   invites?: string[]
 }
@@ -344,9 +346,12 @@ async function teamKey(
     return {publicKey: held.publicApiKey, status: 'existed'}
   }
   for (const k of ours) await deleteOrgKey(client, project.orgId, k.id)
+  // Not in this project (it was re-created): the key is the organization's still, and its record is about to go.
+  if (recorded?.id && !ours.some((k) => k.id === recorded.id)) await deleteOrgKey(client, recorded.orgId, recorded.id)
   // Recorded before Atlas makes the key: an answer lost on the way still leaves it known as ours.
-  const desc = `atlasctl event ${event.id} team ${team.id} ${randomBytes(4).toString('hex')}`
+  const desc = `${teamKeyPrefix(event.id, team.id)}${randomBytes(4).toString('hex')}`
   ledger.update(team.id, {apiKey: {desc, orgId: project.orgId}})
+  made.keyDesc = desc
   const key = await createProjectKey(client, project.id, {desc, roles: LEADER_ROLES})
   redactor.add(key.privateKey)
   made.key = key.id
@@ -376,7 +381,12 @@ async function inviteTeam(
     ...(team.leader ? [{username: team.leader, roles: LEADER_ROLES}] : []),
     ...team.members.map((username) => ({username, roles: MEMBER_ROLES})),
   ]
-  const inProject = new Set((await listProjectMembers(client, project.id)).map((m) => m.username.toLowerCase()))
+  // An expired or rejected invitation is not a person in the project: Atlas replaces it with a new one.
+  const inProject = new Set(
+    (await listProjectMembers(client, project.id))
+      .filter((m) => m.status === 'PENDING' || m.status === 'ACTIVE')
+      .map((m) => m.username.toLowerCase()),
+  )
   const added: string[] = []
   const present: string[] = []
   for (const w of wanted) {
@@ -387,9 +397,11 @@ async function inviteTeam(
     try {
       const m = await addProjectMember(client, project.id, w.username, w.roles)
       made.invites = [...(made.invites ?? []), m.id]
-      ledger.update(team.id, {
-        invites: [...(ledger.data.teams[team.id].invites ?? []), {id: m.id, username: m.username, roles: m.roles}],
-      })
+      // The invitation it replaced is gone from Atlas: only the new one is recorded.
+      const kept = (ledger.data.teams[team.id].invites ?? []).filter(
+        (i) => i.username.toLowerCase() !== m.username.toLowerCase(),
+      )
+      ledger.update(team.id, {invites: [...kept, {id: m.id, username: m.username, roles: m.roles}]})
       added.push(w.username)
     } catch (error) {
       // Someone added them meanwhile: theirs, so not recorded.
@@ -409,6 +421,13 @@ async function rollback(client: AtlasClient, input: ProvisionInput, team: Team, 
     await deleteOrgKey(client, entry.apiKey.orgId, made.key)
     input.ledger.update(team.id, {apiKey: undefined})
     undone.push('API key')
+  } else if (made.keyDesc && entry?.apiKey && entry.projectId) {
+    // The answer was lost: the key, if Atlas made it, carries the description asked for.
+    const orgId = entry.apiKey.orgId
+    const lost = (await listProjectKeys(client, entry.projectId)).filter((k) => k.desc === made.keyDesc)
+    for (const k of lost) await deleteOrgKey(client, orgId, k.id)
+    input.ledger.update(team.id, {apiKey: undefined})
+    if (lost.length > 0) undone.push('API key')
   }
   if (entry?.projectId && !made.project && made.invites?.length) {
     for (const id of made.invites) await removeProjectMember(client, entry.projectId, id)

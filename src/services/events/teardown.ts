@@ -8,8 +8,10 @@ import {
   deleteCluster,
   listClusters,
   setTerminationProtection,
+  updateCluster,
   waitForCluster,
 } from '../clusters/clusters.js'
+import {planPause} from '../clusters/pause.js'
 import {deleteProject} from '../projects.js'
 import {deleteDatabaseUser, listUsers} from '../users.js'
 import {defaultTimeoutMs} from '../../lib/wait.js'
@@ -23,7 +25,7 @@ export interface TeardownOptions {
 }
 
 /**
- * Removes everything in a project, in the order Atlas needs: termination protection off, clusters
+ * Removes everything in a project, in the order Atlas needs: a protected paused cluster resumed, termination protection off, clusters
  * deleted and waited for, users and access entries, then the project, retried while clusters drain.
  */
 export async function teardownProject(
@@ -32,10 +34,17 @@ export async function teardownProject(
   o: TeardownOptions,
 ): Promise<{clusters: number; users: number; entries: number; project: boolean}> {
   const clusters = await listClusters(client, projectId)
+  const wait = {timeoutMs: o.timeoutMs, intervalMs: o.pollMs}
+  // A paused cluster refuses every change but a resume alone (409 CANNOT_UPDATE_PAUSED_CLUSTER): resumed first.
+  const paused = clusters.filter((c) => c.terminationProtection && c.paused)
+  for (const c of paused) for (const step of planPause(c, false).steps) await updateCluster(client, c, step.body)
+  for (const c of paused) {
+    o.log(`Cluster ${c.name}: resuming it, to turn its termination protection off.`)
+    await waitForCluster(client, projectId, c.name, {state: 'IDLE', paused: false}, wait)
+  }
   for (const c of clusters) if (c.terminationProtection) await setTerminationProtection(client, c, false)
   for (const c of clusters) if (c.state !== 'DELETING') await deleteCluster(client, c)
-  for (const c of clusters)
-    await waitForCluster(client, projectId, c.name, {state: 'GONE'}, {timeoutMs: o.timeoutMs, intervalMs: o.pollMs})
+  for (const c of clusters) await waitForCluster(client, projectId, c.name, {state: 'GONE'}, wait)
   const users = await listUsers(client, projectId)
   for (const u of users) await deleteDatabaseUser(client, projectId, u.databaseName, u.username)
   const entries = await listEntries(client, projectId)

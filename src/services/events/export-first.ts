@@ -277,7 +277,12 @@ async function verifyDump(
   cluster: string,
 ): Promise<Array<{ns: string; docs: number; hash: string}>> {
   const {verifyMigration} = await import('../migrate/verify.js')
-  const rows = await verifyMigration({target: mc, from: dump, mapping: {include: [], exclude: [], from: [], to: []}})
+  const rows = await verifyMigration({
+    target: mc,
+    from: dump,
+    mapping: {include: [], exclude: [], from: [], to: []},
+    onProgress: () => {},
+  })
   const onServer = await serverCollections(mc)
   const inDump = rows.map((r) => r.source).sort()
   const bad = rows.filter((r) => !r.ok).map((r) => r.source)
@@ -296,7 +301,8 @@ async function exportCluster(uri: string, out: string, cluster: string, toolVers
   const {exportDump} = await import('../migrate/export.js')
   const mc = await connect(uri)
   try {
-    await exportDump({client: mc, out, gzip: true, parallel: 2, toolVersion, onProgress: () => {}})
+    // No bar to fill: the collection counts would only cost time.
+    await exportDump({client: mc, out, gzip: true, parallel: 2, toolVersion, totals: false, onProgress: () => {}})
     const collections = await verifyDump(mc, out, cluster)
     return {cluster, dir: cluster, collections, docs: collections.reduce((a, c) => a + c.docs, 0)}
   } finally {

@@ -90,6 +90,13 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
       await client.db(db).collection('orders').createIndex({name: 1}, {unique: true})
       await client.db(db).collection('orders').createIndex({'addr.city': 1, at: -1}, {name: 'city_at'})
     }
+    // The dump the import tests read, made here so that each of them runs alone, in any order.
+    for (const db of Object.values(dbs)) {
+      const e = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', db, '--out', path.join(dir, 'dump')], {
+        env,
+      })
+      if (e.code !== 0) throw new Error(`the shared dump: ${e.stderr}`)
+    }
   })
   afterAll(async () => {
     await client?.close()
@@ -100,7 +107,7 @@ describe('migrate export → import → verify on a real MongoDB-compatible serv
 
   it('round-trips two databases with their indexes, through a directory and through a gzipped archive', async (ctx) => {
     const mongo = requireMongo(testMongo, ctx)
-    const out = path.join(dir, 'dump')
+    const out = path.join(dir, 'rtdump')
     for (const db of Object.values(dbs)) {
       const e = await runCli(['migrate', 'export', '--uri', mongo.uri, '--db', db, '--out', out, '--json'], {env})
       expect(e.code, e.stderr).toBe(0)

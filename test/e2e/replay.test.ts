@@ -7,9 +7,17 @@ import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../
 // How many in-scope recorded Atlas answers the emulator must reproduce (v1.0 steps are out of scope): all of them. A
 // polled step waits for its recorded answer, so no step depends on the machine's pace.
 const MATCH_FLOOR = 121
-// A creation and a tenant upgrade's phases, long enough that the GET after a POST, and a 20 ms poll, see each phase
-// even on a loaded machine (at load 7 on 2 cores, 300 ms had passed before the GET that Atlas answered CREATING).
-const REPLAY_DELAYS = {clusterCreateMs: 3000, tenantUpgradeAsM0Ms: 600, tenantUpgradeMs: 3000}
+// Every transition long enough that the step after a write still sees what Atlas answered there (CREATING, UPDATING,
+// DELETING, PENDING) on a loaded machine: at load 7 on 2 cores, 300 ms had passed before such a GET. Polled steps
+// wait for the recorded answer, so a 20 ms poll still sees each phase of an upgrade.
+const REPLAY_DELAYS = {
+  clusterCreateMs: 3000,
+  clusterUpdateMs: 3000,
+  clusterDeleteMs: 3000,
+  accessEntryMs: 1000,
+  tenantUpgradeAsM0Ms: 600,
+  tenantUpgradeMs: 3000,
+}
 
 describe('the emulator, held to recorded real Atlas traffic', () => {
   const emulators: TestEmulator[] = []

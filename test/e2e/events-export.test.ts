@@ -113,6 +113,8 @@ describe('event cleanup --export-first against the emulator and a server that ch
 
   it('exports both teams (mongodump layout, gzip, verified), deletes their clusters, and leaves no temporary user', async (ctx) => {
     const mongo = requirePasswordChecks(testMongo, ctx)
+    // The users this test's cleanup makes, whichever tests ran before it.
+    const earlier = exportUsers.length
     await provision('x1', ['t1', 't2'])
     const dir = path.join(home, 'exports', 'x1')
     const plan = await runCli(['event', 'cleanup', 'x1', '--export-first', dir, '--json'], {env})
@@ -172,8 +174,9 @@ describe('event cleanup --export-first against the emulator and a server that ch
     expect(fs.readdirSync(dir).filter((f) => f.includes('.partial-'))).toEqual([])
 
     // The temporary users: read-only, scoped to the team's cluster, expiring soon, and gone now.
-    expect(exportUsers).toHaveLength(2)
-    for (const u of exportUsers) {
+    const mine = exportUsers.slice(earlier)
+    expect(mine).toHaveLength(2)
+    for (const u of mine) {
       expect(u.roles).toEqual([{roleName: 'readAnyDatabase', databaseName: 'admin'}])
       expect(u.scopes).toEqual([{name: expect.any(String), type: 'CLUSTER'}])
       const ttl = Date.parse(String(u.deleteAfterDate)) - Date.now()

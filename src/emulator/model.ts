@@ -977,23 +977,36 @@ export class AtlasModel {
 
   /** Every SCRAM user of every project, expired ones gone: what the backing server should hold. */
   scramUsers(): BackingUser[] {
-    return Object.keys(this.state.users)
+    const users = Object.keys(this.state.users)
       .flatMap((g) => Object.values(this.users(g)))
       .flatMap(({databaseName, username, password, roles}) =>
         databaseName === 'admin' && password !== undefined ? [{username, password, roles}] : [],
       )
+    this.expiredSinceSync = false
+    return users
   }
 
-  /** Whether a user will expire: the backing server must then be swept as time passes. */
+  /**
+   * Whether the backing server must be swept: a user will expire, or one expired since the last sweep (a request
+   * that reads the users removes an expired one from Atlas's view first, and the server must follow).
+   */
   hasExpiringUsers(): boolean {
-    return Object.values(this.state.users).some((g) => Object.values(g).some((u) => u.deleteAfterDate))
+    return (
+      this.expiredSinceSync ||
+      Object.values(this.state.users).some((g) => Object.values(g).some((u) => u.deleteAfterDate))
+    )
   }
+
+  private expiredSinceSync = false
 
   private users(groupId: string): Record<string, UserDoc> {
     const users = (this.state.users[groupId] ??= {})
     const t = this.now()
     for (const [k, u] of Object.entries(users))
-      if (u.deleteAfterDate && Date.parse(u.deleteAfterDate) <= t) delete users[k]
+      if (u.deleteAfterDate && Date.parse(u.deleteAfterDate) <= t) {
+        delete users[k]
+        this.expiredSinceSync = true
+      }
     return users
   }
 

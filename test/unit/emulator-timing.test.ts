@@ -168,3 +168,29 @@ describe('emulator timing profiles', () => {
     expect(d.get('m10')!.stateName).toBe('IDLE')
   })
 })
+
+describe('database users and the backing server', () => {
+  it('a user that expired is swept from the server even when a request saw it expire first', () => {
+    const w = world(DEMO_DELAYS)
+    w.model.createGroupDatabaseUser(
+      w.call(
+        {groupId: w.groupId},
+        {
+          groupId: w.groupId,
+          databaseName: 'admin',
+          username: 'temp',
+          password: 'password-1',
+          roles: [{roleName: 'readWriteAnyDatabase', databaseName: 'admin'}],
+          deleteAfterDate: new Date(Date.parse('2026-08-01T00:00:00Z') + MIN).toISOString(),
+        },
+      ),
+    )
+    expect(w.model.scramUsers().map((u) => u.username)).toEqual(['temp'])
+    w.at(2 * MIN)
+    // A list (as doctor's user check sends) removes the expired user from Atlas's view before the next sweep.
+    expect((w.model.listGroupDatabaseUsers(w.call({groupId: w.groupId})).body as Json).results).toEqual([])
+    expect(w.model.hasExpiringUsers()).toBe(true)
+    expect(w.model.scramUsers()).toEqual([])
+    expect(w.model.hasExpiringUsers()).toBe(false)
+  })
+})

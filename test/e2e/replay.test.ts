@@ -15,6 +15,8 @@ const REPLAY_DELAYS = {
   clusterUpdateMs: 3000,
   clusterDeleteMs: 3000,
   accessEntryMs: 1000,
+  // An M0 shows UPDATING from a user change until its creation is done and then this long: within a poll's 5 s.
+  userSyncMs: 1000,
   tenantUpgradeAsM0Ms: 600,
   tenantUpgradeMs: 3000,
 }

@@ -2,23 +2,11 @@ import {describe, expect, it} from 'vitest'
 import {parseDuration, parseExpiry} from '../../src/lib/duration.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {closeMatches} from '../../src/lib/text.js'
-import {type ClusterSummary, createRequest, sameSpec, validateSpec} from '../../src/services/clusters/clusters.js'
+import {createRequest, sameSpec, validateSpec} from '../../src/services/clusters/clusters.js'
+import {clusterSummary} from '../support/clusters.js'
 import {costDelta, planScale, type ScalePlan} from '../../src/services/clusters/scale.js'
 
-const summary = (tier: string, extra: Partial<ClusterSummary> = {}): ClusterSummary => ({
-  name: 'c',
-  projectId: 'p',
-  state: 'IDLE',
-  tier,
-  kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated',
-  provider: 'AWS',
-  region: 'US_EAST_1',
-  paused: false,
-  terminationProtection: false,
-  tags: [],
-  connectionStrings: {},
-  ...extra,
-})
+const summary = clusterSummary
 const raw = (tier: string, autoScaling?: object) => ({
   replicationSpecs: [
     {

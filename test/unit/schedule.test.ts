@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {describe, expect, it} from 'vitest'
+import {clusterSummary} from '../support/clusters.js'
 import {lastFire, matches, parseCron} from '../../src/lib/cron.js'
 import {UsageError} from '../../src/lib/errors.js'
 import {readSpecFile} from '../../src/lib/spec-file.js'
@@ -97,20 +98,7 @@ describe('pause windows', () => {
     ],
   })
   const at = (iso: string) => evaluateSchedule(schedule, new Date(iso))
-  const cluster = (tier: string, extra: Partial<ClusterSummary> = {}): ClusterSummary => ({
-    name: 'dev',
-    projectId: 'p',
-    state: 'IDLE',
-    tier,
-    kind: tier === 'M0' ? 'M0' : tier === 'FLEX' ? 'FLEX' : 'dedicated',
-    provider: 'AWS',
-    region: 'US_EAST_1',
-    paused: false,
-    terminationProtection: false,
-    tags: [],
-    connectionStrings: {},
-    ...extra,
-  })
+  const cluster = (tier: string, extra: Partial<ClusterSummary> = {}) => clusterSummary(tier, {name: 'dev', ...extra})
   const raw = (tier: string) => ({
     replicationSpecs: [
       {regionConfigs: [{providerName: 'AWS', regionName: 'US_EAST_1', electableSpecs: {instanceSize: tier}}]},

@@ -25,6 +25,15 @@ export default tseslint.config(
     },
   },
   {files: ['scripts/**', 'bench/**', 'test/**'], rules: {'no-console': 'off'}},
+  // The two CommonJS files: the entry (a CommonJS entry skips Node's ES module loader) and the bundle's debug shim.
+  {
+    files: ['bin/run.js', 'scripts/bundle-debug.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {require: 'readonly', module: 'writable', __dirname: 'readonly'},
+    },
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
   // Type-aware rules where they find real defects: an unawaited promise, a promise where a callback is expected, an
   // await of a non-promise, and a cast that does nothing.
   {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import fs from 'node:fs'
-import {createRequire} from 'node:module'
-import path from 'node:path'
-import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
+'use strict'
+// CommonJS (bin/package.json): a CommonJS entry skips Node's ES module loader, a few milliseconds of every run.
+const fs = require('node:fs')
+const Module = require('node:module')
+const path = require('node:path')
+const vm = require('node:vm')
 
 // One bundled script (scripts/bundle.mjs), compiled from its V8 code cache: start-up is measured in bench/.
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const root = path.resolve(__dirname, '..')
 const file = path.join(root, 'dist', 'main.cjs')
 const cacheFile = `${file}.cache`
 let source
@@ -24,24 +25,34 @@ try {
 }
 const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`
 const script = new vm.Script(wrapped, {filename: file, cachedData})
-const require = createRequire(file)
-const main = new (require('node:module'))(file)
+const bundleRequire = Module.createRequire(file)
+const main = new Module(file)
 main.filename = file
-script.runInThisContext()(main.exports, require, main, file, path.dirname(file))
+script.runInThisContext()(main.exports, bundleRequire, main, file, path.dirname(file))
 main.loaded = true
 // oclif requires the explicit command target by path: it gets this instance, not a second copy.
-require.cache[file] = main
+bundleRequire.cache[file] = main
 
 const pjson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
+// oclif's own engines check is left out of the bundle (it loads semver); the build keeps engines ">=x.y.z".
+const compareVersions = (have, want) => {
+  const [a, b] = [have, want].map((v) => v.split('.').map(Number))
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+}
+const engine = pjson.engines.node.slice(2)
+if (compareVersions(process.versions.node, engine) < 0)
+  process.emitWarning(
+    `Node version must be ${pjson.engines.node} to use this CLI. Current node version: ${process.versions.node}`,
+  )
 pjson.oclif.commands = {strategy: 'explicit', target: './dist/main.cjs', identifier: 'COMMANDS'}
 for (const event of Object.keys(pjson.oclif.hooks ?? {}))
   pjson.oclif.hooks[event] = {target: './dist/main.cjs', identifier: `HOOK_${event}`}
 if (pjson.oclif.helpClass) pjson.oclif.helpClass = {target: './dist/main.cjs', identifier: 'HELP_CLASS'}
 // The bundle is compiled: nothing to transpile, so typescript is never looked up (oclif would under NODE_ENV=test).
 main.exports.settings.enableAutoTranspile = false
-await main.exports.execute({loadOptions: {root, pjson}})
-// A missing cache, or one another Node version made, is (re)written once; a read-only install just runs uncached.
-if (!cachedData || script.cachedDataRejected) {
+void main.exports.execute({loadOptions: {root, pjson}}).then(() => {
+  // A missing cache, or one another Node version made, is (re)written once; a read-only install just runs uncached.
+  if (cachedData && !script.cachedDataRejected) return
   try {
     const tmp = `${cacheFile}.${process.pid}`
     fs.writeFileSync(tmp, script.createCachedData())
@@ -49,4 +60,4 @@ if (!cachedData || script.cachedDataRejected) {
   } catch {
     // Not writable: nothing is lost but speed.
   }
-}
+})

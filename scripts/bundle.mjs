@@ -58,6 +58,53 @@ const importMetaUrl = {
   },
 }
 
+// Source edits to dependencies, each for start-up; the build fails if one no longer applies (a changed dependency).
+const patches = [
+  {
+    // The first localeCompare of a process loads ICU's collation data (about 13 ms); command ids are ASCII, where
+    // code-unit order is what oclif's help sorts by anyway.
+    file: path.join('@oclif', 'core', 'lib', 'config', 'plugin.js'),
+    from: '.sort((a, b) => a.id.localeCompare(b.id))',
+    to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+  },
+  {
+    // oclif checks package.json's engines with semver (a few ms of loading it); bin/run.js checks them itself.
+    file: path.join('@oclif', 'core', 'lib', 'index.js'),
+    from: 'checkCWD();\ncheckNodeVersion();',
+    to: 'checkCWD();',
+  },
+]
+// bin/run.js's engines check reads ">=major.minor.patch" only.
+const engines = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).engines?.node
+if (!/^>=\d+\.\d+\.\d+$/.test(engines ?? '')) {
+  console.error(`bundle: engines.node must be ">=x.y.z" for bin/run.js's check, not ${JSON.stringify(engines)}`)
+  process.exit(1)
+}
+const patchDependencies = {
+  name: 'patch-dependencies',
+  setup(b) {
+    for (const patch of patches) {
+      const file = path.join(root, 'node_modules', patch.file)
+      b.onLoad({filter: new RegExp(`${patch.file.replaceAll(/[\\/.]/g, '\\$&')}$`)}, (args) => {
+        if (args.path !== file) return undefined
+        const text = fs.readFileSync(file, 'utf8')
+        if (!text.includes(patch.from)) throw new Error(`bundle: ${patch.file} no longer contains ${patch.from}`)
+        patch.applied = true
+        return {contents: text.replace(patch.from, patch.to), loader: 'js'}
+      })
+    }
+  },
+}
+
+// oclif's `debug`, read only under DEBUG (scripts/bundle-debug.cjs); the shim's own require gets the real one.
+const debugShim = path.join(root, 'scripts', 'bundle-debug.cjs')
+const debugWhenAsked = {
+  name: 'debug-when-asked',
+  setup(b) {
+    b.onResolve({filter: /^debug$/}, (args) => (args.importer === debugShim ? undefined : {path: debugShim}))
+  },
+}
+
 const result = await build({
   stdin: {contents: entry, resolveDir: dist, sourcefile: 'main-entry.js', loader: 'js'},
   bundle: true,
@@ -81,10 +128,17 @@ const result = await build({
   ],
   // A script run from a code cache cannot import(): lazy imports become require(), which loads ES modules too.
   supported: {'dynamic-import': false},
-  plugins: [importMetaUrl],
+  plugins: [importMetaUrl, patchDependencies, debugWhenAsked],
   logLevel: 'warning',
   metafile: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
 })
+for (const patch of patches)
+  if (!patch.applied) {
+    console.error(`bundle: ${patch.file} was not bundled, so its patch did not apply`)
+    process.exit(1)
+  }
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
 
 // An ES-module-only package kept out and read by its default would get its namespace instead (a require() of an ES

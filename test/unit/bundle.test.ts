@@ -1,4 +1,4 @@
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import fs from 'node:fs'
 import {createRequire} from 'node:module'
 import os from 'node:os'
@@ -13,6 +13,22 @@ describe('dist/main.cjs', () => {
     const bundle = createRequire(import.meta.url)(path.join(ROOT, 'dist', 'main.cjs'))
     expect(Object.keys(bundle.COMMANDS).sort()).toEqual(Object.keys(manifest.commands).sort())
     expect(fs.existsSync(path.join(ROOT, 'dist', 'main.cjs.cache')), 'the code cache is missing').toBe(true)
+  })
+
+  it('warns on a Node older than package.json engines (checked by bin/run.js, not oclif)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-engines-'))
+    for (const f of ['dist', 'bin', 'oclif.manifest.json'])
+      fs.cpSync(path.join(ROOT, f), path.join(dir, f), {recursive: true})
+    const pjson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+    for (const [engine, warned] of [
+      ['>=99.0.0', true],
+      [`>=${process.versions.node}`, false],
+    ] as const) {
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({...pjson, engines: {node: engine}}))
+      const r = spawnSync(process.execPath, [path.join(dir, 'bin', 'run.js'), '--version'], {encoding: 'utf8'})
+      expect(r.stdout).toMatch(/^atlasctl\/\d/)
+      expect(r.stderr.includes(`Node version must be ${engine}`), `${engine}: ${r.stderr}`).toBe(warned)
+    }
   })
 
   it('a rejected code cache (another Node, a bad file) is written again by the next run', () => {
@@ -45,5 +61,23 @@ process.on('exit', () => require('node:fs').writeFileSync(process.env.SEEN, JSON
       for (const lazy of ['mongodb', 'zod', 'yaml', 'ajv', '@inquirer/prompts', 'cli-table3', 'typescript'])
         expect(seen, `${args.join(' ')} loaded ${lazy}`).not.toContain(lazy)
     }
+  })
+
+  // The bundle's debug is a shim that loads the real one only under DEBUG (scripts/bundle-debug.cjs).
+  it('DEBUG still traces oclif, through the real debug', () => {
+    const r = spawnSync(process.execPath, [BIN, '--version'], {
+      env: {...process.env, DEBUG: 'oclif:*'},
+      encoding: 'utf8',
+    })
+    expect(r.stdout).toMatch(/^atlasctl\/\d/)
+    expect(r.stderr).toMatch(/oclif:main process\.argv/)
+  })
+
+  // Help skips ejs for plain text (src/ui/help.ts): an example's template is still rendered.
+  it('help renders the examples templates and the plain text alike', () => {
+    const out = execFileSync(process.execPath, [BIN, 'user', 'add', '--help'], {encoding: 'utf8'})
+    expect(out).toContain('$ atlasctl user add alice --project my-project')
+    expect(out).not.toContain('<%')
+    expect(execFileSync(process.execPath, [BIN, 'cluster', '--help'], {encoding: 'utf8'})).toContain('cluster list')
   })
 })

@@ -37,7 +37,7 @@ const CLEAN_ENV = Object.fromEntries(
 ) as Record<string, string>
 
 /** Sends `signal` to the child once `when` resolves, or once stderr matches it: Ctrl-C or a service manager's stop. */
-export interface Interrupt {
+interface Interrupt {
   signal: NodeJS.Signals
   when: Promise<unknown> | RegExp
 }

@@ -21,6 +21,8 @@ import {Output} from '../ui/output.js'
 import {Prompter} from '../ui/prompts.js'
 import {closeFlags, flagNames} from './suggest.js'
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
 /** The one --json document of a success; `result` is the command's exported Result type. */
 export interface SuccessEnvelope {
   status: 0
@@ -166,7 +168,15 @@ export abstract class AtlasCommand<T> extends Command {
     this.out = new Output(this.jsonEnabled(), flags.debug)
     this.prompt = new Prompter(interactive)
     if (flags.profile && !ctor.createsProfile) (await this.store()).requireProfile(flags.profile)
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => this.interrupted(signal))
+    for (const signal of SIGNALS) process.once(signal, this.onSignal)
+  }
+
+  private readonly onSignal = (signal: NodeJS.Signals) => this.interrupted(signal)
+
+  /** A run in a process that goes on (oclif's run() from code) leaves no handler behind that would report it. */
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    for (const signal of SIGNALS) process.off(signal, this.onSignal)
+    return super.finally(error)
   }
 
   /**

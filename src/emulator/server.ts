@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   dnsPort?: number
   /** Sees every API exchange; the contract tests validate them against the spec. */
   onExchange?: (x: Exchange) => void
+  /** The clock of the asynchronous work and the rate limits: a test drives it instead of sleeping. */
+  clock?: () => number
 }
 
 export interface Exchange {
@@ -103,7 +105,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds, options.nonceTtlMs)
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
-  const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri)
+  const clock = options.clock ?? Date.now
+  const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri, clock)
   const table = handlers(model)
   // The backing server follows the users; a failed sync is reported and retried, as Atlas's automation retries.
   let unsynced = false
@@ -134,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
   const sets =
     options.rateLimits === 'off' ? [] : Array.isArray(options.rateLimits) ? options.rateLimits : defaultEndpointSets()
-  const limiter = new RateLimiter(sets)
+  const limiter = new RateLimiter(sets, clock)
   const faults = new FaultInjector({...NO_FAULTS, ...options.faults})
   const stats = {
     requests: 0,

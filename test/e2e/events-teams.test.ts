@@ -93,8 +93,8 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
     const projects = await runCli(['project', 'list', '--json'], {env: leader})
     expect(projects.json.result.map((p: {id: string}) => p.id)).toEqual([a.id])
 
-    // Its own cluster: the leader may delete it.
-    const own = await runCli(['cluster', 'delete', 't1', '--yes', '--json'], {env: leader})
+    // Its own cluster: the leader may delete it (and waits for it to go, so the re-run below makes it again).
+    const own = await runCli(['cluster', 'delete', 't1', '--yes', '--wait', '--json'], {env: leader})
     expect(own.code, own.stdout).toBe(0)
 
     // A re-run keeps the keys the bundles hold.

@@ -1,6 +1,6 @@
 import {afterAll, describe, expect, it} from 'vitest'
 import {FAST_DELAYS} from '../../src/emulator/delays.js'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {startTestEmulator, TestClock, type TestEmulator} from '../support/emulator.js'
 import {defaultEndpointSets} from '../../src/emulator/ratelimit.js'
 import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../support/replay.js'
 
@@ -8,17 +8,17 @@ import {compareAnswer, loadScenarios, replayScenario, type StepResult} from '../
 // polled step waits for its recorded answer, so no step depends on the machine's pace.
 const MATCH_FLOOR = 121
 // Every transition long enough that the step after a write still sees what Atlas answered there (CREATING, UPDATING,
-// DELETING, PENDING) on a loaded machine: at load 7 on 2 cores, 300 ms had passed before such a GET. Polled steps
-// wait for the recorded answer, so a 20 ms poll still sees each phase of an upgrade.
+// DELETING, PENDING), and a 20 ms poll each phase of an upgrade. The emulator runs on a test clock that only a poll
+// moves (20 ms a poll), so no step depends on the machine's pace and the replay never sleeps through a delay.
 const REPLAY_DELAYS = {
-  clusterCreateMs: 3000,
-  clusterUpdateMs: 3000,
-  clusterDeleteMs: 3000,
-  accessEntryMs: 1000,
+  clusterCreateMs: 300,
+  clusterUpdateMs: 300,
+  clusterDeleteMs: 300,
+  accessEntryMs: 100,
   // An M0 shows UPDATING from a user change until its creation is done and then this long: within a poll's 5 s.
-  userSyncMs: 1000,
-  tenantUpgradeAsM0Ms: 600,
-  tenantUpgradeMs: 3000,
+  userSyncMs: 100,
+  tenantUpgradeAsM0Ms: 60,
+  tenantUpgradeMs: 300,
 }
 
 describe('the emulator, held to recorded real Atlas traffic', () => {
@@ -60,9 +60,10 @@ describe('the emulator, held to recorded real Atlas traffic', () => {
   it('replays every vendored exchange and reports how many match', async () => {
     const results: StepResult[] = []
     for (const scenario of loadScenarios()) {
-      const emu = await startTestEmulator({delays: {...FAST_DELAYS, ...REPLAY_DELAYS}})
+      const clock = new TestClock()
+      const emu = await startTestEmulator({delays: {...FAST_DELAYS, ...REPLAY_DELAYS}, clock: clock.now})
       emulators.push(emu)
-      results.push(...(await replayScenario(emu.url, emu.credentials, scenario)))
+      results.push(...(await replayScenario(emu.url, emu.credentials, scenario, async (ms) => clock.advance(ms))))
     }
     const inScope = results.filter((r) => !r.outOfScope)
     const matched = inScope.filter((r) => r.match).length

@@ -10,6 +10,15 @@ export interface TestEmulator extends RunningEmulator {
   env: Record<string, string>
 }
 
+/** The emulator's clock in a test: it starts at the real time and stands still until the test moves it. */
+export class TestClock {
+  private t = Date.now()
+  readonly now = (): number => this.t
+  advance(ms: number): void {
+    this.t += ms
+  }
+}
+
 /** An in-process emulator with millisecond delays; every exchange is checked against the spec. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const contract = new ContractValidator()

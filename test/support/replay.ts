@@ -84,11 +84,15 @@ function fill(value: unknown, vars: Record<string, string>): unknown {
   return value
 }
 
-/** Sends each step of a scenario to the emulator in order, as the recorded client did, and compares every recorded answer. */
+/**
+ * Sends each step of a scenario to the emulator in order, as the recorded client did, and compares every recorded answer.
+ * `pause` is the time between two polls: a real sleep, or a test clock moved on.
+ */
 export async function replayScenario(
   baseUrl: string,
   keys: {publicKey: string; privateKey: string; orgId: string},
   scenario: Scenario,
+  pause: (ms: number) => Promise<unknown> = sleep,
 ): Promise<StepResult[]> {
   const vars: Record<string, string> = {orgId: keys.orgId}
   const results: StepResult[] = []
@@ -134,7 +138,7 @@ export async function replayScenario(
     if (step.poll && step.real) {
       const want = step.real
       for (let i = 0; i < 250 && compareAnswer(want, got.status, got.body).length > 0; i++) {
-        await sleep(20)
+        await pause(20)
         got = await send()
       }
     }

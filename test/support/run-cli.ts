@@ -1,8 +1,11 @@
 import {spawn} from 'node:child_process'
+import dns from 'node:dns'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {run, settings} from '@oclif/core'
+import {Exit, handle} from '@oclif/core/handle'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = path.join(ROOT, 'bin', 'run.js')
@@ -34,9 +37,59 @@ const CLEAN_ENV = Object.fromEntries(
 ) as Record<string, string>
 
 /** Sends `signal` to the child once `when` resolves, or once stderr matches it: Ctrl-C or a service manager's stop. */
-export interface Interrupt {
+interface Interrupt {
   signal: NodeJS.Signals
   when: Promise<unknown> | RegExp
+}
+
+export interface RunOptions {
+  env?: Record<string, string>
+  input?: string
+  timeoutMs?: number
+  signal?: AbortSignal
+  cwd?: string
+  user?: {uid: number; gid: number}
+  interrupt?: Interrupt
+  /** Through the real binary in a child process, even where the test's own process would do. */
+  binary?: boolean
+}
+
+/** The environment the CLI runs with: the caller's, without anything that would point it elsewhere, and fast polls. */
+function cliEnv(env: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...CLEAN_ENV,
+    CI: '1',
+    NO_COLOR: '1',
+    ATLASCTL_POLL_INTERVAL_MS: '50',
+    ATLASCTL_RETRY_BASE_MS: '20',
+    ...env,
+  }
+}
+
+const withJson = (code: number, stdout: string, stderr: string): CliResult => {
+  let json
+  try {
+    json = JSON.parse(stdout)
+  } catch {
+    json = undefined
+  }
+  return {code, stdout, stderr, json}
+}
+
+/**
+ * Runs the built CLI. What needs a process of its own (a signal, stdin, another cwd or user, `binary`) runs
+ * bin/run.js as a child; anything else runs in the test's process (ATLASCTL_TEST_BINARY=1 sends all to the binary).
+ */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  const own =
+    options.binary ||
+    process.env.ATLASCTL_TEST_BINARY === '1' ||
+    options.input !== undefined ||
+    options.signal !== undefined ||
+    options.cwd !== undefined ||
+    options.user !== undefined ||
+    options.interrupt !== undefined
+  return own ? runBinary(args, options) : runInProcess(args, options.env)
 }
 
 /**
@@ -44,28 +97,10 @@ export interface Interrupt {
  * `signal` kills the child with SIGKILL when aborted: a crash at a chosen moment. `user` runs it as
  * another user (needs root): root writes through a read-only folder, anyone else does not.
  */
-export function runCli(
-  args: string[],
-  options: {
-    env?: Record<string, string>
-    input?: string
-    timeoutMs?: number
-    signal?: AbortSignal
-    cwd?: string
-    user?: {uid: number; gid: number}
-    interrupt?: Interrupt
-  } = {},
-): Promise<CliResult> {
+function runBinary(args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        ...CLEAN_ENV,
-        CI: '1',
-        NO_COLOR: '1',
-        ATLASCTL_POLL_INTERVAL_MS: '50',
-        ATLASCTL_RETRY_BASE_MS: '20',
-        ...options.env,
-      },
+      env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: options.cwd,
       signal: options.signal,
@@ -96,14 +131,86 @@ export function runCli(
     })
     child.on('close', (code) => {
       clearTimeout(timer)
-      let json
-      try {
-        json = JSON.parse(stdout)
-      } catch {
-        json = undefined
-      }
-      resolve({code: code ?? -1, stdout, stderr, json})
+      resolve(withJson(code ?? -1, stdout, stderr))
     })
     child.stdin.end(options.input ?? '')
   })
+}
+
+// The built commands (dist/), as package.json names them; compiled already, so oclif must not look for TypeScript.
+settings.enableAutoTranspile = false
+
+/** What a child's terminal would show: pipes, no TTY, no width. */
+const PIPE_PROPERTIES = ['isTTY', 'columns', 'rows'] as const
+
+let queue: Promise<unknown> = Promise.resolve()
+
+/**
+ * One CLI run in this process, as bin/run.js would run it: the environment replaced for the run, stdout and stderr
+ * captured, the exit code from the run's error (oclif's handler, its process.exit stubbed) or process.exitCode.
+ * Runs are one at a time: the environment and the streams are the process's.
+ */
+function runInProcess(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  const next = queue.then(() => inProcess(args, cliEnv(env)))
+  queue = next.catch(() => undefined)
+  return next
+}
+
+/** In place, so that what reads the C environment (os.homedir) sees it too. */
+function replaceEnv(env: Record<string, string | undefined>): void {
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k]
+  Object.assign(process.env, env)
+}
+
+async function inProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const savedEnv = {...process.env}
+  const savedServers = dns.getServers()
+  const savedExit = Exit.exit
+  const streams = [process.stdout, process.stderr, process.stdin]
+  const savedProps = streams.map((s) => PIPE_PROPERTIES.map((p) => Object.getOwnPropertyDescriptor(s, p)))
+  const writes = [process.stdout.write, process.stderr.write]
+  let stdout = ''
+  let stderr = ''
+  let exited: number | undefined
+  const capture =
+    (append: (text: string) => void) =>
+    (chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), cb?: () => void) => {
+      append(
+        typeof chunk === 'string'
+          ? chunk
+          : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8'),
+      )
+      const done = typeof encoding === 'function' ? encoding : cb
+      done?.()
+      return true
+    }
+  replaceEnv(env)
+  for (const s of streams)
+    for (const p of PIPE_PROPERTIES) Object.defineProperty(s, p, {value: undefined, configurable: true, writable: true})
+  process.stdout.write = capture((t) => (stdout += t)) as typeof process.stdout.write
+  process.stderr.write = capture((t) => (stderr += t)) as typeof process.stderr.write
+  Exit.exit = ((code = 0) => {
+    exited = code
+  }) as typeof Exit.exit
+  try {
+    await run(args, {root: ROOT})
+  } catch (error) {
+    await handle(error as Error)
+  } finally {
+    process.stdout.write = writes[0]
+    process.stderr.write = writes[1]
+    Exit.exit = savedExit
+    streams.forEach((s, i) =>
+      PIPE_PROPERTIES.forEach((p, j) => {
+        const d = savedProps[i][j]
+        if (d) Object.defineProperty(s, p, d)
+        else delete (s as unknown as Record<string, unknown>)[p]
+      }),
+    )
+    replaceEnv(savedEnv)
+    dns.setServers(savedServers)
+  }
+  const code = exited ?? Number(process.exitCode ?? 0)
+  process.exitCode = undefined
+  return withJson(code, stdout, stderr)
 }

@@ -1,0 +1,3 @@
+import {migrateSuite} from '../support/migrate-suite.js'
+
+migrateSuite('terminal')

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {FAST_DELAYS} from '../../src/emulator/delays.js'
-import {emulatorWithCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, startTestEmulator, TestClock, type TestEmulator} from '../support/emulator.js'
 import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
@@ -440,12 +440,17 @@ describe('an interrupted setup never loses a password it did not save', () => {
 })
 
 describe('credentials are reported usable once the M0 has taken the user change', () => {
-  // Atlas shows an M0 UPDATING for about 20 s after a database-user change (recorded); 4 s here, longer than a
-  // command that does not wait takes to return and be checked.
+  // Atlas shows an M0 UPDATING for about 20 s after a database-user change (recorded); 4 s here, on a test clock
+  // that each GET moves 500 ms: 8 reads, more than a command that does not wait makes before it returns and is checked.
   let emu: TestEmulator
   let env: Record<string, string>
   beforeAll(async () => {
-    emu = await startTestEmulator({delays: {...FAST_DELAYS, clusterUpdateMs: 4000}})
+    const clock = new TestClock()
+    emu = await startTestEmulator({
+      delays: {...FAST_DELAYS, clusterUpdateMs: 4000},
+      clock: clock.now,
+      onExchange: (x) => x.method === 'GET' && clock.advance(500),
+    })
     env = {...tempHome().env, ...emu.env}
   })
   afterAll(() => emu.close())

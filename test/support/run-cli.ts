@@ -143,17 +143,20 @@ settings.enableAutoTranspile = false
 /** What a child's terminal would show: pipes, no TTY, no width. */
 const PIPE_PROPERTIES = ['isTTY', 'columns', 'rows'] as const
 
-let queue: Promise<unknown> = Promise.resolve()
+let busy = false
 
 /**
  * One CLI run in this process, as bin/run.js would run it: the environment replaced for the run, stdout and stderr
  * captured, the exit code from the run's error (oclif's handler, its process.exit stubbed) or process.exitCode.
- * Runs are one at a time: the environment and the streams are the process's.
+ * The environment and the streams are the process's, so only one run at a time is in process: a run that starts
+ * while another is going (two at once, on purpose) goes through the binary, so that the two really overlap.
  */
 function runInProcess(args: string[], env?: Record<string, string>): Promise<CliResult> {
-  const next = queue.then(() => inProcess(args, cliEnv(env)))
-  queue = next.catch(() => undefined)
-  return next
+  if (busy) return runBinary(args, {env})
+  busy = true
+  return inProcess(args, cliEnv(env)).finally(() => {
+    busy = false
+  })
 }
 
 /** In place, so that what reads the C environment (os.homedir) sees it too. */

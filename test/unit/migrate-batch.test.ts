@@ -61,4 +61,50 @@ describe('insert batches, by count and by bytes', () => {
     expect(bin.subarray(5, 15).toString('latin1')).toBe('documents\u0000')
     expect(bin.subarray(15).equals(body)).toBe(true)
   })
+
+  it("lays a batch out as the driver's document sequence would, byte for byte", async () => {
+    const {DocumentSequence} = await import('mongodb/lib/cmap/commands.js')
+    const docs = [BSON.serialize({_id: 1, v: 'a'}), BSON.serialize({_id: 2, big: 'x'.repeat(300)})]
+    const b = new Batcher(10, 1000)
+    for (const d of docs) b.add(d)
+    const batch = b.take()!
+    const seq = new DocumentSequence('documents')
+    for (const d of docs) seq.push({}, d)
+    expect(batch.section.equals(Buffer.from(seq.toBin()))).toBe(true)
+    expect(batch.docs.map((d) => Buffer.from(d))).toEqual(docs)
+  })
+
+  it('copies each document, so the buffer it came in may be reused at once', () => {
+    const b = new Batcher(10, 1000)
+    const input = Buffer.alloc(8, 7)
+    b.add(input)
+    input.fill(0)
+    expect([...b.take()!.docs[0]]).toEqual(Array(8).fill(7))
+  })
+
+  it('fills a released batch again, and never one still in flight', () => {
+    const b = new Batcher(1, 100)
+    const first = b.add(doc(10))
+    expect(first).toBeUndefined()
+    const a = b.add(doc(20))! // closes the 10-byte batch
+    const c = b.add(doc(30))! // closes the 20-byte batch; a is still in flight
+    expect(c.section.buffer).not.toBe(a.section.buffer)
+    a.release()
+    a.release() // twice is once
+    const d = b.add(doc(40))! // closes the 30-byte batch: the open one took a's slab
+    const e = b.take()!
+    expect(e.section.buffer).toBe(a.section.buffer)
+    expect(d.section.buffer).not.toBe(a.section.buffer)
+    expect(e.docs.map((x) => x.length)).toEqual([40])
+  })
+
+  it('gives a document larger than the byte limit a buffer of its own, never pooled', () => {
+    const b = new Batcher(10, 100)
+    b.add(doc(300))
+    const big = b.take()!
+    expect(big.section.length).toBe(15 + 300)
+    big.release()
+    b.add(doc(10))
+    expect(b.take()!.section.buffer).not.toBe(big.section.buffer)
+  })
 })

@@ -5,7 +5,6 @@ import {PassThrough} from 'node:stream'
 import zlib from 'node:zlib'
 import type {Collection, Document, MongoClient} from 'mongodb'
 import {NotFoundError, UsageError} from '../../lib/errors.js'
-import {HeapKeeper} from '../../lib/memory.js'
 import {pool} from '../../lib/pool.js'
 import {ArchiveWriter, type PreludeEntry} from './archive.js'
 import {dumpFileStem} from './format.js'
@@ -157,7 +156,6 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
     .catch(() => ({version: '0.0.0'}))
   const serverVersion = String(info.version ?? '0.0.0').replace(/^(\d+\.\d+\.\d+).*/, '$1')
   const stats = new Map<string, {docs: number; bytes: number}>()
-  const heap = new HeapKeeper()
   let archive: {writer: ArchiveWriter; sink: Sink} | undefined
   if (input.archive) {
     const sink = openSink(input.archive, input.gzip)
@@ -205,7 +203,6 @@ export async function exportDump(input: ExportInput): Promise<ExportReport> {
       for (const d of docs) size += d.byteLength
       s.docs += docs.length
       s.bytes += size
-      heap.moved(size)
       if (sink) await sink.write(Buffer.concat(docs, size))
       else if (archive) await archive.writer.block(n.db, n.collection, docs)
       input.onProgress({ns, ...s, total, done: false})

@@ -111,16 +111,29 @@ export class BsonSplitter {
 
 /** One insert's worth of documents; end is the stream offset after its last document (dump files). */
 export interface Batch {
+  /** Each document, a view of `section`. */
   docs: Buffer[]
   bytes: number
   end: number
+  /** The insert's OP_MSG document sequence (kind 1, its length, the field name, the documents), ready to send. */
+  section: Buffer
+  /** Hands the batch's memory to a later batch: call once the insert is acknowledged, and read nothing of it after. */
+  release(): void
 }
+
+/** The field an insert's documents go in, as an OP_MSG kind-1 section names it. */
+const FIELD = Buffer.from('documents\0', 'latin1')
+const SECTION_HEADER = 1 + 4 + FIELD.length
 
 /**
  * Groups a stream of documents into batches of at most maxDocs documents and maxBytes bytes, so large documents
  * come in small batches and memory stays flat whatever their size. A document larger than maxBytes goes alone.
+ * Each document is copied into its batch's slab, laid out as the wire takes it: the caller may reuse the buffer a
+ * document came in, and a released slab is filled again, so a long import makes next to no garbage.
  */
 export class Batcher {
+  private readonly free: Buffer[] = []
+  private slab: Buffer | undefined
   private docs: Buffer[] = []
   private bytes = 0
   private end = 0
@@ -131,12 +144,19 @@ export class Batcher {
   ) {}
 
   /** Adds a document; returns the batch it closed, if it did not fit in the open one. */
-  add(doc: Buffer, end = 0): Batch | undefined {
+  add(doc: Uint8Array, end = 0): Batch | undefined {
     const full =
       this.docs.length > 0 && (this.docs.length >= this.maxDocs || this.bytes + doc.length > this.maxBytes)
         ? this.take()
         : undefined
-    this.docs.push(doc)
+    // A document larger than a slab gets a buffer of its own, never pooled.
+    this.slab ??=
+      doc.length > this.maxBytes
+        ? Buffer.allocUnsafeSlow(SECTION_HEADER + doc.length)
+        : (this.free.pop() ?? Buffer.allocUnsafeSlow(SECTION_HEADER + this.maxBytes))
+    const at = SECTION_HEADER + this.bytes
+    this.slab.set(doc, at)
+    this.docs.push(this.slab.subarray(at, at + doc.length))
     this.bytes += doc.length
     this.end = end
     return full
@@ -144,8 +164,24 @@ export class Batcher {
 
   /** The open batch (undefined when empty), which is then closed. */
   take(): Batch | undefined {
-    if (this.docs.length === 0) return undefined
-    const batch = {docs: this.docs, bytes: this.bytes, end: this.end}
+    if (this.docs.length === 0 || !this.slab) return undefined
+    const slab = this.slab
+    slab[0] = 1
+    slab.writeInt32LE(4 + FIELD.length + this.bytes, 1)
+    FIELD.copy(slab, 5)
+    let released = false
+    const batch: Batch = {
+      docs: this.docs,
+      bytes: this.bytes,
+      end: this.end,
+      section: slab.subarray(0, SECTION_HEADER + this.bytes),
+      release: () => {
+        if (released) return
+        released = true
+        if (slab.length === SECTION_HEADER + this.maxBytes) this.free.push(slab)
+      },
+    }
+    this.slab = undefined
     this.docs = []
     this.bytes = 0
     return batch

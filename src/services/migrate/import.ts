@@ -5,7 +5,6 @@ import zlib from 'node:zlib'
 import type {Collection, Db, Document, MongoClient} from 'mongodb'
 import {z} from 'zod'
 import {PartialFailureError, UsageError} from '../../lib/errors.js'
-import {HeapKeeper} from '../../lib/memory.js'
 import {retrying} from '../../lib/retry.js'
 import {writeSecretFileAsync} from '../../lib/secret-file.js'
 import {pool} from '../../lib/pool.js'
@@ -219,30 +218,43 @@ interface WriteError {
   errmsg?: string
 }
 const DECODE = {promoteValues: false, promoteBuffers: false, promoteLongs: false, bsonRegExp: true} as const
-type Sequence = typeof import('mongodb/lib/cmap/commands.js').DocumentSequence
+type Sequence = new (
+  section: Uint8Array,
+) => InstanceType<typeof import('mongodb/lib/cmap/commands.js').DocumentSequence>
 let sequence: Promise<Sequence | undefined> | undefined
 
 /**
  * The driver's OP_MSG document sequence, loaded defensively (it is internal to the driver): with it a batch goes
  * on the wire as the dump's own bytes, never decoded and encoded again, which saves most of the CPU and memory of
- * an import. Without it (another driver version), insertMany of the decoded documents.
+ * an import. The batch is already laid out as the section, so it is handed over as it is, not copied again.
+ * Without it (another driver version), insertMany of the decoded documents.
  */
 function documentSequence(): Promise<Sequence | undefined> {
   sequence ??= import('mongodb/lib/cmap/commands.js').then(
-    (m) => (typeof m.DocumentSequence === 'function' ? m.DocumentSequence : undefined),
+    ({DocumentSequence}) =>
+      typeof DocumentSequence === 'function'
+        ? class extends DocumentSequence {
+            constructor(private readonly section: Uint8Array) {
+              super('documents')
+            }
+            override toBin(): Uint8Array {
+              return this.section
+            }
+          }
+        : undefined,
     () => undefined,
   )
   return sequence
 }
 
 /** One unordered insert of raw documents: its write errors (duplicates, refusals); anything else is thrown. */
-async function insertRaw(db: Db, coll: Collection, docs: Buffer[]): Promise<WriteError[]> {
+async function insertRaw(db: Db, coll: Collection, batch: Batch): Promise<WriteError[]> {
   const {BSON, MongoServerError} = await import('mongodb')
   const Sequence = await documentSequence()
   if (!Sequence) {
     try {
       await coll.insertMany(
-        docs.map((d) => BSON.deserialize(d, DECODE)),
+        batch.docs.map((d) => BSON.deserialize(d, DECODE)),
         {ordered: false, bypassDocumentValidation: true},
       )
       return []
@@ -252,8 +264,6 @@ async function insertRaw(db: Db, coll: Collection, docs: Buffer[]): Promise<Writ
       return Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
     }
   }
-  const seq = new Sequence('documents')
-  for (const d of docs) seq.push(NO_DOCUMENT, d)
   const wc = coll.writeConcern
   const writeConcern = wc
     ? Object.fromEntries(
@@ -262,7 +272,7 @@ async function insertRaw(db: Db, coll: Collection, docs: Buffer[]): Promise<Writ
     : undefined
   const reply = await db.command({
     insert: coll.collectionName,
-    documents: seq,
+    documents: new Sequence(batch.section),
     ordered: false,
     bypassDocumentValidation: true,
     ...(writeConcern ? {writeConcern} : {}),
@@ -270,18 +280,17 @@ async function insertRaw(db: Db, coll: Collection, docs: Buffer[]): Promise<Writ
   if (reply.writeConcernError) throw new MongoServerError(reply.writeConcernError)
   return Array.isArray(reply.writeErrors) ? reply.writeErrors : []
 }
-/** What the sequence keeps beside each raw document (for command monitoring, which this tool does not use). */
-const NO_DOCUMENT = {}
 
 /** Unordered insert of one batch; a duplicate _id (a replayed batch) counts as already there, never as loss. */
 async function insertBatch(
   db: Db,
   coll: Collection,
-  docs: Buffer[],
+  batch: Batch,
 ): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
+  const {docs} = batch
   return retrying(
     async () => {
-      const list = await insertRaw(db, coll, docs)
+      const list = await insertRaw(db, coll, batch)
       if (list.length === 0) return {inserted: docs.length, alreadyThere: 0, failed: 0, errors: []}
       // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
       // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
@@ -325,7 +334,6 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     ns.type !== 'view' && mapNamespace(`${ns.db}.${ns.collection}`, input.mapping) !== undefined
 
   // 1. Check everything before the first write.
-  const heap = new HeapKeeper()
   const checked = new Map<string, {docs: number; bytes: number}>()
   let nss: DumpNamespace[] = []
   let entries: PreludeEntry[] = []
@@ -344,7 +352,6 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
             c.docs++
             c.bytes += doc.length
           }
-          heap.moved(ev.docs.reduce((a, d) => a + d.length, 0))
           input.onProgress({ns: `${ev.db}.${ev.collection}`, phase: 'check', ...c, done: false})
         } else if (ev.kind === 'eof' && checked.has(`${ev.db}.${ev.collection}`))
           input.onProgress({
@@ -364,14 +371,12 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
         checked.set(name, c)
         const total = ns.gzip ? undefined : {bytes: ns.size}
         for await (const docs of readBsonFile(ns)) {
-          const before = c.bytes
           for (const {doc, end} of docs) {
             const bad = bsonProblem(doc)
             if (bad) throw corruptDocument(ns.file!, end - doc.length, bad)
             c.docs++
             c.bytes += doc.length
           }
-          heap.moved(c.bytes - before)
           input.onProgress({ns: name, phase: 'check', ...c, total, done: false})
         }
         input.onProgress({ns: name, phase: 'check', ...c, total, done: true})
@@ -537,6 +542,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const settle = async (ctx: Ctx) => {
     const {batch, result} = ctx.inflight.shift()!
     const res = await result
+    batch.release()
     for (const e of res.errors) input.warn(`${ctx.target}: a document was refused: ${e}`)
     ctx.st.docs += batch.docs.length
     ctx.st.inserted += res.inserted
@@ -563,9 +569,8 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
   const send = async (ctx: Ctx, batch: Batch | undefined) => {
     if (!batch) return
     bytes += batch.bytes
-    heap.moved(batch.bytes)
     while (ctx.inflight.length >= IN_FLIGHT) await settle(ctx)
-    const result = insertBatch(ctx.db, ctx.coll, batch.docs)
+    const result = insertBatch(ctx.db, ctx.coll, batch)
     // Awaited in order by settle; this only keeps a failure that comes before its turn from being unhandled.
     result.catch(() => undefined)
     ctx.inflight.push({batch, result})

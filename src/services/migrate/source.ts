@@ -68,9 +68,12 @@ export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
   return out
 }
 
+const READ_CHUNK = 1 << 20
+
 /**
  * The documents of a .bson[.gz] file from a byte offset (of the uncompressed stream), each with its end offset,
- * a read chunk at a time (no promise per document).
+ * a read chunk at a time (no promise per document). A plain file is read into one buffer, reused: each chunk's
+ * documents are valid until the caller asks for the next (a long read makes no garbage).
  */
 export async function* readBsonFile(
   ns: DumpNamespace,
@@ -78,9 +81,25 @@ export async function* readBsonFile(
 ): AsyncGenerator<Array<{doc: Buffer; end: number}>> {
   if (!ns.file) return
   const splitter = new BsonSplitter(ns.file, startOffset)
-  const raw = fs.createReadStream(ns.file, {start: ns.gzip ? 0 : startOffset, highWaterMark: 1 << 20})
-  const stream = ns.gzip ? raw.pipe(zlib.createGunzip()) : raw
-  let skip = ns.gzip ? startOffset : 0
+  if (!ns.gzip) {
+    const file = await fs.promises.open(ns.file, 'r')
+    try {
+      const buf = Buffer.allocUnsafeSlow(READ_CHUNK)
+      for (let at = startOffset; ;) {
+        const {bytesRead} = await file.read(buf, 0, buf.length, at)
+        if (bytesRead === 0) break
+        at += bytesRead
+        const docs = [...splitter.push(buf.subarray(0, bytesRead))]
+        if (docs.length > 0) yield docs
+      }
+    } finally {
+      await file.close()
+    }
+    splitter.end()
+    return
+  }
+  const stream = fs.createReadStream(ns.file, {highWaterMark: READ_CHUNK}).pipe(zlib.createGunzip())
+  let skip = startOffset
   try {
     for await (let chunk of stream as AsyncIterable<Buffer>) {
       if (skip > 0) {

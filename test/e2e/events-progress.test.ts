@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {FAST_DELAYS} from '../../src/emulator/delays.js'
+import {startTestEmulator, TestClock, type TestEmulator} from '../support/emulator.js'
 import {eventYaml} from '../support/events.js'
 import {runInPty} from '../support/pty.js'
 import {runCli, tempHome} from '../support/run-cli.js'
@@ -13,7 +14,14 @@ describe('event provision progress', () => {
   let dir: string
 
   beforeAll(async () => {
-    emu = await startTestEmulator({delays: {m0CreateMs: 2500}})
+    // M0s that take long enough to be seen waiting, on a test clock that each GET moves 500 ms: the teams wait on
+    // Atlas for a few polls, not for seconds. The rest fast (an M0's user sync would otherwise take 5 s).
+    const clock = new TestClock()
+    emu = await startTestEmulator({
+      delays: {...FAST_DELAYS, m0CreateMs: 2500},
+      clock: clock.now,
+      onExchange: (x) => x.method === 'GET' && clock.advance(500),
+    })
     const h = tempHome()
     dir = h.dir
     env = {...h.env, ...emu.env}

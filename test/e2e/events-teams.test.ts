@@ -438,16 +438,23 @@ describe('team self-service: project keys, invitations and their cleanup', () =>
 
   it('a team rolled back after its key was made leaves no key behind', async () => {
     // Clusters that never get ready within --timeout: the run fails after the keys and invitations were made.
-    const slow = await startTestEmulator({delays: {...FAST_DELAYS, m0CreateMs: 120_000}})
+    let polls = 0
+    const slow = await startTestEmulator({
+      delays: {...FAST_DELAYS, m0CreateMs: 120_000},
+      onExchange: (x) => x.method === 'GET' && x.path.endsWith('/clusters/t1') && x.status === 200 && polls++,
+    })
     try {
       const home = tempHome()
-      const slowEnv = {...home.env, ...slow.env}
+      // Polls 400 ms apart: a 1 s wait is 3 polls, after the read that found the cluster not ready.
+      const slowEnv: Record<string, string> = {...home.env, ...slow.env, ATLASCTL_POLL_INTERVAL_MS: '400'}
       const file = path.join(home.dir, 'k5.yaml')
       fs.writeFileSync(file, withMembers(eventYaml('k5', 1)))
       const args = ['event', 'provision', file, '--team-keys', '--invite', '--timeout', '1s', '--yes', '--json']
       const r = await runCli(args, {env: slowEnv})
       expect(r.code).toBe(7)
       expect(r.json.error.details.report.teams[0].status).toBe('rolled-back')
+      // --timeout is kept: the wait is not begun again (it was, 6 times: 10 s for a 1 s timeout).
+      expect(polls).toBeLessThanOrEqual(5)
       expect(slow.state.apiKeys.map((k) => k.publicKey)).toEqual([slow.credentials.publicKey])
       expect(Object.keys(slow.state.groups)).toEqual([])
       const ledger = JSON.parse(

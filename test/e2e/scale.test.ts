@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {emulatorWithCluster, seedCluster, startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {emulatorWithCluster, seedCluster, startTestEmulator, TestClock, type TestEmulator} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 describe('cluster scale (cron) against the emulator', () => {
@@ -80,7 +80,13 @@ describe('cluster scale (cron) against the emulator', () => {
   })
 
   it('a busy cluster is exit 6 unless --wait-idle', async () => {
-    const slow = await startTestEmulator({delays: {clusterCreateMs: 10, clusterUpdateMs: 5000}})
+    // A scale takes 5 s of a test clock that each GET moves 2 s: busy for the read right after it, then 3 polls.
+    const clock = new TestClock()
+    const slow = await startTestEmulator({
+      delays: {clusterCreateMs: 10, clusterUpdateMs: 5000},
+      clock: clock.now,
+      onExchange: (x) => x.method === 'GET' && clock.advance(2000),
+    })
     try {
       const e = {...tempHome().env, ...slow.env, ATLAS_PROJECT_ID: 'busy'}
       await runCli(['project', 'create', 'busy'], {env: e})

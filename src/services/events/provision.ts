@@ -559,15 +559,14 @@ export async function provisionEvent(client: AtlasClient, input: ProvisionInput)
     try {
       let cluster: ClusterSummary | undefined = await step(() => getCluster(client, project.id, entry.clusterName))
       if (cluster?.state !== 'IDLE' || !cluster.connectionString) {
+        // Not a step: a wait that reached --timeout is the answer, not a transient error to wait through again.
         cluster = (
-          await step(() =>
-            waitForCluster(
-              client,
-              project.id,
-              entry.clusterName,
-              {state: 'IDLE'},
-              {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume},
-            ),
+          await waitForCluster(
+            client,
+            project.id,
+            entry.clusterName,
+            {state: 'IDLE'},
+            {timeoutMs: input.waitTimeoutMs, intervalMs: input.pollMs, resume: input.resume},
           )
         ).state
       }

@@ -62,15 +62,16 @@ export class Authenticator {
     accounts: ServiceAccount[],
     private readonly tokenTtlSeconds = 3600,
     private readonly nonceTtlMs = NONCE_TTL_MS,
+    private readonly clock: () => number = Date.now,
   ) {
     for (const a of accounts) this.accounts.set(a.clientId, a)
   }
 
   challenge(stale = false): string {
     const nonce = randomBytes(16).toString('hex')
-    this.nonces.set(nonce, {issued: Date.now(), highest: 0, seen: new Set()})
+    this.nonces.set(nonce, {issued: this.clock(), highest: 0, seen: new Set()})
     if (this.nonces.size > 10_000) {
-      const cutoff = Date.now() - this.nonceTtlMs
+      const cutoff = this.clock() - this.nonceTtlMs
       for (const [n, v] of this.nonces) if (v.issued < cutoff) this.nonces.delete(n)
     }
     return `Digest realm="${REALM}", domain="", nonce="${nonce}", algorithm=MD5, qop="auth", stale=${stale ? 'TRUE' : 'FALSE'}`
@@ -81,7 +82,7 @@ export class Authenticator {
     const header = req.headers.authorization ?? ''
     if (/^Bearer\s+/i.test(header)) {
       const token = this.tokens.get(header.replace(/^Bearer\s+/i, '').trim())
-      if (token && token.expiresAt > Date.now()) return token.principal
+      if (token && token.expiresAt > this.clock()) return token.principal
       throw this.unauthorized('Invalid or expired access token.', false)
     }
     if (!/^Digest\s+/i.test(header)) throw this.unauthorized('You are not authorized for this resource.', false)
@@ -107,7 +108,7 @@ export class Authenticator {
     // RFC 7616: stale only for a digest that is right but signed with a nonce no longer good (expired, or unknown
     // after a restart), so the client signs again with the new nonce without asking for other credentials.
     const nonce = this.nonces.get(p.nonce)
-    if (!nonce || Date.now() - nonce.issued > this.nonceTtlMs) {
+    if (!nonce || this.clock() - nonce.issued > this.nonceTtlMs) {
       if (nonce) this.nonces.delete(p.nonce)
       throw this.unauthorized('The digest nonce is stale.', true)
     }
@@ -142,7 +143,7 @@ export class Authenticator {
     const token = randomBytes(24).toString('base64url')
     this.tokens.set(token, {
       principal: {kind: 'serviceAccount', id: account.clientId, orgId: account.orgId, roles: owner(account.orgId)},
-      expiresAt: Date.now() + this.tokenTtlSeconds * 1000,
+      expiresAt: this.clock() + this.tokenTtlSeconds * 1000,
     })
     return {access_token: token, expires_in: this.tokenTtlSeconds, token_type: 'Bearer'}
   }

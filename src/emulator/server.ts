@@ -33,7 +33,7 @@ export interface EmulatorOptions {
   dnsPort?: number
   /** Sees every API exchange; the contract tests validate them against the spec. */
   onExchange?: (x: Exchange) => void
-  /** The clock of the asynchronous work and the rate limits: a test drives it instead of sleeping. */
+  /** The clock of the asynchronous work, the rate limits, nonces and tokens: a test drives it instead of sleeping. */
   clock?: () => number
 }
 
@@ -102,10 +102,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const file = options.dataDir ? new StateFile(options.dataDir) : undefined
   const state = file?.load() ?? freshState()
   file?.save(state)
-  const auth = new Authenticator(state.apiKeys, state.serviceAccounts, options.tokenTtlSeconds, options.nonceTtlMs)
+
   const backingUri = options.backingUri ?? DEFAULT_BACKING_URI
   const backing = BackingUsers.from(backingUri)
   const clock = options.clock ?? Date.now
+  const auth = new Authenticator(
+    state.apiKeys,
+    state.serviceAccounts,
+    options.tokenTtlSeconds,
+    options.nonceTtlMs,
+    clock,
+  )
   const model = new AtlasModel(state, {...DEMO_DELAYS, ...options.delays}, backing?.publicUri ?? backingUri, clock)
   const table = handlers(model)
   // The backing server follows the users; a failed sync is reported and retried, as Atlas's automation retries.

@@ -1,9 +1,8 @@
-import {setTimeout as sleep} from 'node:timers/promises'
 import {afterEach, describe, expect, it} from 'vitest'
 import {AtlasClient} from '../../src/atlas/client.js'
 import {DigestAuth} from '../../src/atlas/digest.js'
 import {type Exchange} from '../../src/emulator/server.js'
-import {startTestEmulator, type TestEmulator} from '../support/emulator.js'
+import {startTestEmulator, TestClock, type TestEmulator} from '../support/emulator.js'
 
 // Digest against the real emulator, which keeps Atlas's rules: a nonce is reused with a new count per request, a count
 // seen before is a replay, and an expired nonce is answered with stale=TRUE.
@@ -60,10 +59,12 @@ describe('digest auth: one challenge per run', () => {
   })
 
   it('re-challenges on stale=TRUE only: an expired nonce costs one more exchange, wrong keys no retry', async () => {
-    emu = await startTestEmulator({nonceTtlMs: 40})
+    // Nonces live 40 ms of a test clock that moves only here: a slow machine cannot expire one early.
+    const clock = new TestClock()
+    emu = await startTestEmulator({nonceTtlMs: 40, clock: clock.now})
     const c = clientOf(emu)
     expect(await listGroups(c)).toBe(200)
-    await sleep(80)
+    clock.advance(80)
     expect(await listGroups(c)).toBe(200)
     // challenge + request, then the stale 401 (with its new nonce) + the request signed again.
     expect(emu.stats.exchanges).toBe(4)
@@ -100,7 +101,8 @@ describe('digest auth: one challenge per run', () => {
   })
 
   it('an expired nonce is stale=TRUE for a right digest, and not stale for a wrong one', async () => {
-    emu = await startTestEmulator({nonceTtlMs: 30})
+    const clock = new TestClock()
+    emu = await startTestEmulator({nonceTtlMs: 30, clock: clock.now})
     const {publicKey, privateKey} = emu.credentials
     const uri = '/api/atlas/v2/groups'
     const url = `${emu.url}${uri}`
@@ -110,7 +112,7 @@ describe('digest auth: one challenge per run', () => {
     const wrong = new DigestAuth(publicKey, 'wrong')
     right.learn(challenge)
     wrong.learn(challenge)
-    await sleep(60)
+    clock.advance(60)
     const r1 = await fetch(url, {headers: {...accept, authorization: right.sign('GET', uri)!.header}})
     expect(r1.status).toBe(401)
     expect(r1.headers.get('www-authenticate')).toMatch(/stale=TRUE/)

@@ -8,7 +8,7 @@ import {createTransport} from '../../src/atlas/transport.js'
 import {FaultInjector} from '../../src/emulator/faults.js'
 import {RateLimiter} from '../../src/emulator/ratelimit.js'
 import {startEmulator} from '../../src/emulator/server.js'
-import {startTestEmulator} from '../support/emulator.js'
+import {startTestEmulator, TestClock} from '../support/emulator.js'
 import {runCli, tempHome} from '../support/run-cli.js'
 
 const apiClient = (emu: {url: string; credentials: {publicKey: string; privateKey: string}}, retries = 0) =>
@@ -128,7 +128,8 @@ describe('emulator', () => {
   })
 
   it('authenticates: wrong keys get 401 with a digest challenge; service-account tokens work, then expire', async () => {
-    const emu = await startTestEmulator({tokenTtlSeconds: 1})
+    const clock = new TestClock()
+    const emu = await startTestEmulator({tokenTtlSeconds: 1, clock: clock.now})
     try {
       const wrong = new AtlasClient({
         baseUrl: emu.url,
@@ -171,7 +172,12 @@ describe('emulator', () => {
         })
       ).json()) as {access_token: string; expires_in: number}
       expect(token.expires_in).toBe(1)
-      await new Promise((r) => setTimeout(r, 1100))
+      clock.advance(999)
+      const still = await fetch(`${emu.url}/api/atlas/v2/groups`, {
+        headers: {authorization: `Bearer ${token.access_token}`, accept: 'application/vnd.atlas.2023-01-01+json'},
+      })
+      expect(still.status).toBe(200)
+      clock.advance(2)
       const expired = await fetch(`${emu.url}/api/atlas/v2/groups`, {
         headers: {authorization: `Bearer ${token.access_token}`, accept: 'application/vnd.atlas.2023-01-01+json'},
       })

@@ -1,3 +1,7 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
 import {BSON} from 'mongodb'
 import {describe, expect, it} from 'vitest'
 import {
@@ -8,8 +12,46 @@ import {
   escapeCollection,
   unescapeCollection,
 } from '../../src/services/migrate/format.js'
+import {readBsonFile} from '../../src/services/migrate/source.js'
 
 describe('dump formats', () => {
+  it('reads a dump file a chunk at a time, from any offset, plain or gzipped, framing documents only as they are taken', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'atlasctl-bson-'))
+    try {
+      // 3 MB of documents of uneven sizes: several 1 MB reads, each cutting a document.
+      const docs = Array.from({length: 12_000}, (_, i) => BSON.serialize({_id: i, v: 'x'.repeat(i % 400)}))
+      const ends = docs.map(
+        (
+          (sum) => (d: Uint8Array) =>
+            (sum += d.length)
+        )(0),
+      )
+      const plain = path.join(dir, 'c.bson')
+      fs.writeFileSync(plain, Buffer.concat(docs))
+      fs.writeFileSync(`${plain}.gz`, zlib.gzipSync(Buffer.concat(docs)))
+      const ns = {db: 'd', collection: 'c', type: 'collection', metadata: {}, size: 0}
+      for (const [file, gzip] of [
+        [plain, false],
+        [`${plain}.gz`, true],
+      ] as const) {
+        for (const from of [0, 5000]) {
+          const got: Array<{id: unknown; end: number}> = []
+          let chunks = 0
+          for await (const chunk of readBsonFile({...ns, file, gzip}, from === 0 ? 0 : ends[from - 1])) {
+            // An iterable, not an array: an import awaits its inserts mid-chunk, holding what the chunk holds.
+            expect(Array.isArray(chunk)).toBe(false)
+            chunks++
+            for (const {doc, end} of chunk) got.push({id: BSON.deserialize(doc)._id, end})
+          }
+          expect(chunks).toBeGreaterThan(1)
+          expect(got).toEqual(docs.slice(from).map((_, i) => ({id: from + i, end: ends[from + i]})))
+        }
+      }
+    } finally {
+      fs.rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
   it("escapes collection names as Go's url.QueryEscape does", () => {
     expect(escapeCollection('my coll/x$y')).toBe('my+coll%2Fx%24y')
     expect(escapeCollection('a.b-c_d~e')).toBe('a.b-c_d~e')

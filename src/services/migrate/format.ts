@@ -111,8 +111,12 @@ export class BsonSplitter {
 
 /** One insert's worth of documents; end is the stream offset after its last document (dump files). */
 export interface Batch {
-  /** Each document, a view of `section`. */
-  docs: Buffer[]
+  count: number
+  /**
+   * Each document, a view of `section` made when asked for (a write error, or the driver without document
+   * sequences): an array of views per batch, alive while its insert is in flight, outlives the young generation.
+   */
+  docs(): Buffer[]
   bytes: number
   end: number
   /** The insert's OP_MSG document sequence (kind 1, its length, the field name, the documents), ready to send. */
@@ -134,7 +138,7 @@ const SECTION_HEADER = 1 + 4 + FIELD.length
 export class Batcher {
   private readonly free: Buffer[] = []
   private slab: Buffer | undefined
-  private docs: Buffer[] = []
+  private count = 0
   private bytes = 0
   private end = 0
 
@@ -143,10 +147,10 @@ export class Batcher {
     private readonly maxBytes: number,
   ) {}
 
-  /** Adds a document; returns the batch it closed, if it did not fit in the open one. */
+  /** Adds a framed document (its length prefix is read back by docs()); returns the batch it closed, if any. */
   add(doc: Uint8Array, end = 0): Batch | undefined {
     const full =
-      this.docs.length > 0 && (this.docs.length >= this.maxDocs || this.bytes + doc.length > this.maxBytes)
+      this.count > 0 && (this.count >= this.maxDocs || this.bytes + doc.length > this.maxBytes)
         ? this.take()
         : undefined
     // A document larger than a slab gets a buffer of its own, never pooled.
@@ -156,7 +160,7 @@ export class Batcher {
         : (this.free.pop() ?? Buffer.allocUnsafeSlow(SECTION_HEADER + this.maxBytes))
     const at = SECTION_HEADER + this.bytes
     this.slab.set(doc, at)
-    this.docs.push(this.slab.subarray(at, at + doc.length))
+    this.count++
     this.bytes += doc.length
     this.end = end
     return full
@@ -164,17 +168,24 @@ export class Batcher {
 
   /** The open batch (undefined when empty), which is then closed. */
   take(): Batch | undefined {
-    if (this.docs.length === 0 || !this.slab) return undefined
+    if (this.count === 0 || !this.slab) return undefined
     const slab = this.slab
     slab[0] = 1
     slab.writeInt32LE(4 + FIELD.length + this.bytes, 1)
     FIELD.copy(slab, 5)
     let released = false
+    const section = slab.subarray(0, SECTION_HEADER + this.bytes)
     const batch: Batch = {
-      docs: this.docs,
+      count: this.count,
+      docs: () => {
+        const docs: Buffer[] = []
+        for (let at = SECTION_HEADER; at < section.length; at += section.readInt32LE(at))
+          docs.push(section.subarray(at, at + section.readInt32LE(at)))
+        return docs
+      },
       bytes: this.bytes,
       end: this.end,
-      section: slab.subarray(0, SECTION_HEADER + this.bytes),
+      section,
       release: () => {
         if (released) return
         released = true
@@ -182,7 +193,7 @@ export class Batcher {
       },
     }
     this.slab = undefined
-    this.docs = []
+    this.count = 0
     this.bytes = 0
     return batch
   }

@@ -254,7 +254,7 @@ async function insertRaw(db: Db, coll: Collection, batch: Batch): Promise<WriteE
   if (!Sequence) {
     try {
       await coll.insertMany(
-        batch.docs.map((d) => BSON.deserialize(d, DECODE)),
+        batch.docs().map((d) => BSON.deserialize(d, DECODE)),
         {ordered: false, bypassDocumentValidation: true},
       )
       return []
@@ -287,11 +287,11 @@ async function insertBatch(
   coll: Collection,
   batch: Batch,
 ): Promise<{inserted: number; alreadyThere: number; failed: number; errors: string[]}> {
-  const {docs} = batch
   return retrying(
     async () => {
       const list = await insertRaw(db, coll, batch)
-      if (list.length === 0) return {inserted: docs.length, alreadyThere: 0, failed: 0, errors: []}
+      if (list.length === 0) return {inserted: batch.count, alreadyThere: 0, failed: 0, errors: []}
+      const docs = batch.docs()
       // A duplicate key is "already there" only if a document with that _id exists (a replayed batch);
       // a clash on another unique index is a real refusal. Servers differ in what errmsg names.
       const {BSON} = await import('mongodb')
@@ -306,7 +306,7 @@ async function insertBatch(
       const already = list.filter((w) => w.code === 11000 && present.has(key(idOf(w.index))))
       const others = list.filter((w) => !already.includes(w))
       return {
-        inserted: docs.length - list.length,
+        inserted: batch.count - list.length,
         alreadyThere: already.length,
         failed: others.length,
         errors: others.slice(0, 3).map((w) => `${w.code}: ${w.errmsg}`),
@@ -544,7 +544,7 @@ export async function importDump(input: ImportInput): Promise<ImportReport> {
     const res = await result
     batch.release()
     for (const e of res.errors) input.warn(`${ctx.target}: a document was refused: ${e}`)
-    ctx.st.docs += batch.docs.length
+    ctx.st.docs += batch.count
     ctx.st.inserted += res.inserted
     ctx.st.alreadyThere += res.alreadyThere
     ctx.st.failed += res.failed

@@ -73,6 +73,9 @@ async function readCeiling(client: MongoClient, db: string): Promise<number> {
   return (performance.now() - t) / 1000
 }
 
+/** Flushes the page cache's dirty pages: one phase's writes are not left for the next phase to pay for. */
+const flushDisk = () => execFileSync('sync')
+
 const pct = (ceiling: number, tool: number) => Math.round((ceiling / tool) * 100)
 
 /**
@@ -100,10 +103,14 @@ export async function migrateBench() {
   try {
     for (const s of shapes) {
       const db = `bench_${s.name.replace(/\W/g, '_')}`
+      flushDisk()
       const insertBefore = await insertCeiling(client, db, s)
+      flushDisk()
       const readBefore = await readCeiling(client, db)
       const out = path.join(home, s.name)
+      flushDisk()
       const exp = await measured(['migrate', 'export', '--uri', mongo.uri, '--db', db, '--out', out], env)
+      flushDisk()
       const imp = await measured(
         ['migrate', 'import', '--from', out, '--uri', mongo.uri, '--ns-from', `${db}.$c$`, '--ns-to', `${db}_copy.$c$`],
         env,
@@ -111,7 +118,9 @@ export async function migrateBench() {
       const copied = await client.db(`${db}_copy`).collection('docs').countDocuments()
       if (copied !== s.docs) throw new Error(`bench: ${db}_copy.docs has ${copied} documents, not ${s.docs}`)
       // The ceilings again after the tool, averaged with the first: a shared machine's load drifts within a run.
+      flushDisk()
       const insertAfter = await insertCeiling(client, `${db}_ceiling`, s)
+      flushDisk()
       const readAfter = await readCeiling(client, `${db}_ceiling`)
       const insertSeconds = (insertBefore + insertAfter) / 2
       const readSeconds = (readBefore + readAfter) / 2

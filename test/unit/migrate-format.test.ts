@@ -47,6 +47,10 @@ describe('dump formats', () => {
           expect(got).toEqual(docs.slice(from).map((_, i) => ({id: from + i, end: ends[from + i]})))
         }
       }
+      // A chunk left unread would lose its documents: asking for the next one instead is refused.
+      const chunks = readBsonFile({...ns, file: plain, gzip: false})
+      await chunks.next()
+      await expect(chunks.next()).rejects.toThrow('a chunk was not read to its end')
     } finally {
       fs.rmSync(dir, {recursive: true, force: true})
     }

@@ -70,6 +70,12 @@ export async function readDumpDir(dir: string): Promise<DumpNamespace[]> {
 
 const READ_CHUNK = 1 << 20
 
+/** One chunk's documents, handed out lazily; a caller that asks for the next chunk before the end of this one is a bug. */
+function* framed(frames: Generator<{doc: Buffer; end: number}>): Generator<Iterable<{doc: Buffer; end: number}>> {
+  yield frames
+  if (!frames.next().done) throw new Error('readBsonFile: a chunk was not read to its end before the next')
+}
+
 /**
  * The documents of a .bson[.gz] file from a byte offset (of the uncompressed stream), each with its end offset,
  * a read chunk at a time (no promise per document). A plain file is read into one buffer, reused: each chunk's
@@ -92,7 +98,7 @@ export async function* readBsonFile(
         const {bytesRead} = await file.read(buf, 0, buf.length, at)
         if (bytesRead === 0) break
         at += bytesRead
-        yield splitter.push(buf.subarray(0, bytesRead))
+        yield* framed(splitter.push(buf.subarray(0, bytesRead)))
       }
     } finally {
       await file.close()
@@ -110,7 +116,7 @@ export async function* readBsonFile(
         skip -= n
         if (chunk.length === 0) continue
       }
-      yield splitter.push(chunk)
+      yield* framed(splitter.push(chunk))
     }
   } catch (error) {
     if ((error as {code?: string}).code === 'Z_BUF_ERROR' || (error as {code?: string}).code === 'Z_DATA_ERROR') {
